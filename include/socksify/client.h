@@ -1,0 +1,60 @@
+/*
+ * client.h - driving a SOCKS handshake over a connected socket, with a
+ * deadline.  The socket is non-blocking while this runs.
+ */
+#ifndef SOCKSIFY_CLIENT_H
+#define SOCKSIFY_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "socksify/conf.h"
+#include "socksify/proto.h"
+
+/* Milliseconds on the monotonic clock. */
+int64_t sx_now_ms(void);
+
+/*
+ * Wait until fd is ready for events or the deadline passes.
+ * Returns 0, or an errno value (ETIMEDOUT at the deadline).
+ */
+int sx_io_wait(int fd, short events, int64_t deadline);
+
+/* Send all of buf.  Returns 0 or an errno value. */
+int sx_io_send_all(int fd, const void *buf, size_t len, int64_t deadline);
+
+/* End of stream from the peer during a handshake. */
+#define SX_IO_EOF (-1)
+
+/*
+ * Read one message, never a byte past its end: parse() is called on what
+ * has been read so far and tells how many bytes are needed (see proto.h).
+ * Returns 0 (message complete), SX_IO_EOF, an errno value, or for a parse
+ * error -(1000 + enum sx_perr).
+ */
+typedef ssize_t (*sx_parse_fn)(const uint8_t *buf, size_t len, void *out,
+			       size_t *need);
+int sx_io_recv_msg(int fd, uint8_t *buf, size_t cap, sx_parse_fn parse,
+		   void *out, int64_t deadline);
+
+/* What went wrong, for the one log line. */
+struct sx_failure {
+	int err;                /* errno for the program */
+	char why[768];          /* "connection refused by destination (SOCKS reply 5)" */
+};
+
+/*
+ * Run a SOCKS 5 handshake (methods, authentication, request) for cmd and
+ * dst.  On success returns 0 and fills *reply; otherwise -1 and *f.
+ */
+int sx_socks5_handshake(int fd, const struct sx_proxy *p, uint8_t cmd,
+			const struct sx_addr *dst, struct sx_s5_reply *reply,
+			int64_t deadline, struct sx_failure *f);
+
+/* The same for SOCKS 4 and 4a (CONNECT or BIND). */
+int sx_socks4_handshake(int fd, const struct sx_proxy *p, uint8_t cmd,
+			const struct sx_addr *dst, struct sx_addr *bound,
+			int64_t deadline, struct sx_failure *f);
+
+#endif

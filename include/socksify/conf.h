@@ -1,0 +1,135 @@
+/*
+ * conf.h - the configuration: one immutable struct built from
+ *   SYSCONFDIR/socksify.conf, ~/.socksify.conf, $SOCKSIFY_CONF,
+ * then the environment (SOCKSIFY_PROXY, SOCKSIFY_DIRECT, SOCKSIFY_USER,
+ * SOCKSIFY_PASSWORD, SOCKSIFY_DEBUG, SOCKSIFY_QUIET), later sources
+ * overriding earlier ones.
+ *
+ * The parsing functions are pure (no I/O): they work on strings so that
+ * they can be unit-tested and fuzzed.  sx_conf_load() is the one function
+ * that reads files and the environment.
+ */
+#ifndef SOCKSIFY_CONF_H
+#define SOCKSIFY_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define SX_CONF_MAX_DIRECT 64
+#define SX_CONF_ERRLEN 512
+
+enum sx_proxy_type {
+	SX_PROXY_SOCKS5 = 0,
+	SX_PROXY_SOCKS4 = 1,
+	SX_PROXY_SOCKS4A = 2,
+};
+
+enum sx_log_level {
+	SX_LOG_QUIET = -1,   /* nothing at all */
+	SX_LOG_ERROR = 0,    /* default: failures only */
+	SX_LOG_INFO = 1,     /* one line per proxied connection */
+	SX_LOG_DEBUG = 2,    /* handshake details */
+};
+
+struct sx_proxy {
+	enum sx_proxy_type type;
+	bool remote_dns;        /* socks5h:// or socks4a:// */
+	char host[256];         /* as written: name or numeric, no brackets */
+	uint16_t port;          /* host byte order; default 1080 */
+	char user[256];         /* empty = none */
+	char pass[256];         /* empty = none */
+	bool user_set, pass_set;
+};
+
+/*
+ * A network that bypasses the proxy: family AF_INET or AF_INET6,
+ * addr/prefix, and an inclusive port range (0-65535 = any port).
+ */
+struct sx_net {
+	int family;
+	uint8_t addr[16];
+	uint8_t prefix;
+	uint16_t port_lo, port_hi;
+};
+
+struct sx_conf {
+	struct sx_proxy proxy;
+	struct sx_net direct[SX_CONF_MAX_DIRECT];
+	size_t ndirect;
+	int connect_timeout_ms;     /* TCP connect to the proxy; default 10000 */
+	int handshake_timeout_ms;   /* SOCKS handshake; default 10000 */
+	enum sx_log_level log_level;
+	char log_file[256];         /* empty = stderr */
+	/*
+	 * Non-empty when the configuration is broken: "FILE:LINE: problem".
+	 * Then every connect that would be proxied fails; nothing goes direct.
+	 */
+	char error[SX_CONF_ERRLEN];
+	/* Which sources were read, for diagnostics: "file1, file2, env". */
+	char sources[512];
+};
+
+/* Defaults: proxy socks5://127.0.0.1:1080, direct 127.0.0.0/8 and ::1,
+ * timeouts 10 s, log level error, stderr. */
+void sx_conf_defaults(struct sx_conf *c);
+
+/*
+ * Parse a proxy URL: socks5://, socks5h://, socks4://, socks4a://,
+ * optional user[:password]@ (percent-decoded), host or [ipv6], optional
+ * :port (default 1080).  A URL without "scheme://" is taken as socks5://.
+ * Returns 0, or -1 with a message in err (errlen bytes).
+ */
+int sx_proxy_url_parse(const char *url, struct sx_proxy *p,
+		       char *err, size_t errlen);
+
+/*
+ * Parse one network spec: ADDR[/PREFIX][:PORT[-PORT]], IPv6 addresses in
+ * brackets when a port follows ([2001:db8::]/32:443), "localhost" meaning
+ * 127.0.0.0/8.  Returns 0 or -1 with a message in err.
+ */
+int sx_net_parse(const char *spec, struct sx_net *n, char *err, size_t errlen);
+
+/*
+ * Parse a comma-separated list of networks into c->direct, replacing what
+ * was there.  An empty string means "no direct networks".
+ */
+int sx_direct_list_parse(struct sx_conf *c, const char *list,
+			 char *err, size_t errlen);
+
+/*
+ * Parse the text of one config file.  name is used in error messages
+ * ("NAME:LINE: problem").  On the first error returns -1 and writes the
+ * message into c->error; otherwise 0.
+ */
+int sx_conf_parse_text(struct sx_conf *c, const char *name,
+		       const char *text, size_t len);
+
+/*
+ * Apply the environment: getenv_fn is getenv (or a stub in tests).
+ * Returns 0 or -1 with c->error set.
+ */
+int sx_conf_apply_env(struct sx_conf *c, const char *(*getenv_fn)(const char *));
+
+/*
+ * Load everything: defaults, the files in order (missing files are
+ * skipped silently, unreadable ones are an error), then the environment.
+ * Always leaves a usable struct; check c->error.
+ */
+void sx_conf_load(struct sx_conf *c);
+
+/*
+ * What sx_conf_load() does, with the system file and the environment
+ * lookup given: sx_conf_load(c) is
+ *   sx_conf_load_from(c, SX_SYSCONFDIR "/socksify.conf", <secure_getenv>).
+ * HOME and SOCKSIFY_CONF are looked up through getenv_fn too.
+ * sysconf_path NULL or "" skips the system file.  For tests.
+ */
+void sx_conf_load_from(struct sx_conf *c, const char *sysconf_path,
+		       const char *(*getenv_fn)(const char *));
+
+/* true if (family, addr, port) falls in one of c->direct */
+bool sx_conf_is_direct(const struct sx_conf *c, const struct sockaddr *sa);
+
+#endif

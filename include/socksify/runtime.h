@@ -1,0 +1,96 @@
+/*
+ * runtime.h - what the hooks share: the real libc functions, the lazily
+ * loaded configuration, the re-entrancy guard, logging and the table of
+ * sockets we connected through a proxy.
+ */
+#ifndef SOCKSIFY_RUNTIME_H
+#define SOCKSIFY_RUNTIME_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "socksify/conf.h"
+#include "socksify/proto.h"
+
+#define SX_EXPORT __attribute__((visibility("default")))
+#define SX_PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+/* The next definitions of the functions we hook (libc's own). */
+struct sx_real {
+	int (*connect)(int, const struct sockaddr *, socklen_t);
+	ssize_t (*sendto)(int, const void *, size_t, int,
+			  const struct sockaddr *, socklen_t);
+	ssize_t (*sendmsg)(int, const struct msghdr *, int);
+	int (*getpeername)(int, struct sockaddr *, socklen_t *);
+	int (*dup)(int);
+	int (*dup2)(int, int);
+	int (*dup3)(int, int, int);
+};
+extern struct sx_real sx_real;
+
+/* Resolve sx_real once (thread-safe, cheap after the first call). */
+void sx_real_init(void);
+
+/*
+ * Non-zero while the library itself is working in this thread: calls made
+ * from inside the library (or from libraries it calls) go straight to libc.
+ */
+extern __thread int sx_guard __attribute__((tls_model("initial-exec")));
+
+/* The proxy as resolved at load time. */
+struct sx_proxy_addr {
+	struct sockaddr_storage v4, v6;   /* ss_family 0 when absent */
+	socklen_t v4len, v6len;
+	char text[300];                   /* "127.0.0.1:1080" for messages */
+	int resolve_err;                  /* errno-like; 0 when resolved */
+	char resolve_msg[400];
+};
+
+struct sx_runtime {
+	struct sx_conf conf;
+	struct sx_proxy_addr proxy;
+};
+
+/* The configuration and proxy address, loaded on first use. */
+const struct sx_runtime *sx_runtime(void);
+
+/* Logging: "socksify: " + message on stderr or the log file.  Keeps errno. */
+void sx_log(enum sx_log_level level, const char *fmt, ...) SX_PRINTF(2, 3);
+void sx_vlog(enum sx_log_level level, const char *fmt, va_list ap);
+bool sx_log_enabled(enum sx_log_level level);
+
+/* "1.2.3.4:80", "[2001:db8::1]:443"; "?" for other families. */
+const char *sx_sockaddr_str(const struct sockaddr *sa, char *buf, size_t len);
+/* Fill a wire address from a sockaddr (a v4-mapped IPv6 becomes IPv4). */
+int sx_addr_from_sockaddr(struct sx_addr *a, const struct sockaddr *sa);
+/* Is this the proxy's own address? */
+bool sx_is_proxy_addr(const struct sx_proxy_addr *p, const struct sockaddr *sa);
+
+/* Sockets connected through the proxy: their real destination. */
+int sx_fd_set_peer(int fd, const struct sockaddr *sa, socklen_t len);
+bool sx_fd_get_peer(int fd, struct sockaddr_storage *out, socklen_t *len);
+void sx_fd_copy(int oldfd, int newfd);
+void sx_fd_forget(int fd);
+
+/*
+ * Connect the program's socket fd to dst through the configured proxy.
+ * Returns 0, or -1 with errno set and one log line written.
+ */
+int sx_proxy_connect(int fd, const struct sockaddr *dst, socklen_t dstlen);
+
+/* Should a connect to this address go through the proxy? */
+bool sx_route_proxied(const struct sx_runtime *rt, const struct sockaddr *sa);
+
+/* Is fd a TCP socket of family AF_INET or AF_INET6? */
+bool sx_is_tcp_inet(int fd);
+
+/*
+ * Does a connect to sa on fd go through the proxy?  (An unconnected TCP
+ * socket, a destination in its family, not direct by the config.)
+ */
+bool sx_should_proxy(int fd, const struct sockaddr *sa, socklen_t len);
+
+#endif

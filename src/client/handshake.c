@@ -1,0 +1,217 @@
+/*
+ * handshake.c - the client side of SOCKS 5 (RFC 1928, with RFC 1929
+ * username/password) and SOCKS 4/4a, over a connected socket.
+ *
+ * Every reply is read by its own length (proto.h parsers), so a byte of
+ * the program's data that follows a reply is never consumed here.
+ */
+#include <errno.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "socksify/client.h"
+
+static int fail(struct sx_failure *f, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(struct sx_failure *f, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(f->why, sizeof(f->why), fmt, ap);
+	va_end(ap);
+	f->err = err;
+	return -1;
+}
+
+/* Turn an I/O result from io.c into a failure. */
+static int io_fail(struct sx_failure *f, int rc, const char *step)
+{
+	if (rc == SX_IO_EOF)
+		return fail(f, ECONNABORTED,
+			    "proxy closed the connection during the %s", step);
+	if (rc <= -1000)
+		return fail(f, EPROTO, "malformed %s from proxy: %s", step,
+			    sx_perr_str(-(rc + 1000)));
+	if (rc == ETIMEDOUT)
+		return fail(f, ETIMEDOUT, "handshake timed out (%s)", step);
+	return fail(f, rc, "%s failed: %s", step, strerror(rc));
+}
+
+static ssize_t parse_method(const uint8_t *b, size_t n, void *out, size_t *need)
+{
+	return sx_s5_method_parse(b, n, out, need);
+}
+
+static ssize_t parse_userpass(const uint8_t *b, size_t n, void *out,
+			      size_t *need)
+{
+	return sx_userpass_reply_parse(b, n, out, need);
+}
+
+static ssize_t parse_s5_reply(const uint8_t *b, size_t n, void *out,
+			      size_t *need)
+{
+	return sx_s5_reply_parse(b, n, out, need);
+}
+
+static bool have_credentials(const struct sx_proxy *p)
+{
+	return p->user[0] != '\0';
+}
+
+/* The method the server chose: fine, or a failure with a clear reason. */
+static int check_method(uint8_t method, bool offered_userpass,
+			struct sx_failure *f)
+{
+	if (method == SX_S5_METHOD_NONE)
+		return 0;
+	if (method == SX_S5_METHOD_USERPASS && offered_userpass)
+		return 0;
+	if (method == SX_S5_METHOD_USERPASS || (method == SX_S5_METHOD_REJECT &&
+						!offered_userpass))
+		return fail(f, EACCES, "proxy requires authentication and no "
+			    "user name and password are configured");
+	if (method == SX_S5_METHOD_REJECT)
+		return fail(f, EACCES, "proxy accepted none of our "
+			    "authentication methods (none, username/password)");
+	return fail(f, EPROTO, "proxy chose authentication method 0x%02x, "
+		    "which we did not offer", method);
+}
+
+static int userpass_auth(int fd, const struct sx_proxy *p, int64_t deadline,
+			 struct sx_failure *f)
+{
+	uint8_t buf[3 + 255 + 255], status = 0;
+	ssize_t n;
+	int rc;
+
+	n = sx_userpass_encode(buf, sizeof(buf), p->user, strlen(p->user),
+			       p->pass, strlen(p->pass));
+	if (n < 0)
+		return fail(f, EINVAL, "cannot send credentials: %s",
+			    sx_perr_str((int)n));
+	rc = sx_io_send_all(fd, buf, (size_t)n, deadline);
+	explicit_bzero(buf, sizeof(buf));
+	if (rc)
+		return io_fail(f, rc, "authentication");
+	rc = sx_io_recv_msg(fd, buf, sizeof(buf), parse_userpass, &status,
+			    deadline);
+	if (rc)
+		return io_fail(f, rc, "authentication reply");
+	if (status != 0)
+		return fail(f, EACCES, "authentication failed: user name or "
+			    "password rejected by the proxy (user '%s')",
+			    p->user);
+	return 0;
+}
+
+int sx_socks5_handshake(int fd, const struct sx_proxy *p, uint8_t cmd,
+			const struct sx_addr *dst, struct sx_s5_reply *reply,
+			int64_t deadline, struct sx_failure *f)
+{
+	uint8_t buf[4 + 1 + 255 + 2];
+	uint8_t methods[2] = { SX_S5_METHOD_NONE, SX_S5_METHOD_USERPASS };
+	bool userpass = have_credentials(p);
+	uint8_t method = 0;
+	ssize_t n;
+	int rc;
+
+	n = sx_s5_greeting_encode(buf, sizeof(buf), methods, userpass ? 2 : 1);
+	if (n < 0)
+		return fail(f, EINVAL, "greeting: %s", sx_perr_str((int)n));
+	rc = sx_io_send_all(fd, buf, (size_t)n, deadline);
+	if (rc)
+		return io_fail(f, rc, "greeting");
+	rc = sx_io_recv_msg(fd, buf, sizeof(buf), parse_method, &method,
+			    deadline);
+	if (rc)
+		return io_fail(f, rc, "method selection");
+	if (check_method(method, userpass, f) < 0)
+		return -1;
+	if (method == SX_S5_METHOD_USERPASS &&
+	    userpass_auth(fd, p, deadline, f) < 0)
+		return -1;
+
+	n = sx_s5_request_encode(buf, sizeof(buf), cmd, dst);
+	if (n < 0)
+		return fail(f, EINVAL, "request: %s", sx_perr_str((int)n));
+	rc = sx_io_send_all(fd, buf, (size_t)n, deadline);
+	if (rc)
+		return io_fail(f, rc, "request");
+	rc = sx_io_recv_msg(fd, buf, sizeof(buf), parse_s5_reply, reply,
+			    deadline);
+	if (rc)
+		return io_fail(f, rc, "reply");
+	if (reply->rep != SX_S5_REP_SUCCEEDED)
+		return fail(f, sx_s5_rep_errno(reply->rep), "%s (SOCKS reply %u)",
+			    sx_s5_rep_str(reply->rep), reply->rep);
+	return 0;
+}
+
+/* The SOCKS 4 user id: configured, or the login name identd would report. */
+static void socks4_userid(const struct sx_proxy *p, char *out, size_t len)
+{
+	struct passwd pw, *res = NULL;
+	char tmp[1024];
+
+	if (p->user[0]) {
+		snprintf(out, len, "%s", p->user);
+		return;
+	}
+	out[0] = '\0';
+	if (getpwuid_r(geteuid(), &pw, tmp, sizeof(tmp), &res) == 0 && res)
+		snprintf(out, len, "%s", res->pw_name);
+}
+
+struct s4_reply {
+	uint8_t code;
+	struct sx_addr bound;
+};
+
+static ssize_t parse_s4_reply(const uint8_t *b, size_t n, void *out,
+			      size_t *need)
+{
+	struct s4_reply *r = out;
+
+	return sx_s4_reply_parse(b, n, &r->code, &r->bound, need);
+}
+
+int sx_socks4_handshake(int fd, const struct sx_proxy *p, uint8_t cmd,
+			const struct sx_addr *dst, struct sx_addr *bound,
+			int64_t deadline, struct sx_failure *f)
+{
+	uint8_t buf[8 + 256 + 256];
+	struct s4_reply reply;
+	char userid[256];
+	ssize_t n;
+	int rc;
+
+	if (dst->atyp == SX_ATYP_IPV6)
+		return fail(f, EAFNOSUPPORT, "SOCKS 4 carries IPv4 destinations "
+			    "only; use a SOCKS 5 proxy for IPv6");
+	if (dst->atyp == SX_ATYP_NAME && p->type != SX_PROXY_SOCKS4A)
+		return fail(f, EAFNOSUPPORT, "SOCKS 4 cannot carry a host name; "
+			    "use socks4a:// or SOCKS 5");
+	socks4_userid(p, userid, sizeof(userid));
+	n = sx_s4_request_encode(buf, sizeof(buf), cmd, dst, userid);
+	if (n < 0)
+		return fail(f, EINVAL, "request: %s", sx_perr_str((int)n));
+	rc = sx_io_send_all(fd, buf, (size_t)n, deadline);
+	if (rc)
+		return io_fail(f, rc, "request");
+	rc = sx_io_recv_msg(fd, buf, sizeof(buf), parse_s4_reply, &reply,
+			    deadline);
+	if (rc)
+		return io_fail(f, rc, "reply");
+	if (reply.code != SX_S4_REP_GRANTED)
+		return fail(f, sx_s4_rep_errno(reply.code), "%s (SOCKS 4 reply "
+			    "0x%02x)", sx_s4_rep_str(reply.code), reply.code);
+	if (bound)
+		*bound = reply.bound;
+	return 0;
+}

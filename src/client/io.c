@@ -1,0 +1,108 @@
+/*
+ * io.c - deadline-bound reads and writes for the handshake.  The socket
+ * is non-blocking; poll() waits, and EINTR never extends the deadline.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "socksify/client.h"
+
+int64_t sx_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int sx_io_wait(int fd, short events, int64_t deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+
+	for (;;) {
+		int64_t left = deadline - sx_now_ms();
+		int r;
+
+		if (left <= 0)
+			return ETIMEDOUT;
+		r = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
+		if (r > 0)
+			return 0;   /* errors show up in the following I/O */
+		if (r < 0 && errno != EINTR)
+			return errno;
+	}
+}
+
+int sx_io_send_all(int fd, const void *buf, size_t len, int64_t deadline)
+{
+	const uint8_t *p = buf;
+
+	while (len > 0) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		int err;
+
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		/* EINPROGRESS: TCP_FASTOPEN_CONNECT sent its SYN first. */
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != EINPROGRESS)
+			return errno;
+		err = sx_io_wait(fd, POLLOUT, deadline);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int recv_exact(int fd, uint8_t *p, size_t len, int64_t deadline)
+{
+	while (len > 0) {
+		ssize_t n = recv(fd, p, len, 0);
+		int err;
+
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n == 0)
+			return SX_IO_EOF;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return errno;
+		err = sx_io_wait(fd, POLLIN, deadline);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int sx_io_recv_msg(int fd, uint8_t *buf, size_t cap, sx_parse_fn parse,
+		   void *out, int64_t deadline)
+{
+	size_t have = 0, need = 0;
+
+	for (;;) {
+		ssize_t r = parse(buf, have, out, &need);
+		int err;
+
+		if (r > 0)
+			return 0;
+		if (r < 0)
+			return -(1000 + (int)-r);
+		if (need <= have || need > cap)
+			return -(1000 + SX_PERR_NOSPACE);
+		err = recv_exact(fd, buf + have, need - have, deadline);
+		if (err)
+			return err;
+		have = need;
+	}
+}

@@ -1,0 +1,218 @@
+/*
+ * proxy.c - connect the program's own socket to the proxy and run the
+ * handshake on it, then hand the socket back as a successful connect()
+ * would.  The socket's file status flags and TCP_NODELAY are restored;
+ * on failure the socket is disconnected again, so it looks like a socket
+ * whose connect() failed, and nothing ever goes direct.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "socksify/client.h"
+#include "socksify/runtime.h"
+
+/* What we change on the program's socket, to put it back afterwards. */
+struct saved_sock {
+	int flags;
+	int nodelay;
+	bool nodelay_known;
+};
+
+static void sock_prepare(int fd, struct saved_sock *s)
+{
+	socklen_t len = sizeof(s->nodelay);
+	int one = 1;
+
+	s->flags = fcntl(fd, F_GETFL);
+	if (s->flags >= 0 && !(s->flags & O_NONBLOCK))
+		fcntl(fd, F_SETFL, s->flags | O_NONBLOCK);
+	s->nodelay_known = getsockopt(fd, IPPROTO_TCP, TCP_NODELAY,
+				      &s->nodelay, &len) == 0;
+	/* The handshake is a few small messages: send each at once. */
+	if (s->nodelay_known && !s->nodelay)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+static void sock_restore(int fd, const struct saved_sock *s)
+{
+	if (s->nodelay_known && !s->nodelay)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &s->nodelay,
+			   sizeof(s->nodelay));
+	if (s->flags >= 0 && !(s->flags & O_NONBLOCK))
+		fcntl(fd, F_SETFL, s->flags);
+}
+
+/* Undo a connection so the socket can be connected again (RFC-less but
+ * Linux-documented: connect() with AF_UNSPEC). */
+static void sock_disconnect(int fd)
+{
+	struct sockaddr sa = { .sa_family = AF_UNSPEC };
+
+	sx_real.connect(fd, &sa, sizeof(sa));
+}
+
+/* A timeout set on a blocking socket bounds our waits too. */
+static int sock_timeout_ms(int fd, int opt, int conf_ms)
+{
+	struct timeval tv;
+	socklen_t len = sizeof(tv);
+	int64_t ms;
+
+	if (getsockopt(fd, SOL_SOCKET, opt, &tv, &len) < 0)
+		return conf_ms;
+	ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+	if (ms > 0 && ms < conf_ms)
+		return (int)ms;
+	return conf_ms;
+}
+
+/* The proxy's address in the socket's own family. */
+static int proxy_sockaddr(int fd, int family, const struct sx_proxy_addr *pa,
+			  struct sockaddr_storage *out, socklen_t *len,
+			  struct sx_failure *f)
+{
+	const struct sockaddr_in *v4 = (const void *)&pa->v4;
+	struct sockaddr_in6 *m = (void *)out;
+	int v6only = 0;
+	socklen_t olen = sizeof(v6only);
+
+	if (family == AF_INET) {
+		if (!pa->v4.ss_family) {
+			f->err = EAFNOSUPPORT;
+			snprintf(f->why, sizeof(f->why), "the proxy has no "
+				 "IPv4 address for this IPv4 socket");
+			return -1;
+		}
+		memcpy(out, &pa->v4, pa->v4len);
+		*len = pa->v4len;
+		return 0;
+	}
+	if (pa->v6.ss_family) {
+		memcpy(out, &pa->v6, pa->v6len);
+		*len = pa->v6len;
+		return 0;
+	}
+	/* An IPv6 socket reaches an IPv4 proxy through a v4-mapped address. */
+	getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &olen);
+	if (v6only) {
+		f->err = EAFNOSUPPORT;
+		snprintf(f->why, sizeof(f->why), "the proxy has only an IPv4 "
+			 "address and this socket is IPv6-only");
+		return -1;
+	}
+	memset(m, 0, sizeof(*m));
+	m->sin6_family = AF_INET6;
+	m->sin6_port = v4->sin_port;
+	m->sin6_addr.s6_addr[10] = 0xff;
+	m->sin6_addr.s6_addr[11] = 0xff;
+	memcpy(&m->sin6_addr.s6_addr[12], &v4->sin_addr, 4);
+	*len = sizeof(*m);
+	return 0;
+}
+
+static int connect_to_proxy(int fd, const struct sockaddr *sa, socklen_t len,
+			    int64_t deadline, struct sx_failure *f)
+{
+	socklen_t elen = sizeof(f->err);
+	int err = 0;
+
+	if (sx_real.connect(fd, sa, len) == 0)
+		return 0;
+	if (errno == EINPROGRESS) {
+		err = sx_io_wait(fd, POLLOUT, deadline);
+		if (!err && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
+				       &elen) < 0)
+			err = errno;
+		if (!err)
+			return 0;
+	} else {
+		err = errno;
+	}
+	f->err = err;
+	snprintf(f->why, sizeof(f->why), "cannot reach the proxy: %s",
+		 err == ETIMEDOUT ? "connect timed out" : strerror(err));
+	return -1;
+}
+
+static int handshake(int fd, const struct sx_proxy *p, const struct sx_addr *dst,
+		     int64_t deadline, struct sx_failure *f)
+{
+	struct sx_s5_reply reply;
+
+	if (p->type == SX_PROXY_SOCKS5)
+		return sx_socks5_handshake(fd, p, SX_S5_CMD_CONNECT, dst, &reply,
+					   deadline, f);
+	return sx_socks4_handshake(fd, p, SX_S4_CMD_CONNECT, dst, NULL,
+				   deadline, f);
+}
+
+static int run(int fd, const struct sx_runtime *rt, const struct sockaddr *dst,
+	       socklen_t dstlen, struct sx_failure *f)
+{
+	const struct sx_conf *c = &rt->conf;
+	struct sockaddr_storage psa;
+	socklen_t plen;
+	struct saved_sock saved;
+	struct sx_addr wire;
+	int64_t start = sx_now_ms();
+	int cto, hto, rc;
+
+	if (c->error[0]) {
+		f->err = ENETUNREACH;
+		snprintf(f->why, sizeof(f->why), "not connecting: the "
+			 "configuration is broken (%s)", c->error);
+		return -1;
+	}
+	if (rt->proxy.resolve_err) {
+		f->err = rt->proxy.resolve_err;
+		snprintf(f->why, sizeof(f->why), "%s", rt->proxy.resolve_msg);
+		return -1;
+	}
+	if (proxy_sockaddr(fd, dst->sa_family, &rt->proxy, &psa, &plen, f) < 0)
+		return -1;
+	sx_addr_from_sockaddr(&wire, dst);
+
+	sock_prepare(fd, &saved);
+	cto = c->connect_timeout_ms;
+	hto = c->handshake_timeout_ms;
+	if (!(saved.flags & O_NONBLOCK)) {
+		cto = sock_timeout_ms(fd, SO_SNDTIMEO, cto);
+		hto = sock_timeout_ms(fd, SO_RCVTIMEO, hto);
+	}
+	rc = connect_to_proxy(fd, (struct sockaddr *)&psa, plen, start + cto, f);
+	if (rc == 0)
+		rc = handshake(fd, &c->proxy, &wire, sx_now_ms() + hto, f);
+	if (rc < 0)
+		sock_disconnect(fd);
+	else
+		sx_fd_set_peer(fd, dst, dstlen);
+	sock_restore(fd, &saved);
+	return rc;
+}
+
+int sx_proxy_connect(int fd, const struct sockaddr *dst, socklen_t dstlen)
+{
+	const struct sx_runtime *rt = sx_runtime();
+	struct sx_failure f = { .err = 0 };
+	char dtext[80];
+	int saved_errno = errno;
+
+	sx_guard++;
+	sx_sockaddr_str(dst, dtext, sizeof(dtext));
+	if (run(fd, rt, dst, dstlen, &f) < 0) {
+		sx_log(SX_LOG_ERROR, "%s via %s: %s", dtext, rt->proxy.text,
+		       f.why);
+		sx_guard--;
+		errno = f.err ? f.err : ECONNREFUSED;
+		return -1;
+	}
+	sx_log(SX_LOG_INFO, "%s via %s: connected", dtext, rt->proxy.text);
+	sx_guard--;
+	errno = saved_errno;
+	return 0;
+}

@@ -1,0 +1,78 @@
+/*
+ * addr.c - socket address helpers.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "socksify/runtime.h"
+
+const char *sx_sockaddr_str(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)sa;
+
+		inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
+		snprintf(buf, len, "%s:%u", ip, ntohs(in->sin_port));
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)sa;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
+		snprintf(buf, len, "[%s]:%u", ip, ntohs(in6->sin6_port));
+	} else {
+		snprintf(buf, len, "(address family %d)", sa->sa_family);
+	}
+	return buf;
+}
+
+int sx_addr_from_sockaddr(struct sx_addr *a, const struct sockaddr *sa)
+{
+	memset(a, 0, sizeof(*a));
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)sa;
+
+		a->atyp = SX_ATYP_IPV4;
+		memcpy(a->u.v4, &in->sin_addr, 4);
+		a->port = ntohs(in->sin_port);
+		return 0;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)sa;
+
+		a->port = ntohs(in6->sin6_port);
+		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+			a->atyp = SX_ATYP_IPV4;
+			memcpy(a->u.v4, &in6->sin6_addr.s6_addr[12], 4);
+		} else {
+			a->atyp = SX_ATYP_IPV6;
+			memcpy(a->u.v6, &in6->sin6_addr, 16);
+		}
+		return 0;
+	}
+	return -1;
+}
+
+static bool same_endpoint(const struct sockaddr *a, const struct sockaddr *b)
+{
+	struct sx_addr x, y;
+
+	if (sx_addr_from_sockaddr(&x, a) || sx_addr_from_sockaddr(&y, b))
+		return false;
+	if (x.atyp != y.atyp || x.port != y.port)
+		return false;
+	if (x.atyp == SX_ATYP_IPV4)
+		return memcmp(x.u.v4, y.u.v4, 4) == 0;
+	return memcmp(x.u.v6, y.u.v6, 16) == 0;
+}
+
+bool sx_is_proxy_addr(const struct sx_proxy_addr *p, const struct sockaddr *sa)
+{
+	if (p->v4.ss_family && same_endpoint((const void *)&p->v4, sa))
+		return true;
+	if (p->v6.ss_family && same_endpoint((const void *)&p->v6, sa))
+		return true;
+	return false;
+}

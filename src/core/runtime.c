@@ -1,0 +1,93 @@
+/*
+ * runtime.c - load the configuration and resolve the proxy, once, on the
+ * first call that needs them.  Nothing happens at program start.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "socksify/runtime.h"
+
+static struct sx_runtime rt;
+static pthread_once_t rt_once = PTHREAD_ONCE_INIT;
+
+static void proxy_text(struct sx_proxy_addr *pa, const struct sx_proxy *p)
+{
+	if (strchr(p->host, ':'))
+		snprintf(pa->text, sizeof(pa->text), "[%s]:%u", p->host, p->port);
+	else
+		snprintf(pa->text, sizeof(pa->text), "%s:%u", p->host, p->port);
+}
+
+/* Resolve the proxy host once, keeping one IPv4 and one IPv6 address. */
+static void proxy_resolve(struct sx_proxy_addr *pa, const struct sx_proxy *p)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	char port[8];
+	int rc;
+
+	proxy_text(pa, p);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	snprintf(port, sizeof(port), "%u", p->port);
+	rc = getaddrinfo(p->host, port, &hints, &res);
+	if (rc != 0) {
+		pa->resolve_err = EHOSTUNREACH;
+		snprintf(pa->resolve_msg, sizeof(pa->resolve_msg),
+			 "cannot resolve proxy host '%s': %s", p->host,
+			 gai_strerror(rc));
+		return;
+	}
+	for (ai = res; ai; ai = ai->ai_next) {
+		if (ai->ai_family == AF_INET && !pa->v4.ss_family) {
+			memcpy(&pa->v4, ai->ai_addr, ai->ai_addrlen);
+			pa->v4len = ai->ai_addrlen;
+		} else if (ai->ai_family == AF_INET6 && !pa->v6.ss_family) {
+			memcpy(&pa->v6, ai->ai_addr, ai->ai_addrlen);
+			pa->v6len = ai->ai_addrlen;
+		}
+	}
+	freeaddrinfo(res);
+	if (!pa->v4.ss_family && !pa->v6.ss_family) {
+		pa->resolve_err = EHOSTUNREACH;
+		snprintf(pa->resolve_msg, sizeof(pa->resolve_msg),
+			 "proxy host '%s' has no IPv4 or IPv6 address", p->host);
+	}
+}
+
+static void runtime_load(void)
+{
+	int saved = errno;
+
+	sx_guard++;
+	sx_real_init();
+	sx_conf_load(&rt.conf);
+	if (rt.conf.error[0])
+		sx_log(SX_LOG_ERROR, "configuration error: %s; connections "
+		       "that should go through the proxy will fail",
+		       rt.conf.error);
+	proxy_resolve(&rt.proxy, &rt.conf.proxy);
+	sx_guard--;
+	errno = saved;
+}
+
+const struct sx_runtime *sx_runtime(void)
+{
+	pthread_once(&rt_once, runtime_load);
+	return &rt;
+}
+
+bool sx_route_proxied(const struct sx_runtime *r, const struct sockaddr *sa)
+{
+	if (sx_conf_is_direct(&r->conf, sa))
+		return false;
+	/* A connection to the proxy itself never goes through the proxy. */
+	if (sx_is_proxy_addr(&r->proxy, sa))
+		return false;
+	return true;
+}

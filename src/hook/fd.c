@@ -1,0 +1,61 @@
+/*
+ * fd.c - getpeername() reports the real destination of a socket we
+ * connected through the proxy; dup(), dup2() and dup3() carry that along.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "socksify/runtime.h"
+
+SX_EXPORT int getpeername(int fd, struct sockaddr *addr, socklen_t *len)
+{
+	struct sockaddr_storage peer;
+	socklen_t plen;
+	int r;
+
+	sx_real_init();
+	r = sx_real.getpeername(fd, addr, len);
+	if (r < 0 || sx_guard || !addr || !len)
+		return r;
+	{
+		int saved = errno;
+
+		if (sx_fd_get_peer(fd, &peer, &plen)) {
+			/* Same truncation rule as the kernel's. */
+			memcpy(addr, &peer, plen < *len ? plen : *len);
+			*len = plen;
+		}
+		errno = saved;
+	}
+	return 0;
+}
+
+static int after_dup(int oldfd, int newfd)
+{
+	if (newfd >= 0 && !sx_guard) {
+		int saved = errno;
+
+		sx_fd_copy(oldfd, newfd);
+		errno = saved;
+	}
+	return newfd;
+}
+
+SX_EXPORT int dup(int fd)
+{
+	sx_real_init();
+	return after_dup(fd, sx_real.dup(fd));
+}
+
+SX_EXPORT int dup2(int oldfd, int newfd)
+{
+	sx_real_init();
+	return after_dup(oldfd, sx_real.dup2(oldfd, newfd));
+}
+
+SX_EXPORT int dup3(int oldfd, int newfd, int flags)
+{
+	sx_real_init();
+	return after_dup(oldfd, sx_real.dup3(oldfd, newfd, flags));
+}

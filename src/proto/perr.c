@@ -1,0 +1,26 @@
+/*
+ * perr.c - texts for enum sx_perr.
+ */
+#include <limits.h>
+
+#include "socksify/proto.h"
+
+/* Accepts the enum value or its negation (as returned by the parsers). */
+const char *sx_perr_str(int err)
+{
+	if (err < 0 && err != INT_MIN)
+		err = -err;
+	switch (err) {
+	case SX_PERR_OK:        return "success";
+	case SX_PERR_NOSPACE:   return "output buffer too small";
+	case SX_PERR_VERSION:   return "wrong version in reply";
+	case SX_PERR_ATYP:      return "unknown address type";
+	case SX_PERR_NAMELEN:   return "bad domain name length";
+	case SX_PERR_USERLEN:   return "bad user name length";
+	case SX_PERR_PASSLEN:   return "bad password length";
+	case SX_PERR_NOMETHODS: return "bad number of authentication methods";
+	case SX_PERR_ARG:       return "invalid argument";
+	case SX_PERR_USERID:    return "bad SOCKS 4 user id";
+	default:                return "unknown error";
+	}
+}
