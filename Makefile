@@ -25,7 +25,7 @@ LDLIBS_LIB = -ldl -lpthread
 
 B          = build
 # Pure code: protocol and config parsing, no hooks.  Unit tests link it.
-PURE_SRC   = $(sort $(wildcard src/proto/*.c src/conf/*.c))
+PURE_SRC   = $(sort $(wildcard src/proto/*.c src/conf/*.c src/dns/*.c))
 # The rest of the library: runtime, client, hooks.
 CORE_SRC   = $(sort $(wildcard src/*.c src/core/*.c src/client/*.c src/hook/*.c))
 PURE_OBJ   = $(PURE_SRC:%.c=$(B)/obj/%.o)
@@ -46,7 +46,8 @@ all: $(B)/libsocksify.so
 
 $(B)/obj/%.o: %.c $(HEADERS) Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SX_CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) $(SX_CFLAGS) -c -o $@ $<
 
 $(B)/libsocksify.so: $(PURE_OBJ) $(CORE_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,libsocksify.so \

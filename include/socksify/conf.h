@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 
 #define SX_CONF_MAX_DIRECT 64
+#define SX_CONF_MAX_DOMAINS 32
 #define SX_CONF_ERRLEN 512
 
 enum sx_proxy_type {
@@ -54,10 +55,25 @@ struct sx_net {
 	uint16_t port_lo, port_hi;
 };
 
+enum sx_dns_mode {
+	SX_DNS_AUTO = 0,      /* remote for socks5h:// and socks4a://, else local */
+	SX_DNS_LOCAL = 1,     /* the program's own resolver; IPs go to the proxy */
+	SX_DNS_REMOTE = 2,    /* mapped addresses; the name goes to the proxy */
+};
+
 struct sx_conf {
 	struct sx_proxy proxy;
 	struct sx_net direct[SX_CONF_MAX_DIRECT];
 	size_t ndirect;
+	/* Domain suffixes that go direct (resolved locally): "corp.example"
+	 * matches corp.example and every name below it. */
+	char direct_domains[SX_CONF_MAX_DOMAINS][254];
+	size_t ndomains;
+	enum sx_dns_mode dns;
+	struct sx_net dns_map_v4;   /* default 127.192.0.0/10 */
+	struct sx_net dns_map_v6;   /* default 100::/64 (RFC 6666 discard) */
+	uint32_t dns_map_size;      /* names held at once; default 65536 */
+	bool dns_hosts_local;       /* names in /etc/hosts resolve locally */
 	int connect_timeout_ms;     /* TCP connect to the proxy; default 10000 */
 	int handshake_timeout_ms;   /* SOCKS handshake; default 10000 */
 	enum sx_log_level log_level;
@@ -92,8 +108,10 @@ int sx_proxy_url_parse(const char *url, struct sx_proxy *p,
 int sx_net_parse(const char *spec, struct sx_net *n, char *err, size_t errlen);
 
 /*
- * Parse a comma-separated list of networks into c->direct, replacing what
- * was there.  An empty string means "no direct networks".
+ * Parse a comma-separated list of networks and domain names into c->direct
+ * and c->direct_domains, replacing what was there.  An empty string means
+ * "nothing goes direct".  A domain is an item with a letter in it and no
+ * '/', ':' or '[' (e.g. "corp.example", ".corp.example", "*.corp.example").
  */
 int sx_direct_list_parse(struct sx_conf *c, const char *list,
 			 char *err, size_t errlen);
@@ -128,6 +146,13 @@ void sx_conf_load(struct sx_conf *c);
  */
 void sx_conf_load_from(struct sx_conf *c, const char *sysconf_path,
 		       const char *(*getenv_fn)(const char *));
+
+/* Does this configuration resolve names at the proxy? */
+bool sx_conf_remote_dns(const struct sx_conf *c);
+
+/* true if name (case-insensitive, trailing dot ignored) is, or is below,
+ * one of c->direct_domains */
+bool sx_conf_name_is_direct(const struct sx_conf *c, const char *name);
 
 /* true if (family, addr, port) falls in one of c->direct */
 bool sx_conf_is_direct(const struct sx_conf *c, const struct sockaddr *sa);

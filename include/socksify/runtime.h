@@ -9,6 +9,9 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <resolv.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -28,6 +31,29 @@ struct sx_real {
 	int (*dup)(int);
 	int (*dup2)(int, int);
 	int (*dup3)(int, int, int);
+	int (*getaddrinfo)(const char *, const char *, const struct addrinfo *,
+			   struct addrinfo **);
+	int (*getnameinfo)(const struct sockaddr *, socklen_t, char *, socklen_t,
+			   char *, socklen_t, int);
+	struct hostent *(*gethostbyname)(const char *);
+	struct hostent *(*gethostbyname2)(const char *, int);
+	int (*gethostbyname_r)(const char *, struct hostent *, char *, size_t,
+			       struct hostent **, int *);
+	int (*gethostbyname2_r)(const char *, int, struct hostent *, char *,
+				size_t, struct hostent **, int *);
+	struct hostent *(*gethostbyaddr)(const void *, socklen_t, int);
+	int (*gethostbyaddr_r)(const void *, socklen_t, int, struct hostent *,
+			       char *, size_t, struct hostent **, int *);
+	int (*res_query)(const char *, int, int, unsigned char *, int);
+	int (*res_search)(const char *, int, int, unsigned char *, int);
+	int (*res_querydomain)(const char *, const char *, int, int,
+			       unsigned char *, int);
+	int (*res_send)(const unsigned char *, int, unsigned char *, int);
+	int (*res_nquery)(struct __res_state *, const char *, int, int, unsigned char *, int);
+	int (*res_nsearch)(struct __res_state *, const char *, int, int, unsigned char *, int);
+	int (*res_nquerydomain)(struct __res_state *, const char *, const char *, int, int,
+				unsigned char *, int);
+	int (*res_nsend)(struct __res_state *, const unsigned char *, int, unsigned char *, int);
 };
 extern struct sx_real sx_real;
 
@@ -83,6 +109,21 @@ int sx_proxy_connect(int fd, const struct sockaddr *dst, socklen_t dstlen);
 
 /* Should a connect to this address go through the proxy? */
 bool sx_route_proxied(const struct sx_runtime *rt, const struct sockaddr *sa);
+
+/*
+ * Remote DNS (src/core/names.c).
+ *
+ * sx_names_should_map: does a lookup of this name get a mapped address?
+ * (Remote DNS is on, and the name is not numeric, not localhost, not in
+ * /etc/hosts when that is local, and not below a direct domain.)
+ */
+bool sx_names_should_map(const char *name);
+/* The mapped address of name in family (AF_INET or AF_INET6): 0, or an
+ * EAI_* error. */
+int sx_names_map(const char *name, int family, void *addr);
+/* Is addr (family AF_INET/AF_INET6) a mapped address?  If it is, copy its
+ * name into buf (empty string if its name is unknown) and return true. */
+bool sx_names_lookup(int family, const void *addr, char *buf, size_t len);
 
 /* Is fd a TCP socket of family AF_INET or AF_INET6? */
 bool sx_is_tcp_inet(int fd);

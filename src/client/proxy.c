@@ -5,6 +5,7 @@
  * on failure the socket is disconnected again, so it looks like a socket
  * whose connect() failed, and nothing ever goes direct.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -139,6 +140,40 @@ static int connect_to_proxy(int fd, const struct sockaddr *sa, socklen_t len,
 	return -1;
 }
 
+/*
+ * What goes on the wire: the destination's address, or for a mapped
+ * address (remote DNS) the name it stands for.
+ */
+static int dest_wire(const struct sockaddr *dst, struct sx_addr *wire,
+		     struct sx_failure *f)
+{
+	struct sx_addr a;
+	char name[256], text[64];
+	int family;
+
+	sx_addr_from_sockaddr(&a, dst);
+	*wire = a;
+	family = a.atyp == SX_ATYP_IPV4 ? AF_INET : AF_INET6;
+	if (!sx_names_lookup(family, a.atyp == SX_ATYP_IPV4 ? (void *)a.u.v4 :
+			     (void *)a.u.v6, name, sizeof(name)))
+		return 0;
+	if (!name[0]) {
+		inet_ntop(family, a.atyp == SX_ATYP_IPV4 ? (void *)a.u.v4 :
+			  (void *)a.u.v6, text, sizeof(text));
+		f->err = EHOSTUNREACH;
+		snprintf(f->why, sizeof(f->why), "%s is a socksify mapped address "
+			 "whose name is unknown here (recycled, or handed out by "
+			 "another process); not connecting", text);
+		return -1;
+	}
+	memset(wire, 0, sizeof(*wire));
+	wire->atyp = SX_ATYP_NAME;
+	wire->namelen = (uint8_t)strlen(name);
+	memcpy(wire->u.name, name, wire->namelen + 1);
+	wire->port = a.port;
+	return 0;
+}
+
 static int handshake(int fd, const struct sx_proxy *p, const struct sx_addr *dst,
 		     int64_t deadline, struct sx_failure *f)
 {
@@ -152,7 +187,7 @@ static int handshake(int fd, const struct sx_proxy *p, const struct sx_addr *dst
 }
 
 static int run(int fd, const struct sx_runtime *rt, const struct sockaddr *dst,
-	       socklen_t dstlen, struct sx_failure *f)
+	       socklen_t dstlen, char *dtext, size_t dlen, struct sx_failure *f)
 {
 	const struct sx_conf *c = &rt->conf;
 	struct sockaddr_storage psa;
@@ -173,9 +208,12 @@ static int run(int fd, const struct sx_runtime *rt, const struct sockaddr *dst,
 		snprintf(f->why, sizeof(f->why), "%s", rt->proxy.resolve_msg);
 		return -1;
 	}
+	if (dest_wire(dst, &wire, f) < 0)
+		return -1;
+	if (wire.atyp == SX_ATYP_NAME)
+		snprintf(dtext, dlen, "%s:%u", wire.u.name, wire.port);
 	if (proxy_sockaddr(fd, dst->sa_family, &rt->proxy, &psa, &plen, f) < 0)
 		return -1;
-	sx_addr_from_sockaddr(&wire, dst);
 
 	sock_prepare(fd, &saved);
 	cto = c->connect_timeout_ms;
@@ -199,12 +237,12 @@ int sx_proxy_connect(int fd, const struct sockaddr *dst, socklen_t dstlen)
 {
 	const struct sx_runtime *rt = sx_runtime();
 	struct sx_failure f = { .err = 0 };
-	char dtext[80];
+	char dtext[300];
 	int saved_errno = errno;
 
 	sx_guard++;
 	sx_sockaddr_str(dst, dtext, sizeof(dtext));
-	if (run(fd, rt, dst, dstlen, &f) < 0) {
+	if (run(fd, rt, dst, dstlen, dtext, sizeof(dtext), &f) < 0) {
 		sx_log(SX_LOG_ERROR, "%s via %s: %s", dtext, rt->proxy.text,
 		       f.why);
 		sx_guard--;

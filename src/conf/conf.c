@@ -11,6 +11,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -68,6 +69,26 @@ void sx_conf_defaults(struct sx_conf *c)
 	c->connect_timeout_ms = 10000;
 	c->handshake_timeout_ms = 10000;
 	c->log_level = SX_LOG_ERROR;
+
+	c->dns = SX_DNS_AUTO;
+	c->dns_map_v4.family = AF_INET;         /* 127.192.0.0/10, as Tor */
+	c->dns_map_v4.addr[0] = 127;
+	c->dns_map_v4.addr[1] = 192;
+	c->dns_map_v4.prefix = 10;
+	c->dns_map_v4.port_hi = 65535;
+	c->dns_map_v6.family = AF_INET6;        /* 100::/64, RFC 6666 */
+	c->dns_map_v6.addr[0] = 0x01;
+	c->dns_map_v6.prefix = 64;
+	c->dns_map_v6.port_hi = 65535;
+	c->dns_map_size = 65536;
+	c->dns_hosts_local = true;
+}
+
+bool sx_conf_remote_dns(const struct sx_conf *c)
+{
+	if (c->dns == SX_DNS_AUTO)
+		return c->proxy.remote_dns;
+	return c->dns == SX_DNS_REMOTE;
 }
 
 /* ---- setters shared by the file and the environment ---------------- */
@@ -191,11 +212,12 @@ static int add_direct(struct sx_conf *c, const char *val, char *err, size_t errl
 
 	if (strcasecmp(val, "none") == 0) {
 		c->ndirect = 0;
+		c->ndomains = 0;
 		return 0;
 	}
 	if (sx_direct_list_parse(&tmp, val, err, errlen) < 0)
 		return -1;
-	if (tmp.ndirect == 0) {
+	if (tmp.ndirect == 0 && tmp.ndomains == 0) {
 		seterr(err, errlen, "missing network after 'direct'");
 		return -1;
 	}
@@ -203,8 +225,15 @@ static int add_direct(struct sx_conf *c, const char *val, char *err, size_t errl
 		seterr(err, errlen, "too many direct entries (max %d)", SX_CONF_MAX_DIRECT);
 		return -1;
 	}
+	if (c->ndomains + tmp.ndomains > SX_CONF_MAX_DOMAINS) {
+		seterr(err, errlen, "too many direct domains (max %d)", SX_CONF_MAX_DOMAINS);
+		return -1;
+	}
 	memcpy(&c->direct[c->ndirect], tmp.direct, tmp.ndirect * sizeof tmp.direct[0]);
 	c->ndirect += tmp.ndirect;
+	memcpy(&c->direct_domains[c->ndomains], tmp.direct_domains,
+	       tmp.ndomains * sizeof tmp.direct_domains[0]);
+	c->ndomains += tmp.ndomains;
 	return 0;
 }
 
@@ -273,6 +302,84 @@ static int set_handshake_timeout(struct sx_conf *c, const char *val,
 	return parse_timeout(val, &c->handshake_timeout_ms, err, errlen);
 }
 
+static int set_dns(struct sx_conf *c, const char *val, char *err, size_t errlen)
+{
+	if (strcasecmp(val, "remote") == 0)
+		c->dns = SX_DNS_REMOTE;
+	else if (strcasecmp(val, "local") == 0)
+		c->dns = SX_DNS_LOCAL;
+	else if (strcasecmp(val, "auto") == 0)
+		c->dns = SX_DNS_AUTO;
+	else {
+		seterr(err, errlen, "bad dns mode '%.*s' (use remote, local or auto)",
+		       ECHO_MAX, val);
+		return -1;
+	}
+	return 0;
+}
+
+static int set_dns_range(struct sx_net *out, int family, const char *val,
+			 char *err, size_t errlen)
+{
+	struct sx_net n;
+	int maxhost = family == AF_INET ? 16 : 32;   /* >= 2^16 addresses */
+
+	if (sx_net_parse(val, &n, err, errlen) < 0)
+		return -1;
+	if (n.family != family || n.port_lo != 0 || n.port_hi != 65535) {
+		seterr(err, errlen, "bad mapped range '%.*s': need an %s network "
+		       "without ports", ECHO_MAX, val,
+		       family == AF_INET ? "IPv4" : "IPv6");
+		return -1;
+	}
+	if ((family == AF_INET ? 32 : 128) - n.prefix < maxhost / 2 ||
+	    (family == AF_INET6 && n.prefix > 96)) {
+		seterr(err, errlen, "bad mapped range '%.*s': too small (at "
+		       "least /%d)", ECHO_MAX, val, family == AF_INET ? 24 : 96);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+static int set_dns_map_v4(struct sx_conf *c, const char *val, char *err, size_t errlen)
+{
+	return set_dns_range(&c->dns_map_v4, AF_INET, val, err, errlen);
+}
+
+static int set_dns_map_v6(struct sx_conf *c, const char *val, char *err, size_t errlen)
+{
+	return set_dns_range(&c->dns_map_v6, AF_INET6, val, err, errlen);
+}
+
+static int set_dns_map_size(struct sx_conf *c, const char *val, char *err, size_t errlen)
+{
+	char *end;
+	unsigned long long n = strtoull(val, &end, 10);
+
+	if (!is_digit(val[0]) || *end || n < 16 || n > 4194302) {
+		seterr(err, errlen, "bad dns_map_size '%.*s' (16 to 4194302)",
+		       ECHO_MAX, val);
+		return -1;
+	}
+	c->dns_map_size = (uint32_t)n;
+	return 0;
+}
+
+static int set_dns_hosts(struct sx_conf *c, const char *val, char *err, size_t errlen)
+{
+	if (strcasecmp(val, "local") == 0 || strcasecmp(val, "yes") == 0)
+		c->dns_hosts_local = true;
+	else if (strcasecmp(val, "remote") == 0 || strcasecmp(val, "no") == 0)
+		c->dns_hosts_local = false;
+	else {
+		seterr(err, errlen, "bad dns_hosts '%.*s' (use local or remote)",
+		       ECHO_MAX, val);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- the file ------------------------------------------------------- */
 
 static const struct keyword {
@@ -287,6 +394,11 @@ static const struct keyword {
 	{ "handshake_timeout", set_handshake_timeout },
 	{ "log_level", set_log_level },
 	{ "log_file", set_log_file },
+	{ "dns", set_dns },
+	{ "dns_map_v4", set_dns_map_v4 },
+	{ "dns_map_v6", set_dns_map_v6 },
+	{ "dns_map_size", set_dns_map_size },
+	{ "dns_hosts", set_dns_hosts },
 };
 
 /* One line, NUL-terminated and writable.  Returns 0 or -1 with msg set. */
@@ -410,6 +522,7 @@ int sx_conf_apply_env(struct sx_conf *c, const char *(*getenv_fn)(const char *))
 		{ "SOCKSIFY_DEBUG", set_log_level, false },
 		{ "SOCKSIFY_QUIET", set_quiet, false },
 		{ "SOCKSIFY_LOG", set_log_file, false },
+		{ "SOCKSIFY_DNS", set_dns, false },
 	};
 	char msg[SX_CONF_ERRLEN];
 	bool used = false;

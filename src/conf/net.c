@@ -5,6 +5,8 @@
  */
 #include "socksify/conf.h"
 
+#include <ctype.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -209,11 +211,42 @@ static bool is_blank(char ch)
 	return ch == ' ' || ch == '\t';
 }
 
+/* "corp.example", ".corp.example" or "*.corp.example" -> "corp.example" */
+static int domain_parse(const char *item, char *out, size_t outlen)
+{
+	bool letter = false;
+	size_t n;
+
+	if (strncmp(item, "*.", 2) == 0)
+		item += 2;
+	else if (item[0] == '.')
+		item++;
+	n = strlen(item);
+	if (n > 0 && item[n - 1] == '.')
+		n--;
+	if (n == 0 || n >= outlen)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char ch = item[i];
+
+		if (isalpha((unsigned char)ch))
+			letter = true;
+		else if (!isdigit((unsigned char)ch) && ch != '-' && ch != '.' &&
+			 ch != '_')
+			return -1;
+		out[i] = (char)tolower((unsigned char)ch);
+	}
+	out[n] = '\0';
+	return letter && strcmp(out, "localhost") != 0 &&
+	       strcmp(out, "none") != 0 ? 0 : -1;
+}
+
 int sx_direct_list_parse(struct sx_conf *c, const char *list,
 			 char *err, size_t errlen)
 {
 	struct sx_net nets[SX_CONF_MAX_DIRECT];
-	size_t count = 0;
+	char domains[SX_CONF_MAX_DOMAINS][254];
+	size_t count = 0, ndom = 0;
 	const char *s = list ? list : "";
 
 	if (err && errlen)
@@ -221,7 +254,7 @@ int sx_direct_list_parse(struct sx_conf *c, const char *list,
 	while (*s) {
 		const char *end = s + strcspn(s, ",");
 		const char *b = s, *e = end;
-		char item[128];
+		char item[256];
 
 		while (b < e && is_blank(*b))
 			b++;
@@ -231,11 +264,23 @@ int sx_direct_list_parse(struct sx_conf *c, const char *list,
 		if (b == e)
 			continue;               /* empty item: "a,,b", trailing ',' */
 		if ((size_t)(e - b) == 4 && strncasecmp(b, "none", 4) == 0 &&
-		    count == 0 && *s == '\0')
+		    count == 0 && ndom == 0 && *s == '\0')
 			break;                  /* the whole list is "none" */
 		if ((size_t)(e - b) >= sizeof item) {
 			net_error(err, errlen, b, "too long");
 			return -1;
+		}
+		memcpy(item, b, (size_t)(e - b));
+		item[e - b] = '\0';
+		if (!strpbrk(item, "/:[") &&
+		    domain_parse(item, domains[ndom], sizeof domains[0]) == 0) {
+			if (++ndom > SX_CONF_MAX_DOMAINS) {
+				if (err && errlen)
+					snprintf(err, errlen, "too many direct domains "
+						 "(max %d)", SX_CONF_MAX_DOMAINS);
+				return -1;
+			}
+			continue;
 		}
 		if (count >= SX_CONF_MAX_DIRECT) {
 			if (err && errlen)
@@ -243,15 +288,33 @@ int sx_direct_list_parse(struct sx_conf *c, const char *list,
 					 SX_CONF_MAX_DIRECT);
 			return -1;
 		}
-		memcpy(item, b, (size_t)(e - b));
-		item[e - b] = '\0';
 		if (sx_net_parse(item, &nets[count], err, errlen) < 0)
 			return -1;
 		count++;
 	}
 	memcpy(c->direct, nets, count * sizeof nets[0]);
 	c->ndirect = count;
+	memcpy(c->direct_domains, domains, ndom * sizeof domains[0]);
+	c->ndomains = ndom;
 	return 0;
+}
+
+bool sx_conf_name_is_direct(const struct sx_conf *c, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n > 0 && name[n - 1] == '.')
+		n--;
+	for (size_t i = 0; i < c->ndomains; i++) {
+		const char *d = c->direct_domains[i];
+		size_t dl = strlen(d);
+
+		if (n < dl || strncasecmp(name + n - dl, d, dl) != 0)
+			continue;
+		if (n == dl || name[n - dl - 1] == '.')
+			return true;
+	}
+	return false;
 }
 
 static bool net_match(const struct sx_net *n, int family,

@@ -22,6 +22,22 @@ static void real_load(void)
 	LOAD(dup);
 	LOAD(dup2);
 	LOAD(dup3);
+	LOAD(getaddrinfo);
+	LOAD(getnameinfo);
+	LOAD(gethostbyname);
+	LOAD(gethostbyname2);
+	LOAD(gethostbyname_r);
+	LOAD(gethostbyname2_r);
+	LOAD(gethostbyaddr);
+	LOAD(gethostbyaddr_r);
+	LOAD(res_query);
+	LOAD(res_search);
+	LOAD(res_querydomain);
+	LOAD(res_send);
+	LOAD(res_nquery);
+	LOAD(res_nsearch);
+	LOAD(res_nquerydomain);
+	LOAD(res_nsend);
 }
 
 void sx_real_init(void)

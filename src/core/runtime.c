@@ -84,6 +84,15 @@ const struct sx_runtime *sx_runtime(void)
 
 bool sx_route_proxied(const struct sx_runtime *r, const struct sockaddr *sa)
 {
+	struct sx_addr a;
+	char name[256];
+
+	/* A mapped address always goes to the proxy, whatever its range. */
+	if (sx_conf_remote_dns(&r->conf) && sx_addr_from_sockaddr(&a, sa) == 0 &&
+	    sx_names_lookup(a.atyp == SX_ATYP_IPV4 ? AF_INET : AF_INET6,
+			    a.atyp == SX_ATYP_IPV4 ? (void *)a.u.v4 : (void *)a.u.v6,
+			    name, sizeof(name)))
+		return true;
 	if (sx_conf_is_direct(&r->conf, sa))
 		return false;
 	/* A connection to the proxy itself never goes through the proxy. */

@@ -636,8 +636,8 @@ START_TEST(direct_list_errors)
 	char err[SX_CONF_ERRLEN], list[2048] = "";
 
 	sx_conf_defaults(&c);
-	ck_assert_int_eq(sx_direct_list_parse(&c, "10.0.0.0/8, bogus", err, sizeof err), -1);
-	ck_assert_ptr_nonnull(strstr(err, "bad network 'bogus'"));
+	ck_assert_int_eq(sx_direct_list_parse(&c, "10.0.0.0/8, bo/gus", err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "bad network 'bo/gus'"));
 	ck_assert_uint_eq(c.ndirect, 2);        /* unchanged on error */
 	ck_assert_int_eq(sx_direct_list_parse(&c, "none, 1.2.3.4", err, sizeof err), -1);
 	ck_assert_uint_eq(c.ndirect, 2);
@@ -854,8 +854,25 @@ START_TEST(file_direct)
 	ck_assert_uint_eq(c.ndirect, SX_CONF_MAX_DIRECT);
 
 	parse_err(&c, "direct ,\n", "t.conf:1: missing network after 'direct'");
-	parse_err(&c, "direct example.com\n",
-		  "t.conf:1: bad network 'example.com': not an IPv4 address, [IPv6] address or 'localhost'");
+	parse_err(&c, "direct 10.0.0.300\n",
+		  "t.conf:1: bad network '10.0.0.300': not an IPv4 address, [IPv6] address or 'localhost'");
+
+	/* A name is a domain suffix that goes direct. */
+	parse_ok(&c, "direct Example.COM.\ndirect *.corp.test, .lan\n");
+	ck_assert_uint_eq(c.ndomains, 3);
+	ck_assert_str_eq(c.direct_domains[0], "example.com");
+	ck_assert_str_eq(c.direct_domains[1], "corp.test");
+	ck_assert_str_eq(c.direct_domains[2], "lan");
+	ck_assert(sx_conf_name_is_direct(&c, "example.com"));
+	ck_assert(sx_conf_name_is_direct(&c, "WWW.example.com."));
+	ck_assert(sx_conf_name_is_direct(&c, "a.b.corp.test"));
+	ck_assert(!sx_conf_name_is_direct(&c, "notexample.com"));
+	ck_assert(!sx_conf_name_is_direct(&c, "example.com.evil"));
+	ck_assert(!sx_conf_name_is_direct(&c, "com"));
+	parse_ok(&c, "direct example.com\ndirect none\n");
+	ck_assert_uint_eq(c.ndomains, 0);
+	parse_err(&c, "direct exa$mple.com\n",
+		  "t.conf:1: bad network 'exa$mple.com': not an IPv4 address, [IPv6] address or 'localhost'");
 }
 END_TEST
 
@@ -1151,9 +1168,9 @@ START_TEST(env_errors)
 
 	env_reset();
 	sx_conf_defaults(&c);
-	env_set("SOCKSIFY_DIRECT", "10.0.0.0/8,nope");
+	env_set("SOCKSIFY_DIRECT", "10.0.0.0/8,n:ope");
 	ck_assert_int_eq(sx_conf_apply_env(&c, stub_getenv), -1);
-	ck_assert_str_eq(c.error, "SOCKSIFY_DIRECT: bad network 'nope': not an IPv4 address,"
+	ck_assert_str_eq(c.error, "SOCKSIFY_DIRECT: bad network 'n:ope': not an IPv4 address,"
 			 " [IPv6] address or 'localhost'");
 	ck_assert_uint_eq(c.ndirect, 2);
 

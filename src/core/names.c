@@ -1,0 +1,216 @@
+/*
+ * names.c - remote DNS: which names get a mapped address, the mapping
+ * itself (src/dns/dnsmap.c), and the names in /etc/hosts, which resolve
+ * locally.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "socksify/dnsmap.h"
+#include "socksify/runtime.h"
+
+#define HOSTS_FILE "/etc/hosts"
+#define HOSTS_MAX (1 << 20)
+
+static struct sx_dnsmap map;
+static pthread_once_t map_once = PTHREAD_ONCE_INIT;
+static bool map_ok;
+static pthread_mutex_t hosts_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Both locks are held across fork(), so the child gets consistent tables. */
+static void prepare(void)
+{
+	sx_dnsmap_lock();
+	pthread_mutex_lock(&hosts_lock);
+}
+
+static void release(void)
+{
+	pthread_mutex_unlock(&hosts_lock);
+	sx_dnsmap_unlock();
+}
+
+static void map_init(void)
+{
+	const struct sx_conf *c = &sx_runtime()->conf;
+	uint32_t size = c->dns_map_size;
+	uint32_t max = sx_dnsmap_max_capacity(&c->dns_map_v4, &c->dns_map_v6);
+
+	if (size > max)
+		size = max;
+	map_ok = sx_dnsmap_init(&map, &c->dns_map_v4, &c->dns_map_v6, size) == 0;
+	pthread_atfork(prepare, release, release);
+}
+
+static struct sx_dnsmap *map_get(void)
+{
+	pthread_once(&map_once, map_init);
+	return map_ok ? &map : NULL;
+}
+
+/* ---- /etc/hosts: re-read when it changes ----------------------------- */
+
+static char *hosts_text;
+static struct timespec hosts_mtime;
+static ino_t hosts_ino;
+static off_t hosts_size;
+
+static void hosts_reload(void)
+{
+	struct stat st;
+	char *text = NULL;
+	int fd;
+
+	if (stat(HOSTS_FILE, &st) < 0) {
+		free(hosts_text);
+		hosts_text = NULL;
+		hosts_ino = 0;
+		return;
+	}
+	if (hosts_text && st.st_ino == hosts_ino && st.st_size == hosts_size &&
+	    st.st_mtim.tv_sec == hosts_mtime.tv_sec &&
+	    st.st_mtim.tv_nsec == hosts_mtime.tv_nsec)
+		return;
+	fd = open(HOSTS_FILE, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && st.st_size < HOSTS_MAX &&
+	    (text = malloc((size_t)st.st_size + 1))) {
+		ssize_t n = read(fd, text, (size_t)st.st_size);
+
+		text[n > 0 ? n : 0] = '\0';
+	}
+	if (fd >= 0)
+		close(fd);
+	free(hosts_text);
+	hosts_text = text;
+	hosts_ino = st.st_ino;
+	hosts_size = st.st_size;
+	hosts_mtime = st.st_mtim;
+}
+
+/* Is name one of the host names (not the address) on some line? */
+static bool hosts_has(const char *text, const char *name, size_t n)
+{
+	const char *s = text;
+
+	while (*s) {
+		const char *eol = s + strcspn(s, "\n");
+		const char *hash = memchr(s, '#', (size_t)(eol - s));
+		const char *end = hash ? hash : eol;
+		int field = 0;
+
+		while (s < end) {
+			const char *w;
+
+			while (s < end && isspace((unsigned char)*s))
+				s++;
+			w = s;
+			while (s < end && !isspace((unsigned char)*s))
+				s++;
+			if (s > w && field++ > 0 && (size_t)(s - w) == n &&
+			    strncasecmp(w, name, n) == 0)
+				return true;
+		}
+		s = *eol ? eol + 1 : eol;
+	}
+	return false;
+}
+
+static bool in_hosts_file(const char *name)
+{
+	size_t n = strlen(name);
+	bool r;
+
+	if (n > 0 && name[n - 1] == '.')
+		n--;
+	pthread_mutex_lock(&hosts_lock);
+	hosts_reload();
+	r = hosts_text && hosts_has(hosts_text, name, n);
+	pthread_mutex_unlock(&hosts_lock);
+	return r;
+}
+
+/* ---- decisions --------------------------------------------------------- */
+
+static bool is_numeric(const char *name)
+{
+	unsigned char buf[16];
+	char tmp[64];
+	const char *pct = strchr(name, '%');
+
+	if (inet_pton(AF_INET, name, buf) == 1 || inet_pton(AF_INET6, name, buf) == 1)
+		return true;
+	/* fe80::1%eth0 */
+	if (pct && (size_t)(pct - name) < sizeof(tmp)) {
+		memcpy(tmp, name, (size_t)(pct - name));
+		tmp[pct - name] = '\0';
+		if (inet_pton(AF_INET6, tmp, buf) == 1)
+			return true;
+	}
+	/* The legacy forms inet_aton accepts: "127.1", "0x7f.1", "2130706433". */
+	return inet_aton(name, (struct in_addr *)buf) != 0;
+}
+
+static bool is_localhost(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n > 0 && name[n - 1] == '.')
+		n--;
+	if (n == 9 && strncasecmp(name, "localhost", 9) == 0)
+		return true;
+	return n > 10 && strncasecmp(name + n - 10, ".localhost", 10) == 0;
+}
+
+bool sx_names_should_map(const char *name)
+{
+	const struct sx_conf *c = &sx_runtime()->conf;
+
+	if (!name || !*name || !sx_conf_remote_dns(c))
+		return false;
+	if (is_numeric(name) || is_localhost(name))
+		return false;
+	if (sx_conf_name_is_direct(c, name))
+		return false;
+	map_get();      /* sets up the fork handlers before any lock is used */
+	if (c->dns_hosts_local && in_hosts_file(name))
+		return false;
+	return true;
+}
+
+int sx_names_map(const char *name, int family, void *addr)
+{
+	struct sx_dnsmap *m = map_get();
+	uint32_t idx;
+
+	if (!m)
+		return EAI_SYSTEM;
+	if (sx_dnsmap_put(m, name, &idx) < 0)
+		return errno == ENOMEM ? EAI_MEMORY : EAI_NONAME;
+	if (family == AF_INET6)
+		sx_dnsmap_addr6(m, idx, addr);
+	else
+		sx_dnsmap_addr4(m, idx, addr);
+	return 0;
+}
+
+bool sx_names_lookup(int family, const void *addr, char *buf, size_t len)
+{
+	struct sx_dnsmap *m;
+	uint32_t idx;
+
+	if (!sx_conf_remote_dns(&sx_runtime()->conf) || !(m = map_get()))
+		return false;
+	if (!sx_dnsmap_in_range(m, family, addr, &idx))
+		return false;
+	if (!sx_dnsmap_name(m, idx, buf, len))
+		buf[0] = '\0';
+	return true;
+}
