@@ -31,6 +31,7 @@ struct sx_real {
 	int (*dup)(int);
 	int (*dup2)(int, int);
 	int (*dup3)(int, int, int);
+	int (*close)(int);
 	int (*getaddrinfo)(const char *, const char *, const struct addrinfo *,
 			   struct addrinfo **);
 	int (*getnameinfo)(const struct sockaddr *, socklen_t, char *, socklen_t,
@@ -94,6 +95,21 @@ const char *sx_sockaddr_str(const struct sockaddr *sa, char *buf, size_t len);
 int sx_addr_from_sockaddr(struct sx_addr *a, const struct sockaddr *sa);
 /* Is this the proxy's own address? */
 bool sx_is_proxy_addr(const struct sx_proxy_addr *p, const struct sockaddr *sa);
+
+/*
+ * Per-descriptor flags, read without a lock: a hook on a hot path (close,
+ * read, recv...) checks sx_fd_flags(fd) first and does nothing more when
+ * it is 0.  Flags may be stale after a descriptor was closed behind our
+ * back (a raw syscall): users must validate before acting.
+ */
+enum {
+	SX_FD_PROXIED = 1,      /* TCP connected through the proxy */
+	SX_FD_UDP = 2,          /* UDP with an association (issue 5) */
+	SX_FD_GSS = 4,          /* GSS-API protected stream */
+	SX_FD_PENDING = 8,      /* non-blocking handshake in progress */
+};
+unsigned sx_fd_flags(int fd);
+void sx_fd_flags_set(int fd, unsigned set, unsigned clear);
 
 /* Sockets connected through the proxy: their real destination. */
 int sx_fd_set_peer(int fd, const struct sockaddr *sa, socklen_t len);

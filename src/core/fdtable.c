@@ -2,12 +2,17 @@
  * fdtable.c - the real destination of each socket we connected through
  * the proxy, so that getpeername() can report it.
  *
+ * Beside it, a byte of flags per descriptor (SX_FD_*) that any hook can
+ * read without a lock, so calls on descriptors that are not ours cost one
+ * load.
+ *
  * Indexed by descriptor, in chunks allocated on first use.  Each entry
  * also records the socket's inode: a descriptor closed behind our back
  * (close_range, a raw syscall) and reused for another socket no longer
  * matches, so no hook on close() is needed for correctness.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -26,6 +31,8 @@ struct slot {
 };
 
 static struct slot *chunks[NCHUNKS];
+/* Per-descriptor flags, readable without the lock (see sx_fd_flags). */
+static _Atomic(_Atomic uint8_t *) flag_chunks[NCHUNKS];
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
@@ -49,6 +56,51 @@ static struct slot *slot_get(int fd, bool create)
 			return NULL;
 	}
 	return &chunks[c][i];
+}
+
+unsigned sx_fd_flags(int fd)
+{
+	_Atomic uint8_t *c;
+
+	if (fd < 0 || fd >= NCHUNKS * CHUNK_SIZE)
+		return 0;
+	c = atomic_load_explicit(&flag_chunks[(unsigned)fd >> CHUNK_BITS],
+				 memory_order_acquire);
+	if (!c)
+		return 0;
+	return atomic_load_explicit(&c[fd & (CHUNK_SIZE - 1)],
+				    memory_order_relaxed);
+}
+
+/* Called with the lock held. */
+static void flags_update(int fd, unsigned set, unsigned clear)
+{
+	unsigned ci = (unsigned)fd >> CHUNK_BITS;
+	_Atomic uint8_t *c;
+	uint8_t v;
+
+	if (fd < 0 || fd >= NCHUNKS * CHUNK_SIZE)
+		return;
+	c = atomic_load_explicit(&flag_chunks[ci], memory_order_relaxed);
+	if (!c) {
+		if (!set)
+			return;
+		c = calloc(CHUNK_SIZE, sizeof(*c));
+		if (!c)
+			return;
+		atomic_store_explicit(&flag_chunks[ci], c, memory_order_release);
+	}
+	v = atomic_load_explicit(&c[fd & (CHUNK_SIZE - 1)], memory_order_relaxed);
+	v = (uint8_t)((v & ~clear) | set);
+	atomic_store_explicit(&c[fd & (CHUNK_SIZE - 1)], v, memory_order_relaxed);
+}
+
+void sx_fd_flags_set(int fd, unsigned set, unsigned clear)
+{
+	pthread_once(&atfork_once, atfork_register);
+	pthread_mutex_lock(&lock);
+	flags_update(fd, set, clear);
+	pthread_mutex_unlock(&lock);
 }
 
 static int fd_identity(int fd, dev_t *dev, ino_t *ino)
@@ -78,6 +130,7 @@ int sx_fd_set_peer(int fd, const struct sockaddr *sa, socklen_t len)
 		s->ino = ino;
 		s->len = len;
 		memcpy(&s->peer, sa, len);
+		flags_update(fd, SX_FD_PROXIED, 0);
 	}
 	pthread_mutex_unlock(&lock);
 	return s ? 0 : -1;
@@ -89,13 +142,15 @@ bool sx_fd_get_peer(int fd, struct sockaddr_storage *out, socklen_t *len)
 	dev_t dev;
 	ino_t ino;
 
+	if (!(sx_fd_flags(fd) & SX_FD_PROXIED))
+		return false;   /* the common case: not ours, no lock */
 	pthread_mutex_lock(&lock);
 	s = slot_get(fd, false);
 	if (s && s->len)
 		copy = *s;
 	pthread_mutex_unlock(&lock);
 	if (!copy.len)
-		return false;   /* the common case: not ours, no system call */
+		return false;
 	if (fd_identity(fd, &dev, &ino) == 0 && copy.dev == dev &&
 	    copy.ino == ino) {
 		memcpy(out, &copy.peer, copy.len);
@@ -104,8 +159,10 @@ bool sx_fd_get_peer(int fd, struct sockaddr_storage *out, socklen_t *len)
 	}
 	/* Stale: the descriptor now names another socket. */
 	pthread_mutex_lock(&lock);
-	if (s->ino == copy.ino && s->dev == copy.dev)
+	if (s->ino == copy.ino && s->dev == copy.dev) {
 		s->len = 0;
+		flags_update(fd, 0, SX_FD_PROXIED);
+	}
 	pthread_mutex_unlock(&lock);
 	return false;
 }
@@ -118,6 +175,7 @@ void sx_fd_forget(int fd)
 	s = slot_get(fd, false);
 	if (s)
 		s->len = 0;
+	flags_update(fd, 0, SX_FD_PROXIED);
 	pthread_mutex_unlock(&lock);
 }
 
@@ -126,7 +184,7 @@ void sx_fd_copy(int oldfd, int newfd)
 	struct sockaddr_storage peer;
 	socklen_t len;
 
-	if (oldfd == newfd)
+	if (oldfd == newfd || (!sx_fd_flags(oldfd) && !sx_fd_flags(newfd)))
 		return;
 	if (sx_fd_get_peer(oldfd, &peer, &len))
 		sx_fd_set_peer(newfd, (struct sockaddr *)&peer, len);

@@ -22,6 +22,7 @@ static void real_load(void)
 	LOAD(dup);
 	LOAD(dup2);
 	LOAD(dup3);
+	LOAD(close);
 	LOAD(getaddrinfo);
 	LOAD(getnameinfo);
 	LOAD(gethostbyname);
