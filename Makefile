@@ -89,3 +89,6 @@ uninstall:
 
 clean:
 	rm -rf $(B)
+
+# Optional targets (fuzzing, sanitizers, benchmarks) live in mk/.
+-include mk/*.mk
