@@ -76,6 +76,8 @@ out:
 SX_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	sx_real_init();
+	if (sx_udp_wants_connect(fd, addr, len))
+		return sx_udp_connect(fd, addr, len);
 	if (!sx_should_proxy(fd, addr, len))
 		return sx_real.connect(fd, addr, len);
 	return sx_proxy_connect(fd, addr, len);
