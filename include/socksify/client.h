@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include "socksify/conf.h"
@@ -56,5 +57,34 @@ int sx_socks5_handshake(int fd, const struct sx_proxy *p, uint8_t cmd,
 int sx_socks4_handshake(int fd, const struct sx_proxy *p, uint8_t cmd,
 			const struct sx_addr *dst, struct sx_addr *bound,
 			int64_t deadline, struct sx_failure *f);
+
+/*
+ * One connection through the proxy, in steps, so that it can run inside
+ * connect() or, for a non-blocking socket, in a worker thread:
+ *   sx_conn_begin   checks, prepares the socket (non-blocking, TCP_NODELAY)
+ *                   and starts the TCP connect to the proxy;
+ *   sx_conn_finish  waits for it, runs the handshake on workfd (the
+ *                   program's socket or a dup of it) and restores the
+ *                   socket's flags; on failure the socket is disconnected;
+ *   sx_conn_report  writes the one log line and sets errno.
+ */
+struct sx_conn {
+	int fd;
+	struct sockaddr_storage dst, psa;
+	socklen_t dstlen, plen;
+	struct sx_addr wire;
+	int flags, nodelay;             /* the program's, to restore */
+	bool nodelay_known, prepared, in_progress;
+	int64_t connect_deadline;
+	int hto;                        /* handshake timeout, ms */
+	char dtext[300];                /* "host:port" for messages */
+	struct sx_failure f;
+};
+
+int sx_conn_begin(struct sx_conn *c, int fd, const struct sockaddr *dst,
+		  socklen_t dstlen);
+int sx_conn_finish(struct sx_conn *c, int workfd);
+void sx_conn_end(struct sx_conn *c, int rc, int workfd);
+int sx_conn_report(const struct sx_conn *c, int rc);
 
 #endif

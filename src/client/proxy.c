@@ -116,24 +116,16 @@ static int proxy_sockaddr(int fd, int family, const struct sx_proxy_addr *pa,
 	return 0;
 }
 
-static int connect_to_proxy(int fd, const struct sockaddr *sa, socklen_t len,
-			    int64_t deadline, struct sx_failure *f)
+/* The non-blocking TCP connect to the proxy, finished. */
+static int wait_connected(int fd, int64_t deadline, struct sx_failure *f)
 {
-	socklen_t elen = sizeof(f->err);
-	int err = 0;
+	socklen_t elen = sizeof(int);
+	int err = sx_io_wait(fd, POLLOUT, deadline);
 
-	if (sx_real.connect(fd, sa, len) == 0)
-		return 0;
-	if (errno == EINPROGRESS) {
-		err = sx_io_wait(fd, POLLOUT, deadline);
-		if (!err && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
-				       &elen) < 0)
-			err = errno;
-		if (!err)
-			return 0;
-	} else {
+	if (!err && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
 		err = errno;
-	}
+	if (!err)
+		return 0;
 	f->err = err;
 	snprintf(f->why, sizeof(f->why), "cannot reach the proxy: %s",
 		 err == ETIMEDOUT ? "connect timed out" : strerror(err));
@@ -186,71 +178,120 @@ static int handshake(int fd, const struct sx_proxy *p, const struct sx_addr *dst
 				   deadline, f);
 }
 
-static int run(int fd, const struct sx_runtime *rt, const struct sockaddr *dst,
-	       socklen_t dstlen, char *dtext, size_t dlen, struct sx_failure *f)
+int sx_conn_begin(struct sx_conn *c, int fd, const struct sockaddr *dst,
+		  socklen_t dstlen)
 {
-	const struct sx_conf *c = &rt->conf;
-	struct sockaddr_storage psa;
-	socklen_t plen;
+	const struct sx_runtime *rt = sx_runtime();
+	const struct sx_conf *conf = &rt->conf;
+	int cto = conf->connect_timeout_ms;
 	struct saved_sock saved;
-	struct sx_addr wire;
-	int64_t start = sx_now_ms();
-	int cto, hto, rc;
 
-	if (c->error[0]) {
-		f->err = ENETUNREACH;
-		snprintf(f->why, sizeof(f->why), "not connecting: the "
-			 "configuration is broken (%s)", c->error);
+	memset(c, 0, sizeof(*c));
+	c->fd = fd;
+	memcpy(&c->dst, dst, dstlen);
+	c->dstlen = dstlen;
+	c->hto = conf->handshake_timeout_ms;
+	sx_sockaddr_str(dst, c->dtext, sizeof(c->dtext));
+	if (conf->error[0]) {
+		c->f.err = ENETUNREACH;
+		snprintf(c->f.why, sizeof(c->f.why), "not connecting: the "
+			 "configuration is broken (%s)", conf->error);
 		return -1;
 	}
 	if (rt->proxy.resolve_err) {
-		f->err = rt->proxy.resolve_err;
-		snprintf(f->why, sizeof(f->why), "%s", rt->proxy.resolve_msg);
+		c->f.err = rt->proxy.resolve_err;
+		snprintf(c->f.why, sizeof(c->f.why), "%s", rt->proxy.resolve_msg);
 		return -1;
 	}
-	if (dest_wire(dst, &wire, f) < 0)
+	if (dest_wire(dst, &c->wire, &c->f) < 0)
 		return -1;
-	if (wire.atyp == SX_ATYP_NAME)
-		snprintf(dtext, dlen, "%s:%u", wire.u.name, wire.port);
-	if (proxy_sockaddr(fd, dst->sa_family, &rt->proxy, &psa, &plen, f) < 0)
+	if (c->wire.atyp == SX_ATYP_NAME)
+		snprintf(c->dtext, sizeof(c->dtext), "%s:%u", c->wire.u.name,
+			 c->wire.port);
+	if (proxy_sockaddr(fd, dst->sa_family, &rt->proxy, &c->psa, &c->plen,
+			   &c->f) < 0)
 		return -1;
 
 	sock_prepare(fd, &saved);
-	cto = c->connect_timeout_ms;
-	hto = c->handshake_timeout_ms;
+	c->flags = saved.flags;
+	c->nodelay = saved.nodelay;
+	c->nodelay_known = saved.nodelay_known;
+	c->prepared = true;
 	if (!(saved.flags & O_NONBLOCK)) {
 		cto = sock_timeout_ms(fd, SO_SNDTIMEO, cto);
-		hto = sock_timeout_ms(fd, SO_RCVTIMEO, hto);
+		c->hto = sock_timeout_ms(fd, SO_RCVTIMEO, c->hto);
 	}
-	rc = connect_to_proxy(fd, (struct sockaddr *)&psa, plen, start + cto, f);
+	c->connect_deadline = sx_now_ms() + cto;
+	if (sx_real.connect(fd, (struct sockaddr *)&c->psa, c->plen) == 0)
+		return 0;
+	if (errno == EINPROGRESS) {
+		c->in_progress = true;
+		return 0;
+	}
+	c->f.err = errno;
+	snprintf(c->f.why, sizeof(c->f.why), "cannot reach the proxy: %s",
+		 strerror(errno));
+	sx_conn_end(c, -1, fd);
+	return -1;
+}
+
+int sx_conn_finish(struct sx_conn *c, int workfd)
+{
+	const struct sx_conf *conf = &sx_runtime()->conf;
+	int rc = 0;
+
+	if (c->in_progress)
+		rc = wait_connected(workfd, c->connect_deadline, &c->f);
 	if (rc == 0)
-		rc = handshake(fd, &c->proxy, &wire, sx_now_ms() + hto, f);
-	if (rc < 0)
-		sock_disconnect(fd);
-	else
-		sx_fd_set_peer(fd, dst, dstlen);
-	sock_restore(fd, &saved);
+		rc = handshake(workfd, &conf->proxy, &c->wire,
+			       sx_now_ms() + c->hto, &c->f);
+	sx_conn_end(c, rc, workfd);
 	return rc;
+}
+
+void sx_conn_end(struct sx_conn *c, int rc, int workfd)
+{
+	struct saved_sock saved = {
+		.flags = c->flags, .nodelay = c->nodelay,
+		.nodelay_known = c->nodelay_known,
+	};
+
+	if (!c->prepared)
+		return;
+	if (rc < 0)
+		sock_disconnect(workfd);
+	sock_restore(workfd, &saved);
+	c->prepared = false;
+}
+
+int sx_conn_report(const struct sx_conn *c, int rc)
+{
+	const struct sx_runtime *rt = sx_runtime();
+
+	if (rc < 0) {
+		sx_log(SX_LOG_ERROR, "%s via %s: %s", c->dtext, rt->proxy.text,
+		       c->f.why);
+		errno = c->f.err ? c->f.err : ECONNREFUSED;
+		return -1;
+	}
+	sx_log(SX_LOG_INFO, "%s via %s: connected", c->dtext, rt->proxy.text);
+	return 0;
 }
 
 int sx_proxy_connect(int fd, const struct sockaddr *dst, socklen_t dstlen)
 {
-	const struct sx_runtime *rt = sx_runtime();
-	struct sx_failure f = { .err = 0 };
-	char dtext[300];
-	int saved_errno = errno;
+	struct sx_conn c;
+	int saved_errno = errno, rc;
 
 	sx_guard++;
-	sx_sockaddr_str(dst, dtext, sizeof(dtext));
-	if (run(fd, rt, dst, dstlen, dtext, sizeof(dtext), &f) < 0) {
-		sx_log(SX_LOG_ERROR, "%s via %s: %s", dtext, rt->proxy.text,
-		       f.why);
-		sx_guard--;
-		errno = f.err ? f.err : ECONNREFUSED;
-		return -1;
-	}
-	sx_log(SX_LOG_INFO, "%s via %s: connected", dtext, rt->proxy.text);
+	rc = sx_conn_begin(&c, fd, dst, dstlen);
+	if (rc == 0)
+		rc = sx_conn_finish(&c, fd);
+	if (rc == 0)
+		sx_fd_set_peer(fd, dst, dstlen);
+	rc = sx_conn_report(&c, rc);
 	sx_guard--;
-	errno = saved_errno;
-	return 0;
+	if (rc == 0)
+		errno = saved_errno;
+	return rc;
 }
