@@ -2,8 +2,8 @@
  * conf.h - the configuration: one immutable struct built from
  *   SYSCONFDIR/socksify.conf, ~/.socksify.conf, $SOCKSIFY_CONF,
  * then the environment (SOCKSIFY_PROXY, SOCKSIFY_DIRECT, SOCKSIFY_USER,
- * SOCKSIFY_PASSWORD, SOCKSIFY_DEBUG, SOCKSIFY_QUIET), later sources
- * overriding earlier ones.
+ * SOCKSIFY_PASSWORD, SOCKSIFY_DEBUG, SOCKSIFY_QUIET, SOCKSIFY_PIPELINING,
+ * ...), later sources overriding earlier ones.
  *
  * The parsing functions are pure (no I/O): they work on strings so that
  * they can be unit-tested and fuzzed.  sx_conf_load() is the one function
@@ -34,6 +34,17 @@ enum sx_log_level {
 	SX_LOG_DEBUG = 2,    /* handshake details */
 };
 
+/*
+ * Pipelining: send the greeting, the credentials and the request in one
+ * write (1 round trip instead of 2 or 3).  Only some servers accept it:
+ * danted and ssh -D do; microsocks hangs (bench/PIPELINING.txt).
+ */
+enum sx_pipelining {
+	SX_PIPE_AUTO = 0,     /* default: today the same as off (safe everywhere) */
+	SX_PIPE_OFF = 1,      /* one message per round trip */
+	SX_PIPE_ON = 2,       /* pipeline; with credentials offer only user/pass */
+};
+
 struct sx_proxy {
 	enum sx_proxy_type type;
 	bool remote_dns;        /* socks5h:// or socks4a:// */
@@ -42,6 +53,7 @@ struct sx_proxy {
 	char user[256];         /* empty = none */
 	char pass[256];         /* empty = none */
 	bool user_set, pass_set;
+	enum sx_pipelining pipelining;  /* kept when the URL changes */
 };
 
 /*
@@ -76,6 +88,10 @@ struct sx_conf {
 	bool dns_hosts_local;       /* names in /etc/hosts resolve locally */
 	int connect_timeout_ms;     /* TCP connect to the proxy; default 10000 */
 	int handshake_timeout_ms;   /* SOCKS handshake; default 10000 */
+	/* UDP whose route cannot carry it (SOCKS 4, or a server answering
+	 * 0x07 to UDP ASSOCIATE): refuse (default) or send it direct;
+	 * either way with a log line. */
+	enum sx_udp_policy { SX_UDP_REFUSE = 0, SX_UDP_DIRECT = 1 } udp;
 	enum sx_log_level log_level;
 	char log_file[256];         /* empty = stderr */
 	/*

@@ -160,4 +160,113 @@ ssize_t sx_s4_reply_parse(const uint8_t *buf, size_t len,
 const char *sx_s4_rep_str(uint8_t code);
 int sx_s4_rep_errno(uint8_t code);
 
+/*
+ * UDP ASSOCIATE datagrams (RFC 1928 section 7; src/proto/udp.c):
+ *   |RSV 2|FRAG 1|ATYP|DST.ADDR|DST.PORT|DATA|
+ * The encoder writes the header only (RSV 0); the data follows it.
+ * The parser reads a received datagram's header: > 0 its length (the data
+ * starts there), 0 with *need if the datagram is shorter than its header
+ * (a datagram never grows: callers drop it), or -sx_perr.  *frag and *src
+ * (the peer, as the relay names it) are filled when the header is complete.
+ */
+#define SX_UDP_HEADER_MAX (4 + 1 + 255 + 2)
+ssize_t sx_udp_header_encode(uint8_t *buf, size_t cap, uint8_t frag,
+			     const struct sx_addr *dst);
+ssize_t sx_udp_header_parse(const uint8_t *buf, size_t len, uint8_t *frag,
+			    struct sx_addr *src, size_t *need);
+
+/*
+ * RFC 1961: the GSS-API method.  Every message after method selection is
+ *
+ *   +------+------+------+.......................+
+ *   | ver  | mtyp | len  |       token           |
+ *   | 0x01 | 1    | 2    | up to 2^16 - 1 octets |
+ *
+ * mtyp 1: context establishment, 2: protection level, 3: a protected data
+ * message; an abort is the two bytes 01 FF alone.  Protection levels as
+ * Dante numbers them (RFC 1961 has 1 and 2; Dante adds 0 for "clear", the
+ * data then flows unprotected after authentication).
+ */
+enum {
+	SX_GSS_VERSION = 0x01,
+	SX_GSS_MTYP_AUTH = 0x01,
+	SX_GSS_MTYP_PROT = 0x02,
+	SX_GSS_MTYP_DATA = 0x03,
+	SX_GSS_MTYP_ABORT = 0xff,
+	SX_GSS_HLEN = 4,
+	SX_GSS_MAXTOKEN = 65535,
+	SX_GSS_PROT_CLEAR = 0,
+	SX_GSS_PROT_INTEGRITY = 1,
+	SX_GSS_PROT_CONFIDENTIALITY = 2,
+};
+
+/* More enum sx_perr values, for the GSS-API framing. */
+enum {
+	SX_PERR_GSS_MTYP = 20,     /* unknown or unexpected message type */
+	SX_PERR_GSS_ABORT = 21,    /* the peer sent 01 FF */
+	SX_PERR_GSS_UNWRAP = 22,   /* the unwrap function refused a token */
+};
+
+struct sx_gss_frame {
+	uint8_t mtyp;
+	size_t len;                /* token length; 0 for an abort */
+	const uint8_t *token;      /* points into the parsed buffer */
+};
+
+/* The 4-byte header for a token of toklen bytes (<= SX_GSS_MAXTOKEN). */
+ssize_t sx_gss_header_encode(uint8_t *buf, size_t cap, uint8_t mtyp,
+			     size_t toklen);
+/* Header and token. */
+ssize_t sx_gss_frame_encode(uint8_t *buf, size_t cap, uint8_t mtyp,
+			    const uint8_t *token, size_t toklen);
+/*
+ * One message (parser convention above).  An abort parses as a complete
+ * 2-byte message with out->mtyp == SX_GSS_MTYP_ABORT.  Version other than
+ * 1: SX_PERR_VERSION; mtyp not 1, 2, 3 or 0xff: SX_PERR_GSS_MTYP.
+ */
+ssize_t sx_gss_frame_parse(const uint8_t *buf, size_t len,
+			   struct sx_gss_frame *out, size_t *need);
+
+/*
+ * Decoding a stream of 01 03 frames.  The caller reads raw bytes from the
+ * socket straight into sx_gss_dec_space() and commits them; each
+ * sx_gss_dec_step() turns one complete frame into plaintext through the
+ * unwrap function, once the previous plaintext has been taken.  Pure: the
+ * struct holds all the state and storage (about 192 KiB; allocate it).
+ *
+ * unwrap: write the plaintext of token into out (cap >= toklen bytes),
+ * set *outlen; return 0, or -1 to refuse the token.
+ */
+typedef int (*sx_gss_unwrap_fn)(void *arg, const uint8_t *token, size_t toklen,
+				uint8_t *out, size_t cap, size_t *outlen);
+
+#define SX_GSS_RAWCAP (2 * (SX_GSS_HLEN + SX_GSS_MAXTOKEN))
+struct sx_gss_dec {
+	size_t rstart, rend;                    /* raw[rstart, rend) */
+	size_t pstart, pend;                    /* plain[pstart, pend) */
+	int err;                                /* sticky negative sx_perr */
+	uint8_t raw[SX_GSS_RAWCAP];
+	uint8_t plain[SX_GSS_MAXTOKEN];
+};
+
+void sx_gss_dec_init(struct sx_gss_dec *d);
+/* Where to put raw bytes, and how many fit (> 0 whenever a step needs
+ * more input). */
+uint8_t *sx_gss_dec_space(struct sx_gss_dec *d, size_t *len);
+void sx_gss_dec_commit(struct sx_gss_dec *d, size_t n);
+/*
+ * 1: a frame became plaintext (possibly empty); 0: nothing to do (plaintext
+ * not yet taken, or the next frame is incomplete); < 0: a sticky error
+ * (-SX_PERR_VERSION, -SX_PERR_GSS_MTYP, -SX_PERR_GSS_ABORT,
+ * -SX_PERR_GSS_UNWRAP).
+ */
+int sx_gss_dec_step(struct sx_gss_dec *d, sx_gss_unwrap_fn unwrap, void *arg);
+/* Plaintext ready to be taken. */
+size_t sx_gss_dec_avail(const struct sx_gss_dec *d);
+/* Copy up to len bytes of plaintext; consume them unless peek. */
+size_t sx_gss_dec_take(struct sx_gss_dec *d, uint8_t *out, size_t len,
+		       int peek);
+/* Raw bytes of a frame not yet complete (non-zero at EOF = truncated). */
+size_t sx_gss_dec_partial(const struct sx_gss_dec *d);
+
 #endif

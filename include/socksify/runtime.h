@@ -10,6 +10,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
 #include <netinet/in.h>
 #include <resolv.h>
 #include <sys/socket.h>
@@ -27,11 +31,36 @@ struct sx_real {
 	ssize_t (*sendto)(int, const void *, size_t, int,
 			  const struct sockaddr *, socklen_t);
 	ssize_t (*sendmsg)(int, const struct msghdr *, int);
+	/* data calls (src/hook/io.c) */
+	ssize_t (*read)(int, void *, size_t);
+	ssize_t (*write)(int, const void *, size_t);
+	ssize_t (*readv)(int, const struct iovec *, int);
+	ssize_t (*writev)(int, const struct iovec *, int);
+	ssize_t (*recv)(int, void *, size_t, int);
+	ssize_t (*send)(int, const void *, size_t, int);
+	ssize_t (*recvfrom)(int, void *, size_t, int, struct sockaddr *,
+			    socklen_t *);
+	ssize_t (*recvmsg)(int, struct msghdr *, int);
+	int (*recvmmsg)(int, struct mmsghdr *, unsigned int, int,
+			struct timespec *);
+	int (*sendmmsg)(int, struct mmsghdr *, unsigned int, int);
+	ssize_t (*read_chk)(int, void *, size_t, size_t);
+	ssize_t (*recv_chk)(int, void *, size_t, size_t, int);
+	ssize_t (*recvfrom_chk)(int, void *, size_t, size_t, int,
+				struct sockaddr *, socklen_t *);
 	int (*getpeername)(int, struct sockaddr *, socklen_t *);
 	int (*dup)(int);
 	int (*dup2)(int, int);
 	int (*dup3)(int, int, int);
 	int (*close)(int);
+	int (*getsockopt)(int, int, int, void *, socklen_t *);
+	int (*poll)(struct pollfd *, nfds_t, int);
+	int (*ppoll)(struct pollfd *, nfds_t, const struct timespec *,
+		     const sigset_t *);
+	int (*select)(int, fd_set *, fd_set *, fd_set *, struct timeval *);
+	int (*pselect)(int, fd_set *, fd_set *, fd_set *,
+		       const struct timespec *, const sigset_t *);
+	int (*epoll_ctl)(int, int, int, struct epoll_event *);
 	int (*getaddrinfo)(const char *, const char *, const struct addrinfo *,
 			   struct addrinfo **);
 	int (*getnameinfo)(const struct sockaddr *, socklen_t, char *, socklen_t,
@@ -107,6 +136,9 @@ enum {
 	SX_FD_UDP = 2,          /* UDP with an association (issue 5) */
 	SX_FD_GSS = 4,          /* GSS-API protected stream */
 	SX_FD_PENDING = 8,      /* non-blocking handshake in progress */
+	SX_FD_ASYNCERR = 16,    /* it failed; SO_ERROR not read yet */
+	SX_FD_EPREG = 32,       /* registered in some epoll instance */
+	SX_FD_EPOLL = 64,       /* an epoll instance with registrations */
 };
 unsigned sx_fd_flags(int fd);
 void sx_fd_flags_set(int fd, unsigned set, unsigned clear);

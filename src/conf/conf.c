@@ -106,6 +106,7 @@ static int set_proxy(struct sx_conf *c, const char *val, char *err, size_t errle
 		p.user_set = c->proxy.user_set;
 		p.pass_set = c->proxy.pass_set;
 	}
+	p.pipelining = c->proxy.pipelining;     /* a setting of its own */
 	c->proxy = p;
 	explicit_bzero(&p, sizeof p);
 	return 0;
@@ -380,6 +381,37 @@ static int set_dns_hosts(struct sx_conf *c, const char *val, char *err, size_t e
 	return 0;
 }
 
+static int set_pipelining(struct sx_conf *c, const char *val, char *err,
+			  size_t errlen)
+{
+	if (strcasecmp(val, "on") == 0 || strcasecmp(val, "yes") == 0)
+		c->proxy.pipelining = SX_PIPE_ON;
+	else if (strcasecmp(val, "off") == 0 || strcasecmp(val, "no") == 0)
+		c->proxy.pipelining = SX_PIPE_OFF;
+	else if (strcasecmp(val, "auto") == 0)
+		c->proxy.pipelining = SX_PIPE_AUTO;
+	else {
+		seterr(err, errlen, "bad pipelining '%.*s' (use on, off or auto)",
+		       ECHO_MAX, val);
+		return -1;
+	}
+	return 0;
+}
+
+static int set_udp(struct sx_conf *c, const char *val, char *err, size_t errlen)
+{
+	if (strcasecmp(val, "refuse") == 0)
+		c->udp = SX_UDP_REFUSE;
+	else if (strcasecmp(val, "direct") == 0)
+		c->udp = SX_UDP_DIRECT;
+	else {
+		seterr(err, errlen, "bad udp policy '%.*s' (use refuse or direct)",
+		       ECHO_MAX, val);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- the file ------------------------------------------------------- */
 
 static const struct keyword {
@@ -399,6 +431,8 @@ static const struct keyword {
 	{ "dns_map_v6", set_dns_map_v6 },
 	{ "dns_map_size", set_dns_map_size },
 	{ "dns_hosts", set_dns_hosts },
+	{ "udp", set_udp },
+	{ "pipelining", set_pipelining },
 };
 
 /* One line, NUL-terminated and writable.  Returns 0 or -1 with msg set. */
@@ -523,6 +557,7 @@ int sx_conf_apply_env(struct sx_conf *c, const char *(*getenv_fn)(const char *))
 		{ "SOCKSIFY_QUIET", set_quiet, false },
 		{ "SOCKSIFY_LOG", set_log_file, false },
 		{ "SOCKSIFY_DNS", set_dns, false },
+		{ "SOCKSIFY_PIPELINING", set_pipelining, false },
 	};
 	char msg[SX_CONF_ERRLEN];
 	bool used = false;

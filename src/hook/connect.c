@@ -4,8 +4,10 @@
  * program's own socket, and the SOCKS handshake is done before returning.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 
+#include "socksify/async.h"
 #include "socksify/runtime.h"
 
 bool sx_is_tcp_inet(int fd)
@@ -75,10 +77,18 @@ out:
 
 SX_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
+	int ret, fl;
+
 	sx_real_init();
+	if (!sx_guard && (sx_fd_flags(fd) & (SX_FD_PENDING | SX_FD_ASYNCERR)) &&
+	    sx_async_reconnect(fd, &ret))
+		return ret;
 	if (sx_udp_wants_connect(fd, addr, len))
 		return sx_udp_connect(fd, addr, len);
 	if (!sx_should_proxy(fd, addr, len))
 		return sx_real.connect(fd, addr, len);
+	fl = fcntl(fd, F_GETFL);
+	if (fl >= 0 && (fl & O_NONBLOCK))
+		return sx_async_connect(fd, addr, len);
 	return sx_proxy_connect(fd, addr, len);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "socksify/async.h"
 #include "socksify/runtime.h"
 
 SX_EXPORT int getpeername(int fd, struct sockaddr *addr, socklen_t *len)
@@ -17,6 +18,10 @@ SX_EXPORT int getpeername(int fd, struct sockaddr *addr, socklen_t *len)
 	int r;
 
 	sx_real_init();
+	if (!sx_guard && (sx_fd_flags(fd) & SX_FD_PENDING)) {
+		errno = ENOTCONN;       /* connected to the proxy, not yet through */
+		return -1;
+	}
 	r = sx_real.getpeername(fd, addr, len);
 	if (r < 0 || sx_guard || !addr || !len)
 		return r;
@@ -65,11 +70,34 @@ SX_EXPORT int dup3(int oldfd, int newfd, int flags)
 SX_EXPORT int close(int fd)
 {
 	sx_real_init();
-	if (sx_fd_flags(fd) && !sx_guard) {
+	unsigned flags = sx_fd_flags(fd);
+
+	if (flags && !sx_guard) {
 		int saved = errno;
 
+		if (flags & (SX_FD_PENDING | SX_FD_ASYNCERR))
+			sx_async_forget(fd);
+		if (flags & (SX_FD_EPREG | SX_FD_EPOLL))
+			sx_epoll_forget(fd);
 		sx_fd_forget(fd);
 		errno = saved;
 	}
 	return sx_real.close(fd);
+}
+
+/* SO_ERROR of a socket whose handshake ran in the background. */
+SX_EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
+{
+	int err;
+
+	sx_real_init();
+	if (level == SOL_SOCKET && name == SO_ERROR && !sx_guard && val && len &&
+	    *len >= sizeof(int) &&
+	    (sx_fd_flags(fd) & (SX_FD_PENDING | SX_FD_ASYNCERR)) &&
+	    sx_async_take_error(fd, &err)) {
+		*(int *)val = err;
+		*len = sizeof(int);
+		return 0;
+	}
+	return sx_real.getsockopt(fd, level, name, val, len);
 }

@@ -21,6 +21,9 @@ const char *sx_perr_str(int err)
 	case SX_PERR_NOMETHODS: return "bad number of authentication methods";
 	case SX_PERR_ARG:       return "invalid argument";
 	case SX_PERR_USERID:    return "bad SOCKS 4 user id";
+	case SX_PERR_GSS_MTYP:  return "unexpected GSS-API message type";
+	case SX_PERR_GSS_ABORT: return "GSS-API abort message from the peer";
+	case SX_PERR_GSS_UNWRAP: return "GSS-API token refused by gss_unwrap";
 	default:                return "unknown error";
 	}
 }

@@ -1,0 +1,233 @@
+/*
+ * poll.c - poll, ppoll, select, pselect and epoll_ctl, for sockets whose
+ * handshake runs in the background (see include/socksify/async.h).
+ *
+ * While a socket's handshake runs, a poll on it waits on an eventfd that
+ * becomes readable when the handshake ends; then the socket's own state
+ * answers.  Sets without such sockets go straight to libc after one
+ * lock-free flag load per descriptor.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "socksify/async.h"
+#include "socksify/client.h"
+#include "socksify/runtime.h"
+
+static bool any_pending(const struct pollfd *fds, nfds_t n)
+{
+	for (nfds_t i = 0; i < n; i++)
+		if (fds[i].fd >= 0 && (sx_fd_flags(fds[i].fd) & SX_FD_PENDING))
+			return true;
+	return false;
+}
+
+/* Milliseconds left until deadline (-1 = forever), for poll(). */
+static int left_ms(int64_t deadline)
+{
+	int64_t left;
+
+	if (deadline < 0)
+		return -1;
+	left = deadline - sx_now_ms();
+	return left < 0 ? 0 : left > 60000 ? 60000 : (int)left;
+}
+
+/*
+ * poll() with pending sockets swapped for their eventfds.  timeout_ms is
+ * -1 (forever), 0, or more; sigmask is for ppoll.
+ */
+static int poll_pending(struct pollfd *fds, nfds_t n, int64_t timeout_ms,
+			const sigset_t *sigmask)
+{
+	struct pollfd small[16], *local = small;
+	void *refs_small[16], **refs = refs_small;
+	int64_t deadline = timeout_ms < 0 ? -1 : sx_now_ms() + timeout_ms;
+	int rc, count = 0;
+	nfds_t i;
+
+	if (n > 16) {
+		local = malloc(n * sizeof(*local));
+		refs = calloc(n, sizeof(*refs));
+		if (!local || !refs) {
+			free(local);
+			free(refs);
+			errno = ENOMEM;
+			return -1;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		local[i] = fds[i];
+		refs[i] = NULL;
+		if (fds[i].fd >= 0 && (sx_fd_flags(fds[i].fd) & SX_FD_PENDING)) {
+			int efd = sx_async_waitfd(fds[i].fd, &refs[i]);
+
+			if (efd >= 0) {
+				local[i].fd = efd;
+				local[i].events = POLLIN;
+			}
+		}
+	}
+	for (;;) {
+		struct timespec ts, *tsp = NULL;
+		int ms = left_ms(deadline);
+
+		if (ms >= 0) {
+			ts.tv_sec = ms / 1000;
+			ts.tv_nsec = (long)(ms % 1000) * 1000000;
+			tsp = &ts;
+		}
+		rc = sx_real.ppoll(local, n, tsp, sigmask);
+		if (rc < 0)
+			break;
+		count = 0;
+		for (i = 0; i < n; i++) {
+			if (refs[i] && local[i].revents) {
+				/* Handshake over: the socket itself answers. */
+				sx_async_unref(refs[i]);
+				refs[i] = NULL;
+				local[i] = fds[i];
+				sx_real.poll(&local[i], 1, 0);
+			} else if (refs[i]) {
+				local[i].revents = 0;
+			}
+			fds[i].revents = local[i].revents;
+			if (fds[i].revents)
+				count++;
+		}
+		if (count > 0 || rc == 0 || left_ms(deadline) == 0)
+			break;
+	}
+	for (i = 0; i < n; i++)
+		if (refs[i])
+			sx_async_unref(refs[i]);
+	if (local != small) {
+		free(local);
+		free(refs);
+	}
+	return rc < 0 ? -1 : count;
+}
+
+SX_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	sx_real_init();
+	if (sx_guard || !fds || !any_pending(fds, n))
+		return sx_real.poll(fds, n, timeout);
+	return poll_pending(fds, n, timeout < 0 ? -1 : timeout, NULL);
+}
+
+SX_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
+		    const sigset_t *sigmask)
+{
+	sx_real_init();
+	if (sx_guard || !fds || !any_pending(fds, n))
+		return sx_real.ppoll(fds, n, ts, sigmask);
+	return poll_pending(fds, n, ts ? (int64_t)ts->tv_sec * 1000 +
+			    (ts->tv_nsec + 999999) / 1000000 : -1, sigmask);
+}
+
+/* select() and pselect() through poll_pending, when a set holds a
+ * pending socket. */
+static bool sets_pending(int nfds, fd_set *r, fd_set *w, fd_set *e)
+{
+	for (int fd = 0; fd < nfds && fd < FD_SETSIZE; fd++)
+		if (((r && FD_ISSET(fd, r)) || (w && FD_ISSET(fd, w)) ||
+		     (e && FD_ISSET(fd, e))) &&
+		    (sx_fd_flags(fd) & SX_FD_PENDING))
+			return true;
+	return false;
+}
+
+static int select_pending(int nfds, fd_set *r, fd_set *w, fd_set *e,
+			  int64_t timeout_ms, const sigset_t *sigmask)
+{
+	struct pollfd *pfd = calloc((size_t)nfds, sizeof(*pfd));
+	int n = 0, i, rc, count = 0;
+
+	if (!pfd) {
+		errno = ENOMEM;
+		return -1;
+	}
+	for (i = 0; i < nfds; i++) {
+		short ev = 0;
+
+		if (r && FD_ISSET(i, r))
+			ev |= POLLIN;
+		if (w && FD_ISSET(i, w))
+			ev |= POLLOUT;
+		if (e && FD_ISSET(i, e))
+			ev |= POLLPRI;
+		if (ev) {
+			pfd[n].fd = i;
+			pfd[n++].events = ev;
+		}
+	}
+	rc = poll_pending(pfd, (nfds_t)n, timeout_ms, sigmask);
+	if (rc >= 0) {
+		for (i = 0; i < n; i++) {
+			if (pfd[i].revents & POLLNVAL) {
+				free(pfd);
+				errno = EBADF;
+				return -1;
+			}
+		}
+		if (r)
+			FD_ZERO(r);
+		if (w)
+			FD_ZERO(w);
+		if (e)
+			FD_ZERO(e);
+		for (i = 0; i < n; i++) {
+			short re = pfd[i].revents;
+
+			if (r && (pfd[i].events & POLLIN) &&
+			    (re & (POLLIN | POLLHUP | POLLERR))) {
+				FD_SET(pfd[i].fd, r);
+				count++;
+			}
+			if (w && (pfd[i].events & POLLOUT) &&
+			    (re & (POLLOUT | POLLERR))) {
+				FD_SET(pfd[i].fd, w);
+				count++;
+			}
+			if (e && (pfd[i].events & POLLPRI) && (re & POLLPRI)) {
+				FD_SET(pfd[i].fd, e);
+				count++;
+			}
+		}
+	}
+	free(pfd);
+	return rc < 0 ? -1 : count;
+}
+
+SX_EXPORT int select(int nfds, fd_set *r, fd_set *w, fd_set *e,
+		     struct timeval *tv)
+{
+	sx_real_init();
+	if (sx_guard || nfds <= 0 || !sets_pending(nfds, r, w, e))
+		return sx_real.select(nfds, r, w, e, tv);
+	return select_pending(nfds > FD_SETSIZE ? FD_SETSIZE : nfds, r, w, e,
+			      tv ? (int64_t)tv->tv_sec * 1000 +
+			      (tv->tv_usec + 999) / 1000 : -1, NULL);
+}
+
+SX_EXPORT int pselect(int nfds, fd_set *r, fd_set *w, fd_set *e,
+		      const struct timespec *ts, const sigset_t *sigmask)
+{
+	sx_real_init();
+	if (sx_guard || nfds <= 0 || !sets_pending(nfds, r, w, e))
+		return sx_real.pselect(nfds, r, w, e, ts, sigmask);
+	return select_pending(nfds > FD_SETSIZE ? FD_SETSIZE : nfds, r, w, e,
+			      ts ? (int64_t)ts->tv_sec * 1000 +
+			      (ts->tv_nsec + 999999) / 1000000 : -1, sigmask);
+}
+
+SX_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	sx_real_init();
+	if (sx_guard)
+		return sx_real.epoll_ctl(epfd, op, fd, ev);
+	return sx_epoll_ctl(epfd, op, fd, ev);
+}
