@@ -1,0 +1,44 @@
+#!/bin/bash
+# Non-blocking connects (issue 6): EINPROGRESS at once, writable only when
+# the handshake is done, SO_ERROR, EALREADY, for poll, select, epoll (level,
+# edge, and registered before connect), plus failures through SO_ERROR:
+# destination refused, proxy down, proxy that never answers (timeout).
+. "$(dirname "$0")/../lab/lab.sh"
+lab_init
+lab_need_lib
+prog=$(lab_need_prog nbconnect)
+lab_netns
+lab_echo_server 127.0.0.1
+lab_danted none "$LAB_HOSTIP"
+LAB_PROXY=socks5://$LAB_HOSTIP:$LAB_DANTED_PORT
+
+lab_expect_direct_fails "nbconnect without socksify" "$prog" epoll 1 127.0.0.1 "$LAB_ECHO_PORT"
+for mode in poll select epoll epollet epollpre; do
+	lab_run "$mode: 50 concurrent connects" lab_sx "$prog" "$mode" 50 127.0.0.1 "$LAB_ECHO_PORT"
+	lab_log "$mode: $(cat "$LAB_OUT")"
+done
+n=$(grep -c "^conn " "$LAB_ECHO_LOG")
+[ "$n" -eq 250 ] || lab_fail "echo server saw $n connections, expected 250"
+lab_danted_saw "$LAB_ECHO_PORT" || lab_fail "danted log lacks the connections"
+
+# Destination refused: SOCKS reply 5 -> ECONNREFUSED (111) through SO_ERROR.
+closed=$(lab_free_port 127.0.0.1)
+lab_run "refused destination" lab_sx "$prog" epoll 5 127.0.0.1 "$closed" 111
+lab_grep "log line" "$LAB_ERR" "127\\.0\\.0\\.1:$closed via .*connection refused by destination \\(SOCKS reply 5\\)"
+
+# Proxy down: ECONNREFUSED.
+down=$(lab_free_port "$LAB_HOSTIP")
+LAB_PROXY=socks5://$LAB_HOSTIP:$down
+lab_run "proxy down" lab_sx "$prog" poll 5 127.0.0.1 "$LAB_ECHO_PORT" 111
+lab_grep "log line" "$LAB_ERR" "cannot reach the proxy"
+
+# A proxy that accepts and never answers: ETIMEDOUT (110) after the
+# handshake deadline.
+lab_fakesocks "$LAB_HOSTIP" --hang
+LAB_PROXY=socks5://$LAB_HOSTIP:$LAB_FAKE_PORT
+LAB_SXENV=(SOCKSIFY_CONF="$LAB_TMP/short.conf")
+echo "handshake_timeout 1" >"$LAB_TMP/short.conf"
+lab_run "silent proxy" lab_sx "$prog" select 3 127.0.0.1 "$LAB_ECHO_PORT" 110
+lab_grep "log line" "$LAB_ERR" "handshake timed out"
+lab_pass "non-blocking connects"
+exit 0
