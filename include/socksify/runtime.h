@@ -141,6 +141,7 @@ enum {
 	SX_FD_EPOLL = 64,       /* an epoll instance with registrations */
 };
 unsigned sx_fd_flags(int fd);
+void sx_fdtable_atfork_init(void);
 void sx_fd_flags_set(int fd, unsigned set, unsigned clear);
 
 /* Sockets connected through the proxy: their real destination. */

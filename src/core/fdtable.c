@@ -58,6 +58,13 @@ static struct slot *slot_get(int fd, bool create)
 	return &chunks[c][i];
 }
 
+/* Register our fork handlers now: code whose own child handler uses this
+ * table must register after us, so ours (which unlock) run first. */
+void sx_fdtable_atfork_init(void)
+{
+	pthread_once(&atfork_once, atfork_register);
+}
+
 unsigned sx_fd_flags(int fd)
 {
 	_Atomic uint8_t *c;

@@ -62,7 +62,11 @@ static void child_after_fork(void)
 
 static void prepare(void) { pthread_mutex_lock(&lock); }
 static void parent(void) { pthread_mutex_unlock(&lock); }
-static void atfork_register(void) { pthread_atfork(prepare, parent, child_after_fork); }
+static void atfork_register(void)
+{
+	sx_fdtable_atfork_init();       /* its child handler must run first */
+	pthread_atfork(prepare, parent, child_after_fork);
+}
 
 /* The record for fd that still names the same socket.  Lock held. */
 static struct pending *find(int fd)

@@ -32,6 +32,15 @@ LAB_PROXY=socks5://$LAB_HOSTIP:$down
 lab_run "proxy down" lab_sx "$prog" poll 5 127.0.0.1 "$LAB_ECHO_PORT" 111
 lab_grep "log line" "$LAB_ERR" "cannot reach the proxy"
 
+# fork() while a handshake runs: the child gets a clean failure
+# (ECONNABORTED), the parent's connection completes and works.
+fork=$(lab_need_prog forkpending)
+lab_fakesocks "$LAB_HOSTIP" --delay 0.5
+LAB_PROXY=socks5://$LAB_HOSTIP:$LAB_FAKE_PORT
+lab_run "fork while pending" lab_sx "$fork" 127.0.0.1 "$LAB_ECHO_PORT"
+lab_grep "child" "$LAB_OUT" "child SO_ERROR=103"
+lab_grep "parent" "$LAB_OUT" "parent ok"
+
 # A proxy that accepts and never answers: ETIMEDOUT (110) after the
 # handshake deadline.
 lab_fakesocks "$LAB_HOSTIP" --hang
