@@ -158,15 +158,15 @@ static bool is_numeric(const char *name)
 	return inet_aton(name, (struct in_addr *)buf) != 0;
 }
 
+/* "localhost" itself resolves locally.  Names below it ("a.localhost")
+ * are not special to glibc, which would ask DNS: they go to the proxy. */
 static bool is_localhost(const char *name)
 {
 	size_t n = strlen(name);
 
 	if (n > 0 && name[n - 1] == '.')
 		n--;
-	if (n == 9 && strncasecmp(name, "localhost", 9) == 0)
-		return true;
-	return n > 10 && strncasecmp(name + n - 10, ".localhost", 10) == 0;
+	return n == 9 && strncasecmp(name, "localhost", 9) == 0;
 }
 
 bool sx_names_should_map(const char *name)

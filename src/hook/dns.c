@@ -32,13 +32,34 @@ static bool want_map(const char *name)
 	return r;
 }
 
+/* The mapped address of node in one family, as libc's own result list. */
+static int map_ai(const char *node, const char *service,
+		  const struct addrinfo *hints, int family, struct addrinfo **res)
+{
+	struct addrinfo h = *hints;
+	unsigned char addr[16];
+	char num[INET6_ADDRSTRLEN];
+	int rc = sx_names_map(node, family, addr);
+
+	if (rc)
+		return rc;
+	inet_ntop(family, addr, num, sizeof(num));
+	h.ai_family = family;
+	h.ai_flags = (hints->ai_flags & (AI_PASSIVE | AI_NUMERICSERV)) |
+		     AI_NUMERICHOST;
+	h.ai_addrlen = 0;
+	h.ai_addr = NULL;
+	h.ai_canonname = NULL;
+	h.ai_next = NULL;
+	sx_log(SX_LOG_DEBUG, "%s is %s here; the proxy resolves it", node, num);
+	return sx_real.getaddrinfo(num, service, &h, res);
+}
+
 SX_EXPORT int getaddrinfo(const char *node, const char *service,
 			  const struct addrinfo *hints, struct addrinfo **res)
 {
-	struct addrinfo h = { .ai_family = AF_UNSPEC };
-	unsigned char addr[16];
-	char num[INET6_ADDRSTRLEN];
-	int flags, family, rc;
+	struct addrinfo h = { .ai_family = AF_UNSPEC }, *v6 = NULL, **tail;
+	int rc;
 
 	sx_real_init();
 	if (hints)
@@ -48,26 +69,24 @@ SX_EXPORT int getaddrinfo(const char *node, const char *service,
 	     h.ai_family != AF_INET6) || !want_map(node))
 		return sx_real.getaddrinfo(node, service, hints, res);
 
-	/* One address: IPv6 only when asked for IPv6 alone. */
-	family = h.ai_family == AF_INET6 ? AF_INET6 : AF_INET;
+	/*
+	 * IPv4 first.  For AF_UNSPEC the IPv6 address follows, as a dual-stack
+	 * name would have: some programs ask for AF_UNSPEC and keep only the
+	 * IPv6 results (curl -6).  libc's freeaddrinfo frees node by node, so
+	 * two of its lists chained are still one list to it.
+	 */
 	sx_guard++;
-	rc = sx_names_map(node, family, addr);
-	if (rc == 0) {
-		inet_ntop(family, addr, num, sizeof(num));
-		flags = h.ai_flags;
-		h.ai_family = family;
-		h.ai_flags = (flags & (AI_PASSIVE | AI_NUMERICSERV)) |
-			     AI_NUMERICHOST;
-		h.ai_addr = NULL;
-		h.ai_canonname = NULL;
-		h.ai_next = NULL;
-		rc = sx_real.getaddrinfo(num, service, &h, res);
-		if (rc == 0 && (flags & AI_CANONNAME)) {
-			free((*res)->ai_canonname);
-			(*res)->ai_canonname = strdup(node);
-		}
-		sx_log(SX_LOG_DEBUG, "%s is %s here; the proxy resolves it",
-		       node, num);
+	rc = map_ai(node, service, &h,
+		    h.ai_family == AF_INET6 ? AF_INET6 : AF_INET, res);
+	if (rc == 0 && h.ai_family == AF_UNSPEC &&
+	    map_ai(node, service, &h, AF_INET6, &v6) == 0) {
+		for (tail = res; *tail; tail = &(*tail)->ai_next)
+			;
+		*tail = v6;
+	}
+	if (rc == 0 && (h.ai_flags & AI_CANONNAME)) {
+		free((*res)->ai_canonname);
+		(*res)->ai_canonname = strdup(node);
 	}
 	sx_guard--;
 	return rc;
