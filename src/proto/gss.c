@@ -45,12 +45,12 @@ ssize_t sx_gss_frame_parse(const uint8_t *buf, size_t len,
 
 	if (!out || !need || (len && !buf))
 		return -SX_PERR_ARG;
+	if (len >= 1 && buf[0] != SX_GSS_VERSION)
+		return -SX_PERR_VERSION;
 	if (len < 2) {
 		*need = 2;
 		return 0;
 	}
-	if (buf[0] != SX_GSS_VERSION)
-		return -SX_PERR_VERSION;
 	if (buf[1] == SX_GSS_MTYP_ABORT) {
 		out->mtyp = SX_GSS_MTYP_ABORT;
 		out->len = 0;
