@@ -1,0 +1,380 @@
+/*
+ * chain.c - routes of proxies: chains and failover.
+ *
+ * A route is one proxy or a chain: the program's socket is connected to
+ * the first hop, each hop is asked to CONNECT to the next one (by the
+ * address resolved at load time), and the last hop gets the real request
+ * (CONNECT or BIND, with the name for remote DNS).  Each hop is
+ * authenticated with its own method and credentials.
+ *
+ * Routes are tried in order (from the next one each time with
+ * round_robin).  A route whose first hop cannot be reached, or one of
+ * whose hops refuses us (authentication, ruleset, general failure, a
+ * broken or silent handshake), is marked down for failover_downtime, for
+ * every thread of the process, and the same socket goes on to the next
+ * route.  A refusal that is about the destination (SOCKS 5 replies 3-6,
+ * SOCKS 4 0x5B at the last hop) ends the connection: another proxy would
+ * not reach it better.  Routes marked down are still tried, last, when
+ * all the others fail: a mark is a hint, never a ban.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "socksify/client.h"
+#include "socksify/runtime.h"
+
+enum outcome {
+	OUT_DEST,       /* the destination's fault: stop here */
+	OUT_DOWN,       /* the route is down: mark it, try the next */
+	OUT_SKIP,       /* this route cannot carry it: try the next */
+};
+
+static _Atomic int64_t down_until[SX_CONF_MAX_ROUTES];
+static atomic_uint rr_next;
+
+void sx_sock_disconnect(int fd)
+{
+	struct sockaddr sa = { .sa_family = AF_UNSPEC };
+
+	sx_real.connect(fd, &sa, sizeof(sa));
+}
+
+/* Rewrite f->why as "A" + sep + "B: " + the old text (naming hops). */
+static void why_prefix(struct sx_failure *f, const char *a, const char *sep,
+		       const char *b)
+{
+	char old[sizeof(f->why)];
+	int n;
+
+	memcpy(old, f->why, sizeof(old));
+	n = snprintf(f->why, sizeof(f->why), "%s%s%s: %s", a, sep, b, old);
+	if (n >= (int)sizeof(f->why))   /* cut short: say so */
+		memcpy(f->why + sizeof(f->why) - 4, "...", 4);
+}
+
+/* The order for this connection: routes that are up first (from the
+ * next one with round_robin), then those marked down. */
+static void route_order(struct sx_conn *c, const struct sx_conf *conf)
+{
+	size_t n = conf->nroutes, start = 0;
+	int64_t now = sx_now_ms();
+
+	if (conf->round_robin && n > 1)
+		start = atomic_fetch_add(&rr_next, 1) % n;
+	c->norder = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < n; i++) {
+			size_t r = (start + i) % n;
+			bool down = atomic_load(&down_until[r]) > now;
+
+			if (down == (pass == 1))
+				c->order[c->norder++] = (int)r;
+		}
+	}
+	c->pos = 0;
+}
+
+static void mark_down(const struct sx_conn *c)
+{
+	const struct sx_conf *conf = &sx_runtime()->conf;
+	int64_t now = sx_now_ms(), was;
+
+	if (conf->failover_downtime_ms <= 0 || conf->nroutes < 2)
+		return;
+	was = atomic_exchange(&down_until[c->route],
+			      now + conf->failover_downtime_ms);
+	if (was <= now)
+		sx_log(SX_LOG_ERROR, "route via %s is down (%s); skipping it "
+		       "for %d.%03d s", c->via, c->f.why,
+		       conf->failover_downtime_ms / 1000,
+		       conf->failover_downtime_ms % 1000);
+}
+
+/* "via A: why" for the first route, "; next route B: why" after. */
+static void note_failure(struct sx_conn *c)
+{
+	size_t used = strnlen(c->trail, sizeof(c->trail));
+
+	if (used + 1 >= sizeof(c->trail))
+		return;
+	snprintf(c->trail + used, sizeof(c->trail) - used, "%s %s: %s",
+		 c->tried ? "; next route" : "via", c->via, c->f.why);
+	c->tried = true;
+}
+
+/* The proxy's address in the socket's own family. */
+static int proxy_sockaddr(int fd, int family, const struct sx_proxy_addr *pa,
+			  struct sockaddr_storage *out, socklen_t *len,
+			  struct sx_failure *f)
+{
+	const struct sockaddr_in *v4 = (const void *)&pa->v4;
+	struct sockaddr_in6 *m = (void *)out;
+	int v6only = 0;
+	socklen_t olen = sizeof(v6only);
+
+	if (family == AF_INET) {
+		if (!pa->v4.ss_family) {
+			f->err = EAFNOSUPPORT;
+			snprintf(f->why, sizeof(f->why), "the proxy has no "
+				 "IPv4 address for this IPv4 socket");
+			return -1;
+		}
+		memcpy(out, &pa->v4, pa->v4len);
+		*len = pa->v4len;
+		return 0;
+	}
+	if (pa->v6.ss_family) {
+		memcpy(out, &pa->v6, pa->v6len);
+		*len = pa->v6len;
+		return 0;
+	}
+	/* An IPv6 socket reaches an IPv4 proxy through a v4-mapped address. */
+	getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &olen);
+	if (v6only) {
+		f->err = EAFNOSUPPORT;
+		snprintf(f->why, sizeof(f->why), "the proxy has only an IPv4 "
+			 "address and this socket is IPv6-only");
+		return -1;
+	}
+	memset(m, 0, sizeof(*m));
+	m->sin6_family = AF_INET6;
+	m->sin6_port = v4->sin_port;
+	m->sin6_addr.s6_addr[10] = 0xff;
+	m->sin6_addr.s6_addr[11] = 0xff;
+	memcpy(&m->sin6_addr.s6_addr[12], &v4->sin_addr, 4);
+	*len = sizeof(*m);
+	return 0;
+}
+
+/* Can route r be used at all (resolved, no GSS-API inside a chain)? */
+static int route_usable(struct sx_conn *c, const struct sx_runtime *rt, int r)
+{
+	const struct sx_route *route = &rt->conf.routes[r];
+
+	for (size_t h = 0; h < route->nhops; h++) {
+		if (rt->hops[r][h].resolve_err) {
+			c->f.err = rt->hops[r][h].resolve_err;
+			snprintf(c->f.why, sizeof(c->f.why), "%s",
+				 rt->hops[r][h].resolve_msg);
+			return -1;
+		}
+		/* A protected GSS-API stream would have to carry the next
+		 * hop's handshake: not supported. */
+		if (h + 1 < route->nhops && route->hops[h].gss.enabled) {
+			c->f.err = EOPNOTSUPP;
+			snprintf(c->f.why, sizeof(c->f.why), "GSS-API "
+				 "authentication works with a single proxy, not "
+				 "in a chain");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int start_route(struct sx_conn *c, int fd, const struct sx_runtime *rt)
+{
+	const char *pre = rt->conf.routes[c->route].nhops > 1 ? ": " : "";
+
+	if (route_usable(c, rt, c->route) < 0)
+		return OUT_SKIP;
+	if (proxy_sockaddr(fd, c->dst.ss_family, &rt->hops[c->route][0],
+			   &c->psa, &c->plen, &c->f) < 0)
+		return OUT_SKIP;
+	c->connect_deadline = sx_now_ms() + c->cto;
+	c->in_progress = false;
+	if (sx_real.connect(fd, (struct sockaddr *)&c->psa, c->plen) == 0)
+		return 0;
+	if (errno == EINPROGRESS) {
+		c->in_progress = true;
+		return 0;
+	}
+	c->f.err = errno;
+	snprintf(c->f.why, sizeof(c->f.why), "%s%scannot reach the proxy: %s",
+		 *pre ? rt->hops[c->route][0].text : "", pre, strerror(errno));
+	return OUT_DOWN;
+}
+
+/* Start the next route in the order; -1 when none is left. */
+static int start_next(struct sx_conn *c, int fd)
+{
+	const struct sx_runtime *rt = sx_runtime();
+
+	while (c->pos < c->norder) {
+		int out;
+
+		c->route = c->order[c->pos++];
+		c->via = rt->route_text[c->route];
+		out = start_route(c, fd, rt);
+		if (out == 0)
+			return 0;
+		if (out == OUT_DOWN)
+			mark_down(c);
+		note_failure(c);
+		sx_sock_disconnect(fd);
+	}
+	return -1;
+}
+
+int sx_route_start(struct sx_conn *c, int fd)
+{
+	route_order(c, &sx_runtime()->conf);
+	return start_next(c, fd);
+}
+
+/* The non-blocking TCP connect to the first hop, finished. */
+static int wait_connected(struct sx_conn *c, int fd, const char *hop)
+{
+	socklen_t elen = sizeof(int);
+	int err = sx_io_wait(fd, POLLOUT, c->connect_deadline);
+
+	if (!err && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
+		err = errno;
+	if (!err) {
+		/* Completes the socket's state as a blocking connect would,
+		 * so that the program's next connect() says EISCONN. */
+		sx_real.connect(fd, (struct sockaddr *)&c->psa, c->plen);
+		return 0;
+	}
+	c->f.err = err;
+	snprintf(c->f.why, sizeof(c->f.why), "%s%scannot reach the proxy: %s",
+		 hop ? hop : "", hop ? ": " : "",
+		 err == ETIMEDOUT ? "connect timed out" : strerror(err));
+	return -1;
+}
+
+/* The address a hop is asked to connect to for the next one. */
+static int next_hop_addr(const struct sx_proxy_addr *next, const char *prev,
+			 enum sx_proxy_type prev_type, struct sx_addr *out,
+			 struct sx_failure *f)
+{
+	if (next->v4.ss_family)
+		return sx_addr_from_sockaddr(out, (const void *)&next->v4);
+	if (prev_type == SX_PROXY_SOCKS5)
+		return sx_addr_from_sockaddr(out, (const void *)&next->v6);
+	f->err = EAFNOSUPPORT;
+	snprintf(f->why, sizeof(f->why), "%s has no IPv4 address, which the "
+		 "SOCKS 4 proxy %s needs", next->text, prev);
+	return -1;
+}
+
+/*
+ * One handshake with hop p.  *replied: the failure is the proxy's answer
+ * to the request (SOCKS 5 REP in *rep; SOCKS 4: -1), not an earlier one.
+ */
+static int hop_handshake(int fd, const struct sx_proxy *p, bool bind,
+			 const struct sx_addr *dst, struct sx_addr *bound,
+			 int64_t deadline, struct sx_failure *f, bool *replied,
+			 int *rep)
+{
+	struct sx_s5_reply reply;
+	int rc;
+
+	*replied = false;
+	*rep = -1;
+	if (p->type == SX_PROXY_SOCKS5) {
+		memset(&reply, 0, sizeof(reply));
+		reply.rep = 0xff;
+		rc = sx_socks5_handshake(fd, p, bind ? SX_S5_CMD_BIND :
+					 SX_S5_CMD_CONNECT, dst, &reply,
+					 deadline, f);
+		if (rc == 0 && bound)
+			*bound = reply.bound;
+		if (rc < 0 && reply.rep != 0xff && reply.rep != 0 &&
+		    f->err == sx_s5_rep_errno(reply.rep)) {
+			*replied = true;
+			*rep = reply.rep;
+		}
+		return rc;
+	}
+	rc = sx_socks4_handshake(fd, p, bind ? SX_S4_CMD_BIND :
+				 SX_S4_CMD_CONNECT, dst, bound, deadline, f);
+	/* io_fail() never gives these; only a reply (0x5B, 0x5C, 0x5D) does */
+	*replied = rc < 0 && (f->err == ECONNREFUSED || f->err == EACCES);
+	return rc;
+}
+
+/* What a failure at the last hop means for the route. */
+static int exit_outcome(const struct sx_proxy *p, const struct sx_failure *f,
+			bool replied, int rep)
+{
+	if (p->type == SX_PROXY_SOCKS5) {
+		if (replied && rep >= SX_S5_REP_NET_UNREACHABLE &&
+		    rep <= SX_S5_REP_TTL_EXPIRED)
+			return OUT_DEST;
+		if (replied && (rep == SX_S5_REP_CMD_UNSUPPORTED ||
+				rep == SX_S5_REP_ATYP_UNSUPPORTED))
+			return OUT_SKIP;
+		return OUT_DOWN;
+	}
+	if (f->err == ECONNREFUSED)     /* 0x5B: rejected or failed */
+		return OUT_DEST;
+	if (f->err == EAFNOSUPPORT || f->err == EINVAL)
+		return OUT_SKIP;        /* cannot carry this destination */
+	return OUT_DOWN;
+}
+
+/* Walk the chain of the route in use: 0, or -1 and *out. */
+static int run_route(struct sx_conn *c, int fd, int *out)
+{
+	const struct sx_runtime *rt = sx_runtime();
+	const struct sx_route *route = &rt->conf.routes[c->route];
+	const struct sx_proxy_addr *pa = rt->hops[c->route];
+	size_t last = route->nhops - 1;
+	struct sx_addr next;
+	bool replied;
+	int rep;
+
+	*out = OUT_DOWN;
+	if (c->in_progress &&
+	    wait_connected(c, fd, last ? pa[0].text : NULL) < 0)
+		return -1;
+	for (size_t i = 0; i < last; i++) {
+		if (next_hop_addr(&pa[i + 1], pa[i].text, route->hops[i].type,
+				  &next, &c->f) < 0) {
+			*out = OUT_SKIP;
+			return -1;
+		}
+		if (hop_handshake(fd, &route->hops[i], false, &next, NULL,
+				  sx_now_ms() + c->hto, &c->f, &replied,
+				  &rep) == 0)
+			continue;
+		if (replied)
+			why_prefix(&c->f, pa[i + 1].text, " refused by ",
+				   pa[i].text);
+		else
+			why_prefix(&c->f, pa[i].text, "", "");
+		return -1;
+	}
+	if (hop_handshake(fd, &route->hops[last], c->bind, &c->wire, &c->bound,
+			  sx_now_ms() + c->hto, &c->f, &replied, &rep) < 0) {
+		*out = exit_outcome(&route->hops[last], &c->f, replied, rep);
+		if (last)
+			why_prefix(&c->f, pa[last].text, "", "");
+		return -1;
+	}
+	c->exit = &pa[last];
+	c->exit_type = route->hops[last].type;
+	return 0;
+}
+
+int sx_route_finish(struct sx_conn *c, int workfd)
+{
+	int out;
+
+	for (;;) {
+		if (run_route(c, workfd, &out) == 0)
+			return 0;
+		if (out == OUT_DOWN)
+			mark_down(c);
+		note_failure(c);
+		if (out == OUT_DEST || c->pos >= c->norder)
+			return -1;
+		sx_sock_disconnect(workfd);
+		if (start_next(c, workfd) < 0)
+			return -1;
+	}
+}

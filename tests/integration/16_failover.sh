@@ -1,0 +1,113 @@
+#!/bin/bash
+# Failover between routes (issue 7): "proxy" then "fallback" lines, and
+# SOCKSIFY_PROXY with '|'.
+#   - first proxy unreachable (a silent address): the first connect costs
+#     its connect timeout and no more, goes through the fallback, and the
+#     next connects of the process skip it during failover_downtime; after
+#     the down-time it is tried again;
+#   - first proxy refuses us (wrong password): its log shows one attempt
+#     for two connects;
+#   - a destination error (SOCKS reply 5) does not fail over;
+#   - all routes failing: the message names every failing hop.
+. "$(dirname "$0")/../lab/lab.sh"
+lab_init
+lab_need_lib
+lab_netns
+lab_echo_server 127.0.0.1
+lab_danted none "$LAB_HOSTIP"
+good=$LAB_DANTED_PORT goodlog=$LAB_DANTED_LOG
+lab_danted username "$LAB_HOSTIP"
+auth=$LAB_DANTED_PORT authlog=$LAB_DANTED_LOG
+LAB_DANTED_LOG=$goodlog
+silent=10.200.$LAB_N.3         # on the veth's subnet, nobody there
+closed=$(lab_free_port 127.0.0.1)
+conf=$LAB_TMP/fo.conf
+: >"$conf"
+chmod 600 "$conf"               # it will hold a password
+LAB_PROXY=
+
+# connects.py N PAUSE: N connects to the echo server, one line each:
+# "SECONDS ok" or "SECONDS ERRNO"; PAUSE seconds before the last one.
+cat >"$LAB_TMP/connects.py" <<PYEOF
+import socket, sys, time
+n, pause = int(sys.argv[1]), float(sys.argv[2])
+for i in range(n):
+    if i == n - 1 and pause:
+        time.sleep(pause)
+    s = socket.socket()
+    t = time.monotonic()
+    try:
+        s.connect(("127.0.0.1", $LAB_ECHO_PORT))
+        s.sendall(b"hi\n")
+        ok = s.recv(16) == b"hi\n"
+        print("%.3f %s" % (time.monotonic() - t, "ok" if ok else "bad"), flush=True)
+    except OSError as e:
+        print("%.3f %d" % (time.monotonic() - t, e.errno), flush=True)
+    s.close()
+PYEOF
+conn() { lab_sx /usr/bin/python3 "$LAB_TMP/connects.py" "$@"; }
+# between LO HI SECONDS: LO <= SECONDS < HI
+between() { awk -v lo="$1" -v hi="$2" -v t="$3" 'BEGIN { exit !(t >= lo && t < hi) }'; }
+
+# ---- 1. unreachable first proxy: connect timeout once, then skipped
+cat >"$conf" <<EOF
+proxy socks5://$silent:1080
+fallback socks5://$LAB_HOSTIP:$good
+connect_timeout 1
+failover_downtime 2
+EOF
+LAB_SXENV=(SOCKSIFY_CONF=$conf)
+lab_run "unreachable first" conn 3 2.5
+mapfile -t t <"$LAB_OUT"
+lab_log "connect times: ${t[*]}"
+[ "${#t[@]}" -eq 3 ] || lab_fail "expected 3 results, got: ${t[*]}"
+for i in 0 1 2; do [ "${t[$i]#* }" = ok ] || lab_fail "connect $i failed: ${t[*]}"; done
+between 0.9 2.5 "${t[0]% *}" || lab_fail "first connect took ${t[0]% *} s, expected its 1 s connect timeout and no more"
+between 0 0.5 "${t[1]% *}" || lab_fail "second connect took ${t[1]% *} s: the down route was not skipped"
+between 0.9 2.5 "${t[2]% *}" || lab_fail "after the down-time the first route was not tried again (${t[2]% *} s)"
+lab_grep "down message" "$LAB_ERR" "route via $silent:1080 is down \\(cannot reach the proxy: connect timed out\\); skipping it for 2\\.000 s"
+n=$(grep -c "pass([0-9]*): tcp/connect \[: 10\.200\.$LAB_N\.2\.[0-9]* .* 127\.0\.0\.1\.$LAB_ECHO_PORT\$" "$goodlog")
+[ "$n" -eq 3 ] || { lab_show "$goodlog"; lab_fail "the fallback danted saw $n connects, expected 3"; }
+lab_pass "unreachable first proxy: 1 connect timeout, then skipped for the down-time"
+
+# ---- 2. first proxy refuses (authentication), SOCKSIFY_PROXY with '|'
+: >"$LAB_TMP/empty.conf"
+LAB_PROXY="socks5://$LAB_USER:wrong-pw@$LAB_HOSTIP:$auth | socks5://$LAB_HOSTIP:$good"
+LAB_SXENV=(SOCKSIFY_CONF=$LAB_TMP/empty.conf)
+authfail() { grep -c "authentication failed" "$authlog"; }
+before=$(authfail)
+lab_run "refusing first" conn 2 0
+mapfile -t t <"$LAB_OUT"
+for i in 0 1; do [ "${t[$i]#* }" = ok ] || lab_fail "connect $i failed: ${t[*]}"; done
+between 0 0.5 "${t[1]% *}" || lab_fail "second connect took ${t[1]% *} s"
+sleep 0.3
+after=$(authfail)
+[ $((after - before)) -eq 1 ] || { lab_show "$authlog"; lab_fail "the refusing danted saw $((after - before)) attempts, expected 1 (skipped during the down-time)"; }
+lab_grep "down message" "$LAB_ERR" "route via $LAB_HOSTIP:$auth is down \\(authentication failed"
+lab_pass "refusing first proxy: tried once, then skipped"
+
+# ---- 3. a destination error does not fail over
+LAB_PROXY="socks5://$LAB_HOSTIP:$good | socks5://$LAB_USER:$LAB_USER_PW@$LAB_HOSTIP:$auth"
+before=$(grep -c "tcp/connect" "$authlog")
+lab_run_fails "closed destination" lab_sx nc -w 5 127.0.0.1 "$closed" </dev/null
+lab_grep "reply 5" "$LAB_ERR" "127\\.0\\.0\\.1:$closed via $LAB_HOSTIP:$good: connection refused by destination \\(SOCKS reply 5\\)\$"
+grep -q "next route" "$LAB_ERR" && { lab_show "$LAB_ERR"; lab_fail "a destination error failed over"; }
+[ "$(grep -c "tcp/connect" "$authlog")" -eq "$before" ] || lab_fail "the fallback was asked"
+lab_pass "a destination error does not fail over"
+
+# ---- 4. everything fails: every failing hop named
+cat >"$conf" <<EOF
+proxy socks5://$silent:1080
+fallback socks5://$LAB_USER:wrong-pw@$LAB_HOSTIP:$auth
+fallback socks5://$LAB_HOSTIP:$good socks5://127.0.0.1:$closed
+connect_timeout 1
+EOF
+LAB_PROXY=
+LAB_SXENV=(SOCKSIFY_CONF=$conf)
+lab_run "all fail" conn 1 0
+read -r secs err <"$LAB_OUT"
+[ "$err" = 111 ] || lab_fail "expected ECONNREFUSED (111), got $err"
+between 0.9 2.5 "$secs" || lab_fail "all-fail took $secs s"
+lab_grep "all named" "$LAB_ERR" "^socksify: 127\\.0\\.0\\.1:$LAB_ECHO_PORT via $silent:1080: cannot reach the proxy: connect timed out; next route $LAB_HOSTIP:$auth: authentication failed[^;]*; next route $LAB_HOSTIP:$good -> 127\\.0\\.0\\.1:$closed: 127\\.0\\.0\\.1:$closed refused by $LAB_HOSTIP:$good: connection refused by destination \\(SOCKS reply 5\\)\$"
+lab_pass "all routes failing: every hop named"
+exit 0
