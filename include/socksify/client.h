@@ -58,6 +58,8 @@ int sx_socks4_handshake(int fd, const struct sx_proxy *p, uint8_t cmd,
 			const struct sx_addr *dst, struct sx_addr *bound,
 			int64_t deadline, struct sx_failure *f);
 
+struct sx_proxy_addr;
+
 /*
  * One connection through the proxy, in steps, so that it can run inside
  * connect() or, for a non-blocking socket, in a worker thread:
@@ -73,18 +75,51 @@ struct sx_conn {
 	struct sockaddr_storage dst, psa;
 	socklen_t dstlen, plen;
 	struct sx_addr wire;
+	bool bind;                      /* BIND instead of CONNECT */
+	struct sx_addr bound;           /* the proxy's BND.ADDR/PORT */
 	int flags, nodelay;             /* the program's, to restore */
 	bool nodelay_known, prepared, in_progress;
 	int64_t connect_deadline;
 	int hto;                        /* handshake timeout, ms */
 	char dtext[300];                /* "host:port" for messages */
 	struct sx_failure f;
+	/* Routes (src/client/chain.c): the order they are tried in, the one
+	 * in use, and what failed so far ("via A: why; next route B: why"). */
+	int cto;                        /* connect timeout, ms */
+	int order[SX_CONF_MAX_ROUTES];
+	int norder, pos, route;
+	bool tried;                     /* a route was tried: trail is set */
+	const char *via;                /* the route in use, for messages */
+	const struct sx_proxy_addr *exit; /* its last hop, once connected */
+	enum sx_proxy_type exit_type;
+	char trail[1536];
 };
 
 int sx_conn_begin(struct sx_conn *c, int fd, const struct sockaddr *dst,
 		  socklen_t dstlen);
+/* The same for a BIND whose expected peer is dst. */
+int sx_conn_begin_bind(struct sx_conn *c, int fd, const struct sockaddr *dst,
+		       socklen_t dstlen);
 int sx_conn_finish(struct sx_conn *c, int workfd);
 void sx_conn_end(struct sx_conn *c, int rc, int workfd);
+/* After a successful CONNECT on fd: its peer, its local address as the
+ * destination sees it (the proxy's BND), and the last destination. */
+void sx_conn_record(const struct sx_conn *c, int fd);
+/* The last destination connected through the proxy (this thread's, else
+ * the process's); false if none. */
+bool sx_last_destination(struct sockaddr_storage *out);
 int sx_conn_report(const struct sx_conn *c, int rc);
+
+/*
+ * Routes (src/client/chain.c), for proxy.c: sx_route_start picks the
+ * first usable route and starts the TCP connect to its first hop on fd
+ * (c->cto, c->hto, c->dst and c->wire set); sx_route_finish walks the
+ * chain and, when a route is down or refuses, marks it down and goes on
+ * with the next one on the same socket.  Both return 0 or -1 (c->f).
+ */
+int sx_route_start(struct sx_conn *c, int fd);
+int sx_route_finish(struct sx_conn *c, int workfd);
+/* connect(AF_UNSPEC): the socket can be connected again. */
+void sx_sock_disconnect(int fd);
 
 #endif

@@ -3,7 +3,8 @@
  *   SYSCONFDIR/socksify.conf, ~/.socksify.conf, $SOCKSIFY_CONF,
  * then the environment (SOCKSIFY_PROXY, SOCKSIFY_DIRECT, SOCKSIFY_USER,
  * SOCKSIFY_PASSWORD, SOCKSIFY_DEBUG, SOCKSIFY_QUIET, SOCKSIFY_PIPELINING,
- * ...), later sources overriding earlier ones.
+ * ...; all_proxy or ALL_PROXY holding a socks URL when SOCKSIFY_PROXY is
+ * unset), later sources overriding earlier ones.
  *
  * The parsing functions are pure (no I/O): they work on strings so that
  * they can be unit-tested and fuzzed.  sx_conf_load() is the one function
@@ -20,6 +21,10 @@
 #define SX_CONF_MAX_DIRECT 64
 #define SX_CONF_MAX_DOMAINS 32
 #define SX_CONF_ERRLEN 512
+#define SX_CONF_MAX_HOPS 4      /* proxies in one chain */
+#define SX_CONF_MAX_ROUTES 4    /* the proxy line's route plus fallbacks */
+#define SX_CONF_ORIGIN_MAX 32      /* >= the number of keywords */
+#define SX_CONF_ORIGIN_LEN 128
 
 enum sx_proxy_type {
 	SX_PROXY_SOCKS5 = 0,
@@ -45,6 +50,19 @@ enum sx_pipelining {
 	SX_PIPE_ON = 2,       /* pipeline; with credentials offer only user/pass */
 };
 
+/*
+ * GSS-API authentication (RFC 1961, method 0x01) with a proxy.  Levels are
+ * SX_GSS_PROT_* of proto.h: 0 clear, 1 integrity, 2 confidentiality.
+ */
+struct sx_gss_conf {
+	bool enabled;           /* offer method 0x01; default off */
+	bool delegate;          /* GSS_C_DELEG_FLAG; default no */
+	uint8_t protection;     /* level to request; default confidentiality */
+	int8_t min_protection;  /* lowest accepted; -1 (default) = protection */
+	char service[64];       /* target SERVICE@PROXYHOST; default "rcmd" */
+	char principal[256];    /* a full target principal instead; "" = none */
+};
+
 struct sx_proxy {
 	enum sx_proxy_type type;
 	bool remote_dns;        /* socks5h:// or socks4a:// */
@@ -53,7 +71,9 @@ struct sx_proxy {
 	char user[256];         /* empty = none */
 	char pass[256];         /* empty = none */
 	bool user_set, pass_set;
+	bool url_creds;                 /* user/pass came from this URL */
 	enum sx_pipelining pipelining;  /* kept when the URL changes */
+	struct sx_gss_conf gss;         /* kept when the URL changes */
 };
 
 /*
@@ -73,8 +93,37 @@ enum sx_dns_mode {
 	SX_DNS_REMOTE = 2,    /* mapped addresses; the name goes to the proxy */
 };
 
+enum sx_bind_mode {
+	SX_BIND_AUTO = 0,     /* listeners on an ephemeral port, not loopback,
+			       * in a process with a proxied connection */
+	SX_BIND_PROXY = 1,    /* every non-loopback listener */
+	SX_BIND_LOCAL = 2,    /* never: all listeners stay local */
+};
+
+/*
+ * A route: one proxy, or a chain of them.  The library connects to
+ * hops[0] and asks each hop to CONNECT to the next; the last one (the
+ * exit) connects to the destination.
+ */
+struct sx_route {
+	struct sx_proxy hops[SX_CONF_MAX_HOPS];
+	size_t nhops;                   /* >= 1 */
+};
+
 struct sx_conf {
+	/* The primary route's exit hop (routes[0].hops[last]), kept in step
+	 * by every setter: what decides remote DNS, UDP, BIND, GSS-API. */
 	struct sx_proxy proxy;
+	/* "proxy" is routes[0]; each "fallback" adds one, tried in order
+	 * when those before are down or refuse (failover). */
+	struct sx_route routes[SX_CONF_MAX_ROUTES];
+	size_t nroutes;                 /* >= 1 */
+	int failover_downtime_ms;       /* a failed route is skipped; default 60 s */
+	bool round_robin;               /* start each connection at the next route */
+	/* "user"/"password": the credentials of hops whose URL has none. */
+	char user[256], pass[256];
+	bool user_set, pass_set;
+	enum sx_bind_mode bind;
 	struct sx_net direct[SX_CONF_MAX_DIRECT];
 	size_t ndirect;
 	/* Domain suffixes that go direct (resolved locally): "corp.example"
@@ -101,6 +150,12 @@ struct sx_conf {
 	char error[SX_CONF_ERRLEN];
 	/* Which sources were read, for diagnostics: "file1, file2, env". */
 	char sources[512];
+	/* The variables that were read, for diagnostics: "SOCKSIFY_PROXY,
+	 * SOCKSIFY_DIRECT" (ALL_PROXY with " (ignored: not a socks URL)"). */
+	char env_vars[256];
+	/* Where each keyword's value came from, indexed like sx_conf_keyword():
+	 * "FILE:LINE" or a variable name; "" = the built-in default. */
+	char origin[SX_CONF_ORIGIN_MAX][SX_CONF_ORIGIN_LEN];
 };
 
 /* Defaults: proxy socks5://127.0.0.1:1080, direct 127.0.0.0/8 and ::1,
@@ -115,6 +170,16 @@ void sx_conf_defaults(struct sx_conf *c);
  */
 int sx_proxy_url_parse(const char *url, struct sx_proxy *p,
 		       char *err, size_t errlen);
+
+/*
+ * Parse routes: "URL [URL ...] [| URL [URL ...] ...]", hops separated by
+ * blanks, alternative routes by '|'.  Appends to routes[*n] (at most max
+ * in all).  Every hop gets user/pass/pipelining/gss from tmpl unless its
+ * URL has credentials.  Returns 0, or -1 with a message in err.
+ */
+int sx_routes_parse(const char *val, struct sx_route *routes, size_t max,
+		    size_t *n, const struct sx_proxy *tmpl, char *err,
+		    size_t errlen);
 
 /*
  * Parse one network spec: ADDR[/PREFIX][:PORT[-PORT]], IPv6 addresses in
@@ -162,6 +227,13 @@ void sx_conf_load(struct sx_conf *c);
  */
 void sx_conf_load_from(struct sx_conf *c, const char *sysconf_path,
 		       const char *(*getenv_fn)(const char *));
+
+/* The name of config-file keyword i (0, 1, ...); NULL past the last. */
+const char *sx_conf_keyword(size_t i);
+
+/* Where keyword kw got its value: "FILE:LINE", a variable name, or "" for
+ * the built-in default.  NULL for an unknown keyword. */
+const char *sx_conf_origin(const struct sx_conf *c, const char *kw);
 
 /* Does this configuration resolve names at the proxy? */
 bool sx_conf_remote_dns(const struct sx_conf *c);

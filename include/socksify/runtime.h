@@ -48,11 +48,24 @@ struct sx_real {
 	ssize_t (*recv_chk)(int, void *, size_t, size_t, int);
 	ssize_t (*recvfrom_chk)(int, void *, size_t, size_t, int,
 				struct sockaddr *, socklen_t *);
+	long (*syscall)(long, ...);
+	/* kernel copies that would bypass a layer (src/hook/io.c) */
+	ssize_t (*sendfile)(int, int, off_t *, size_t);
+	ssize_t (*sendfile64)(int, int, off_t *, size_t);
+	ssize_t (*splice)(int, off_t *, int, off_t *, size_t, unsigned int);
+	ssize_t (*copy_file_range)(int, off_t *, int, off_t *, size_t,
+				   unsigned int);
 	int (*getpeername)(int, struct sockaddr *, socklen_t *);
 	int (*dup)(int);
 	int (*dup2)(int, int);
 	int (*dup3)(int, int, int);
 	int (*close)(int);
+	int (*fcntl)(int, int, ...);
+	int (*fcntl64)(int, int, ...);
+	int (*bind)(int, const struct sockaddr *, socklen_t);
+	int (*listen)(int, int);
+	int (*accept4)(int, struct sockaddr *, socklen_t *, int);
+	int (*getsockname)(int, struct sockaddr *, socklen_t *);
 	int (*getsockopt)(int, int, int, void *, socklen_t *);
 	int (*poll)(struct pollfd *, nfds_t, int);
 	int (*ppoll)(struct pollfd *, nfds_t, const struct timespec *,
@@ -105,9 +118,14 @@ struct sx_proxy_addr {
 	char resolve_msg[400];
 };
 
+#define SX_ROUTE_TEXT 1100   /* "10.0.0.1:1080 -> 10.0.0.2:1080" */
+
 struct sx_runtime {
 	struct sx_conf conf;
-	struct sx_proxy_addr proxy;
+	struct sx_proxy_addr proxy;     /* = hops[0][last]: the primary exit */
+	/* Every hop of every route (conf.routes), resolved at load time. */
+	struct sx_proxy_addr hops[SX_CONF_MAX_ROUTES][SX_CONF_MAX_HOPS];
+	char route_text[SX_CONF_MAX_ROUTES][SX_ROUTE_TEXT];
 };
 
 /* The configuration and proxy address, loaded on first use. */
@@ -122,6 +140,10 @@ bool sx_log_enabled(enum sx_log_level level);
 const char *sx_sockaddr_str(const struct sockaddr *sa, char *buf, size_t len);
 /* Fill a wire address from a sockaddr (a v4-mapped IPv6 becomes IPv4). */
 int sx_addr_from_sockaddr(struct sx_addr *a, const struct sockaddr *sa);
+/* And back, in family (an IPv4 address in an AF_INET6 socket becomes
+ * v4-mapped).  -1 for a name or an unspecified (all-zero) address. */
+int sx_addr_to_sockaddr(const struct sx_addr *a, int family,
+			struct sockaddr_storage *out, socklen_t *len);
 /* Is this the proxy's own address? */
 bool sx_is_proxy_addr(const struct sx_proxy_addr *p, const struct sockaddr *sa);
 
@@ -139,6 +161,7 @@ enum {
 	SX_FD_ASYNCERR = 16,    /* it failed; SO_ERROR not read yet */
 	SX_FD_EPREG = 32,       /* registered in some epoll instance */
 	SX_FD_EPOLL = 64,       /* an epoll instance with registrations */
+	SX_FD_BIND = 128,       /* a listener bound at the proxy (BIND) */
 };
 unsigned sx_fd_flags(int fd);
 void sx_fdtable_atfork_init(void);
@@ -147,6 +170,10 @@ void sx_fd_flags_set(int fd, unsigned set, unsigned clear);
 /* Sockets connected through the proxy: their real destination. */
 int sx_fd_set_peer(int fd, const struct sockaddr *sa, socklen_t len);
 bool sx_fd_get_peer(int fd, struct sockaddr_storage *out, socklen_t *len);
+/* Its local address as seen through the proxy (BND.ADDR/PORT); needs a
+ * peer set first. */
+int sx_fd_set_local(int fd, const struct sockaddr *sa, socklen_t len);
+bool sx_fd_get_local(int fd, struct sockaddr_storage *out, socklen_t *len);
 void sx_fd_copy(int oldfd, int newfd);
 void sx_fd_forget(int fd);
 
@@ -180,6 +207,9 @@ bool sx_names_lookup(int family, const void *addr, char *buf, size_t len);
  */
 bool sx_udp_wants_connect(int fd, const struct sockaddr *sa, socklen_t len);
 int sx_udp_connect(int fd, const struct sockaddr *sa, socklen_t len);
+
+/* close(fd) of a listener bound at the proxy (src/hook/bind.c). */
+void sx_bind_forget(int fd);
 
 /* Is fd a TCP socket of family AF_INET or AF_INET6? */
 bool sx_is_tcp_inet(int fd);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "socksify/client.h"
+#include "socksify/gssapi.h"
 
 static int fail(struct sx_failure *f, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -34,6 +35,10 @@ static int io_fail(struct sx_failure *f, int rc, const char *step)
 	if (rc == SX_IO_EOF)
 		return fail(f, ECONNABORTED,
 			    "proxy closed the connection during the %s", step);
+	/* A reset is a close too: one errno for both (README "Errors"). */
+	if (rc == ECONNRESET || rc == EPIPE)
+		return fail(f, ECONNABORTED,
+			    "proxy reset the connection during the %s", step);
 	if (rc <= -1000)
 		return fail(f, EPROTO, "malformed %s from proxy: %s", step,
 			    sx_perr_str(-(rc + 1000)));
@@ -248,6 +253,8 @@ int sx_socks5_handshake(int fd, const struct sx_proxy *p, uint8_t cmd,
 	ssize_t n;
 	int rc;
 
+	if (p->gss.enabled)     /* method 0x01 alone: src/client/gssapi.c */
+		return sx_gss_socks5(fd, p, cmd, dst, reply, deadline, f);
 	if (pipelining(p))
 		return socks5_pipelined(fd, p, cmd, dst, reply, deadline, f);
 	n = sx_s5_greeting_encode(buf, sizeof(buf), methods, userpass ? 2 : 1);

@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -48,15 +49,6 @@ static void sock_restore(int fd, const struct saved_sock *s)
 		fcntl(fd, F_SETFL, s->flags);
 }
 
-/* Undo a connection so the socket can be connected again (RFC-less but
- * Linux-documented: connect() with AF_UNSPEC). */
-static void sock_disconnect(int fd)
-{
-	struct sockaddr sa = { .sa_family = AF_UNSPEC };
-
-	sx_real.connect(fd, &sa, sizeof(sa));
-}
-
 /* A timeout set on a blocking socket bounds our waits too. */
 static int sock_timeout_ms(int fd, int opt, int conf_ms)
 {
@@ -70,66 +62,6 @@ static int sock_timeout_ms(int fd, int opt, int conf_ms)
 	if (ms > 0 && ms < conf_ms)
 		return (int)ms;
 	return conf_ms;
-}
-
-/* The proxy's address in the socket's own family. */
-static int proxy_sockaddr(int fd, int family, const struct sx_proxy_addr *pa,
-			  struct sockaddr_storage *out, socklen_t *len,
-			  struct sx_failure *f)
-{
-	const struct sockaddr_in *v4 = (const void *)&pa->v4;
-	struct sockaddr_in6 *m = (void *)out;
-	int v6only = 0;
-	socklen_t olen = sizeof(v6only);
-
-	if (family == AF_INET) {
-		if (!pa->v4.ss_family) {
-			f->err = EAFNOSUPPORT;
-			snprintf(f->why, sizeof(f->why), "the proxy has no "
-				 "IPv4 address for this IPv4 socket");
-			return -1;
-		}
-		memcpy(out, &pa->v4, pa->v4len);
-		*len = pa->v4len;
-		return 0;
-	}
-	if (pa->v6.ss_family) {
-		memcpy(out, &pa->v6, pa->v6len);
-		*len = pa->v6len;
-		return 0;
-	}
-	/* An IPv6 socket reaches an IPv4 proxy through a v4-mapped address. */
-	getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &olen);
-	if (v6only) {
-		f->err = EAFNOSUPPORT;
-		snprintf(f->why, sizeof(f->why), "the proxy has only an IPv4 "
-			 "address and this socket is IPv6-only");
-		return -1;
-	}
-	memset(m, 0, sizeof(*m));
-	m->sin6_family = AF_INET6;
-	m->sin6_port = v4->sin_port;
-	m->sin6_addr.s6_addr[10] = 0xff;
-	m->sin6_addr.s6_addr[11] = 0xff;
-	memcpy(&m->sin6_addr.s6_addr[12], &v4->sin_addr, 4);
-	*len = sizeof(*m);
-	return 0;
-}
-
-/* The non-blocking TCP connect to the proxy, finished. */
-static int wait_connected(int fd, int64_t deadline, struct sx_failure *f)
-{
-	socklen_t elen = sizeof(int);
-	int err = sx_io_wait(fd, POLLOUT, deadline);
-
-	if (!err && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
-		err = errno;
-	if (!err)
-		return 0;
-	f->err = err;
-	snprintf(f->why, sizeof(f->why), "cannot reach the proxy: %s",
-		 err == ETIMEDOUT ? "connect timed out" : strerror(err));
-	return -1;
 }
 
 /*
@@ -166,20 +98,8 @@ static int dest_wire(const struct sockaddr *dst, struct sx_addr *wire,
 	return 0;
 }
 
-static int handshake(int fd, const struct sx_proxy *p, const struct sx_addr *dst,
-		     int64_t deadline, struct sx_failure *f)
-{
-	struct sx_s5_reply reply;
-
-	if (p->type == SX_PROXY_SOCKS5)
-		return sx_socks5_handshake(fd, p, SX_S5_CMD_CONNECT, dst, &reply,
-					   deadline, f);
-	return sx_socks4_handshake(fd, p, SX_S4_CMD_CONNECT, dst, NULL,
-				   deadline, f);
-}
-
-int sx_conn_begin(struct sx_conn *c, int fd, const struct sockaddr *dst,
-		  socklen_t dstlen)
+static int conn_begin(struct sx_conn *c, int fd, const struct sockaddr *dst,
+		      socklen_t dstlen, bool bind)
 {
 	const struct sx_runtime *rt = sx_runtime();
 	const struct sx_conf *conf = &rt->conf;
@@ -188,6 +108,7 @@ int sx_conn_begin(struct sx_conn *c, int fd, const struct sockaddr *dst,
 
 	memset(c, 0, sizeof(*c));
 	c->fd = fd;
+	c->bind = bind;
 	memcpy(&c->dst, dst, dstlen);
 	c->dstlen = dstlen;
 	c->hto = conf->handshake_timeout_ms;
@@ -198,19 +119,11 @@ int sx_conn_begin(struct sx_conn *c, int fd, const struct sockaddr *dst,
 			 "configuration is broken (%s)", conf->error);
 		return -1;
 	}
-	if (rt->proxy.resolve_err) {
-		c->f.err = rt->proxy.resolve_err;
-		snprintf(c->f.why, sizeof(c->f.why), "%s", rt->proxy.resolve_msg);
-		return -1;
-	}
 	if (dest_wire(dst, &c->wire, &c->f) < 0)
 		return -1;
 	if (c->wire.atyp == SX_ATYP_NAME)
 		snprintf(c->dtext, sizeof(c->dtext), "%s:%u", c->wire.u.name,
 			 c->wire.port);
-	if (proxy_sockaddr(fd, dst->sa_family, &rt->proxy, &c->psa, &c->plen,
-			   &c->f) < 0)
-		return -1;
 
 	sock_prepare(fd, &saved);
 	c->flags = saved.flags;
@@ -221,30 +134,29 @@ int sx_conn_begin(struct sx_conn *c, int fd, const struct sockaddr *dst,
 		cto = sock_timeout_ms(fd, SO_SNDTIMEO, cto);
 		c->hto = sock_timeout_ms(fd, SO_RCVTIMEO, c->hto);
 	}
-	c->connect_deadline = sx_now_ms() + cto;
-	if (sx_real.connect(fd, (struct sockaddr *)&c->psa, c->plen) == 0)
+	c->cto = cto;
+	if (sx_route_start(c, fd) == 0)
 		return 0;
-	if (errno == EINPROGRESS) {
-		c->in_progress = true;
-		return 0;
-	}
-	c->f.err = errno;
-	snprintf(c->f.why, sizeof(c->f.why), "cannot reach the proxy: %s",
-		 strerror(errno));
 	sx_conn_end(c, -1, fd);
 	return -1;
 }
 
+int sx_conn_begin(struct sx_conn *c, int fd, const struct sockaddr *dst,
+		  socklen_t dstlen)
+{
+	return conn_begin(c, fd, dst, dstlen, false);
+}
+
+int sx_conn_begin_bind(struct sx_conn *c, int fd, const struct sockaddr *dst,
+		       socklen_t dstlen)
+{
+	return conn_begin(c, fd, dst, dstlen, true);
+}
+
 int sx_conn_finish(struct sx_conn *c, int workfd)
 {
-	const struct sx_conf *conf = &sx_runtime()->conf;
-	int rc = 0;
+	int rc = sx_route_finish(c, workfd);
 
-	if (c->in_progress)
-		rc = wait_connected(workfd, c->connect_deadline, &c->f);
-	if (rc == 0)
-		rc = handshake(workfd, &conf->proxy, &c->wire,
-			       sx_now_ms() + c->hto, &c->f);
 	sx_conn_end(c, rc, workfd);
 	return rc;
 }
@@ -259,22 +171,62 @@ void sx_conn_end(struct sx_conn *c, int rc, int workfd)
 	if (!c->prepared)
 		return;
 	if (rc < 0)
-		sock_disconnect(workfd);
+		sx_sock_disconnect(workfd);
 	sock_restore(workfd, &saved);
 	c->prepared = false;
+}
+
+/* The most recent destination connected through the proxy, per thread
+ * and per process: the peer a BIND announces (src/hook/bind.c). */
+static __thread struct sockaddr_storage last_thread;
+static struct sockaddr_storage last_process;
+static pthread_mutex_t last_lock = PTHREAD_MUTEX_INITIALIZER;
+
+bool sx_last_destination(struct sockaddr_storage *out)
+{
+	if (last_thread.ss_family) {
+		*out = last_thread;
+		return true;
+	}
+	pthread_mutex_lock(&last_lock);
+	*out = last_process;
+	pthread_mutex_unlock(&last_lock);
+	return out->ss_family != 0;
+}
+
+void sx_conn_record(const struct sx_conn *c, int fd)
+{
+	struct sockaddr_storage local;
+	socklen_t llen;
+
+	sx_fd_set_peer(fd, (const struct sockaddr *)&c->dst, c->dstlen);
+	if (sx_addr_to_sockaddr(&c->bound, c->dst.ss_family, &local, &llen) == 0)
+		sx_fd_set_local(fd, (struct sockaddr *)&local, llen);
+	memcpy(&last_thread, &c->dst, c->dstlen);
+	pthread_mutex_lock(&last_lock);
+	memcpy(&last_process, &c->dst, c->dstlen);
+	pthread_mutex_unlock(&last_lock);
 }
 
 int sx_conn_report(const struct sx_conn *c, int rc)
 {
 	const struct sx_runtime *rt = sx_runtime();
 
-	if (rc < 0) {
+	/* every route tried, and why each failed: c->trail */
+	if (rc < 0 && c->tried)
+		sx_log(SX_LOG_ERROR, "%s %s", c->dtext, c->trail);
+	else if (rc < 0)
 		sx_log(SX_LOG_ERROR, "%s via %s: %s", c->dtext, rt->proxy.text,
 		       c->f.why);
+	if (rc < 0) {
 		errno = c->f.err ? c->f.err : ECONNREFUSED;
 		return -1;
 	}
-	sx_log(SX_LOG_INFO, "%s via %s: connected", c->dtext, rt->proxy.text);
+	if (c->tried)
+		sx_log(SX_LOG_INFO, "%s via %s: connected (after %s)", c->dtext,
+		       c->via, c->trail);
+	else
+		sx_log(SX_LOG_INFO, "%s via %s: connected", c->dtext, c->via);
 	return 0;
 }
 
@@ -288,7 +240,7 @@ int sx_proxy_connect(int fd, const struct sockaddr *dst, socklen_t dstlen)
 	if (rc == 0)
 		rc = sx_conn_finish(&c, fd);
 	if (rc == 0)
-		sx_fd_set_peer(fd, dst, dstlen);
+		sx_conn_record(&c, fd);
 	rc = sx_conn_report(&c, rc);
 	sx_guard--;
 	if (rc == 0)

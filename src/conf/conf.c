@@ -53,6 +53,13 @@ void sx_conf_defaults(struct sx_conf *c)
 	c->proxy.remote_dns = false;
 	memcpy(c->proxy.host, "127.0.0.1", sizeof "127.0.0.1");
 	c->proxy.port = 1080;
+	c->proxy.gss.protection = 2;            /* confidentiality */
+	c->proxy.gss.min_protection = -1;       /* = what is requested */
+	memcpy(c->proxy.gss.service, "rcmd", sizeof "rcmd");
+	c->routes[0].hops[0] = c->proxy;
+	c->routes[0].nhops = 1;
+	c->nroutes = 1;
+	c->failover_downtime_ms = 60000;
 
 	c->direct[0].family = AF_INET;
 	c->direct[0].addr[0] = 127;
@@ -93,23 +100,99 @@ bool sx_conf_remote_dns(const struct sx_conf *c)
 
 /* ---- setters shared by the file and the environment ---------------- */
 
+/*
+ * After every setter: the settings of their own (pipelining, GSS-API),
+ * which their setters write into c->proxy, go to every hop; then c->proxy
+ * is the primary route's exit hop again.
+ */
+static void sync_hops(struct sx_conf *c)
+{
+	for (size_t r = 0; r < c->nroutes; r++) {
+		for (size_t h = 0; h < c->routes[r].nhops; h++) {
+			c->routes[r].hops[h].pipelining = c->proxy.pipelining;
+			c->routes[r].hops[h].gss = c->proxy.gss;
+		}
+	}
+	c->proxy = c->routes[0].hops[c->routes[0].nhops - 1];
+}
+
+/* One proxy and no fallback: credentials work as they always did, the
+ * last of URL, user and password wins. */
+static bool single_proxy(const struct sx_conf *c)
+{
+	return c->nroutes == 1 && c->routes[0].nhops == 1;
+}
+
+/* What a hop without credentials in its URL gets. */
+static void hop_template(const struct sx_conf *c, struct sx_proxy *t)
+{
+	memset(t, 0, sizeof *t);
+	memcpy(t->user, c->user, sizeof t->user);
+	memcpy(t->pass, c->pass, sizeof t->pass);
+	t->user_set = c->user_set;
+	t->pass_set = c->pass_set;
+	t->pipelining = c->proxy.pipelining;
+	t->gss = c->proxy.gss;
+}
+
+static int add_routes(struct sx_conf *c, const char *val, bool replace,
+		      char *err, size_t errlen)
+{
+	struct sx_proxy tmpl;
+	size_t n = replace ? 0 : c->nroutes;
+	int rc;
+
+	hop_template(c, &tmpl);
+	rc = sx_routes_parse(val, c->routes, SX_CONF_MAX_ROUTES, &n, &tmpl,
+			     err, errlen);
+	explicit_bzero(&tmpl, sizeof tmpl);
+	if (rc < 0)
+		return -1;
+	c->nroutes = n;
+	if (single_proxy(c) && c->routes[0].hops[0].url_creds) {
+		/* as before: the URL's credentials replace user and password */
+		const struct sx_proxy *h = &c->routes[0].hops[0];
+
+		memcpy(c->user, h->user, sizeof c->user);
+		memcpy(c->pass, h->pass, sizeof c->pass);
+		c->user_set = h->user_set;
+		c->pass_set = h->pass_set;
+	}
+	sync_hops(c);
+	return 0;
+}
+
+/* "proxy": the primary route (and '|' alternatives); clears fallbacks. */
 static int set_proxy(struct sx_conf *c, const char *val, char *err, size_t errlen)
 {
-	struct sx_proxy p;
+	return add_routes(c, val, true, err, errlen);
+}
 
-	if (sx_proxy_url_parse(val, &p, err, errlen) < 0)
-		return -1;
-	if (!p.user_set) {
-		/* no credentials in the URL: keep those set earlier */
-		memcpy(p.user, c->proxy.user, sizeof p.user);
-		memcpy(p.pass, c->proxy.pass, sizeof p.pass);
-		p.user_set = c->proxy.user_set;
-		p.pass_set = c->proxy.pass_set;
+/* "fallback": one more route (or several, '|'), tried after the others. */
+static int add_fallback(struct sx_conf *c, const char *val, char *err,
+			size_t errlen)
+{
+	return add_routes(c, val, false, err, errlen);
+}
+
+/* user/password go to every hop whose URL has no credentials (with a
+ * single proxy, to it in any case). */
+static void set_hop_creds(struct sx_conf *c, const char *val, bool pass)
+{
+	for (size_t r = 0; r < c->nroutes; r++) {
+		for (size_t h = 0; h < c->routes[r].nhops; h++) {
+			struct sx_proxy *p = &c->routes[r].hops[h];
+
+			if (p->url_creds && !single_proxy(c))
+				continue;
+			snprintf(pass ? p->pass : p->user, sizeof p->user, "%s", val);
+			if (pass)
+				p->pass_set = true;
+			else
+				p->user_set = true;
+		}
 	}
-	p.pipelining = c->proxy.pipelining;     /* a setting of its own */
-	c->proxy = p;
-	explicit_bzero(&p, sizeof p);
-	return 0;
+	sync_hops(c);
 }
 
 static int set_user(struct sx_conf *c, const char *val, char *err, size_t errlen)
@@ -120,8 +203,9 @@ static int set_user(struct sx_conf *c, const char *val, char *err, size_t errlen
 		seterr(err, errlen, "user name must be 1-255 bytes (got %zu)", n);
 		return -1;
 	}
-	memcpy(c->proxy.user, val, n + 1);
-	c->proxy.user_set = true;
+	memcpy(c->user, val, n + 1);
+	c->user_set = true;
+	set_hop_creds(c, val, false);
 	return 0;
 }
 
@@ -133,8 +217,9 @@ static int set_password(struct sx_conf *c, const char *val, char *err, size_t er
 		seterr(err, errlen, "password must be 1-255 bytes");
 		return -1;
 	}
-	memcpy(c->proxy.pass, val, n + 1);
-	c->proxy.pass_set = true;
+	memcpy(c->pass, val, n + 1);
+	c->pass_set = true;
+	set_hop_creds(c, val, true);
 	return 0;
 }
 
@@ -206,36 +291,54 @@ static int set_direct_list(struct sx_conf *c, const char *val, char *err, size_t
 	return sx_direct_list_parse(c, val, err, errlen);
 }
 
-/* "direct" in a file: "none" clears, anything else is added to the list */
+static int add_direct_from(struct sx_conf *c, const struct sx_conf *tmp,
+			   char *err, size_t errlen)
+{
+	if (tmp->ndirect == 0 && tmp->ndomains == 0) {
+		seterr(err, errlen, "missing network after 'direct'");
+		return -1;
+	}
+	if (c->ndirect + tmp->ndirect > SX_CONF_MAX_DIRECT) {
+		seterr(err, errlen, "too many direct entries (max %d)", SX_CONF_MAX_DIRECT);
+		return -1;
+	}
+	if (c->ndomains + tmp->ndomains > SX_CONF_MAX_DOMAINS) {
+		seterr(err, errlen, "too many direct domains (max %d)", SX_CONF_MAX_DOMAINS);
+		return -1;
+	}
+	memcpy(&c->direct[c->ndirect], tmp->direct, tmp->ndirect * sizeof tmp->direct[0]);
+	c->ndirect += tmp->ndirect;
+	memcpy(&c->direct_domains[c->ndomains], tmp->direct_domains,
+	       tmp->ndomains * sizeof tmp->direct_domains[0]);
+	c->ndomains += tmp->ndomains;
+	return 0;
+}
+
+/*
+ * "direct" in a file: "none" clears, anything else is added to the list.
+ * The list is parsed into a heap temporary: struct sx_conf is too large
+ * for the stack of an arbitrary program's thread.
+ */
 static int add_direct(struct sx_conf *c, const char *val, char *err, size_t errlen)
 {
-	struct sx_conf tmp;
+	struct sx_conf *tmp;
+	int rc;
 
 	if (strcasecmp(val, "none") == 0) {
 		c->ndirect = 0;
 		c->ndomains = 0;
 		return 0;
 	}
-	if (sx_direct_list_parse(&tmp, val, err, errlen) < 0)
-		return -1;
-	if (tmp.ndirect == 0 && tmp.ndomains == 0) {
-		seterr(err, errlen, "missing network after 'direct'");
-		return -1;
-	}
-	if (c->ndirect + tmp.ndirect > SX_CONF_MAX_DIRECT) {
-		seterr(err, errlen, "too many direct entries (max %d)", SX_CONF_MAX_DIRECT);
+	tmp = calloc(1, sizeof *tmp);
+	if (!tmp) {
+		seterr(err, errlen, "out of memory");
 		return -1;
 	}
-	if (c->ndomains + tmp.ndomains > SX_CONF_MAX_DOMAINS) {
-		seterr(err, errlen, "too many direct domains (max %d)", SX_CONF_MAX_DOMAINS);
-		return -1;
-	}
-	memcpy(&c->direct[c->ndirect], tmp.direct, tmp.ndirect * sizeof tmp.direct[0]);
-	c->ndirect += tmp.ndirect;
-	memcpy(&c->direct_domains[c->ndomains], tmp.direct_domains,
-	       tmp.ndomains * sizeof tmp.direct_domains[0]);
-	c->ndomains += tmp.ndomains;
-	return 0;
+	rc = sx_direct_list_parse(tmp, val, err, errlen);
+	if (rc == 0)
+		rc = add_direct_from(c, tmp, err, errlen);
+	free(tmp);
+	return rc;
 }
 
 /*
@@ -295,6 +398,17 @@ static int set_connect_timeout(struct sx_conf *c, const char *val,
 			       char *err, size_t errlen)
 {
 	return parse_timeout(val, &c->connect_timeout_ms, err, errlen);
+}
+
+/* "0": never skip a route that failed */
+static int set_failover_downtime(struct sx_conf *c, const char *val,
+				 char *err, size_t errlen)
+{
+	if (strcmp(val, "0") == 0) {
+		c->failover_downtime_ms = 0;
+		return 0;
+	}
+	return parse_timeout(val, &c->failover_downtime_ms, err, errlen);
 }
 
 static int set_handshake_timeout(struct sx_conf *c, const char *val,
@@ -412,6 +526,171 @@ static int set_udp(struct sx_conf *c, const char *val, char *err, size_t errlen)
 	return 0;
 }
 
+/* ---- GSS-API ---------------------------------------------------------- */
+
+static int parse_bool(const char *val, bool *out)
+{
+	if (!strcasecmp(val, "on") || !strcasecmp(val, "yes") ||
+	    !strcasecmp(val, "true") || !strcmp(val, "1"))
+		*out = true;
+	else if (!strcasecmp(val, "off") || !strcasecmp(val, "no") ||
+		 !strcasecmp(val, "false") || !strcmp(val, "0"))
+		*out = false;
+	else
+		return -1;
+	return 0;
+}
+
+static int set_gss_bool(bool *field, const char *kw, const char *val,
+			char *err, size_t errlen)
+{
+	if (parse_bool(val, field) < 0) {
+		seterr(err, errlen, "bad %s '%.*s' (use on or off)", kw, ECHO_MAX, val);
+		return -1;
+	}
+	return 0;
+}
+
+static int set_round_robin(struct sx_conf *c, const char *val, char *err,
+			   size_t errlen)
+{
+	if (parse_bool(val, &c->round_robin) < 0) {
+		seterr(err, errlen, "bad round_robin '%.*s' (use yes or no)",
+		       ECHO_MAX, val);
+		return -1;
+	}
+	return 0;
+}
+
+static int set_gssapi(struct sx_conf *c, const char *val, char *err, size_t errlen)
+{
+	return set_gss_bool(&c->proxy.gss.enabled, "gssapi", val, err, errlen);
+}
+
+static int set_gssapi_delegate(struct sx_conf *c, const char *val, char *err,
+			       size_t errlen)
+{
+	return set_gss_bool(&c->proxy.gss.delegate, "gssapi_delegate", val, err,
+			    errlen);
+}
+
+/* A name without blanks or control characters, 1..cap-1 bytes. */
+static int set_gss_name(char *field, size_t cap, const char *kw, const char *val,
+			char *err, size_t errlen)
+{
+	size_t n = strlen(val);
+
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned char)val[i] <= ' ' || val[i] == 0x7f) {
+			seterr(err, errlen, "bad %s '%.*s': no blanks or control "
+			       "characters", kw, ECHO_MAX, val);
+			return -1;
+		}
+	}
+	if (n == 0 || n >= cap) {
+		seterr(err, errlen, "bad %s: 1 to %zu bytes", kw, cap - 1);
+		return -1;
+	}
+	memcpy(field, val, n + 1);
+	return 0;
+}
+
+static int set_gssapi_service(struct sx_conf *c, const char *val, char *err,
+			      size_t errlen)
+{
+	if (strchr(val, '@') || strchr(val, '/')) {
+		seterr(err, errlen, "bad gssapi_service '%.*s': a service name "
+		       "such as rcmd (for a full principal use gssapi_principal)",
+		       ECHO_MAX, val);
+		return -1;
+	}
+	return set_gss_name(c->proxy.gss.service, sizeof c->proxy.gss.service,
+			    "gssapi_service", val, err, errlen);
+}
+
+static int set_gssapi_principal(struct sx_conf *c, const char *val, char *err,
+				size_t errlen)
+{
+	if (!strcasecmp(val, "none")) {
+		c->proxy.gss.principal[0] = '\0';
+		return 0;
+	}
+	return set_gss_name(c->proxy.gss.principal, sizeof c->proxy.gss.principal,
+			    "gssapi_principal", val, err, errlen);
+}
+
+static int parse_protection(const char *val)
+{
+	if (!strcasecmp(val, "clear") || !strcasecmp(val, "none"))
+		return 0;
+	if (!strcasecmp(val, "integrity"))
+		return 1;
+	if (!strcasecmp(val, "confidentiality"))
+		return 2;
+	return -1;
+}
+
+static const char *protection_name(int level)
+{
+	return level == 0 ? "clear" : level == 1 ? "integrity" : "confidentiality";
+}
+
+static int set_gssapi_protection(struct sx_conf *c, const char *val, char *err,
+				 size_t errlen)
+{
+	int level = parse_protection(val);
+
+	if (level < 0) {
+		seterr(err, errlen, "bad gssapi_protection '%.*s' (use clear, "
+		       "integrity or confidentiality)", ECHO_MAX, val);
+		return -1;
+	}
+	if (c->proxy.gss.min_protection > level) {
+		seterr(err, errlen, "gssapi_protection %s is below "
+		       "gssapi_min_protection %s", protection_name(level),
+		       protection_name(c->proxy.gss.min_protection));
+		return -1;
+	}
+	c->proxy.gss.protection = (uint8_t)level;
+	return 0;
+}
+
+static int set_gssapi_min_protection(struct sx_conf *c, const char *val,
+				     char *err, size_t errlen)
+{
+	int level = parse_protection(val);
+
+	if (level < 0) {
+		seterr(err, errlen, "bad gssapi_min_protection '%.*s' (use clear, "
+		       "integrity or confidentiality)", ECHO_MAX, val);
+		return -1;
+	}
+	if (level > c->proxy.gss.protection) {
+		seterr(err, errlen, "gssapi_min_protection %s is above "
+		       "gssapi_protection %s", protection_name(level),
+		       protection_name(c->proxy.gss.protection));
+		return -1;
+	}
+	c->proxy.gss.min_protection = (int8_t)level;
+	return 0;
+}
+
+static int set_bind(struct sx_conf *c, const char *val, char *err, size_t errlen)
+{
+	if (strcasecmp(val, "auto") == 0)
+		c->bind = SX_BIND_AUTO;
+	else if (strcasecmp(val, "proxy") == 0)
+		c->bind = SX_BIND_PROXY;
+	else if (strcasecmp(val, "local") == 0)
+		c->bind = SX_BIND_LOCAL;
+	else {
+		seterr(err, errlen, "bad bind mode '%.*s' (use auto, proxy or local)",
+		       ECHO_MAX, val);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- the file ------------------------------------------------------- */
 
 static const struct keyword {
@@ -419,6 +698,9 @@ static const struct keyword {
 	setter_fn set;
 } keywords[] = {
 	{ "proxy", set_proxy },
+	{ "fallback", add_fallback },
+	{ "failover_downtime", set_failover_downtime },
+	{ "round_robin", set_round_robin },
 	{ "user", set_user },
 	{ "password", set_password },
 	{ "direct", add_direct },
@@ -426,17 +708,83 @@ static const struct keyword {
 	{ "handshake_timeout", set_handshake_timeout },
 	{ "log_level", set_log_level },
 	{ "log_file", set_log_file },
+	{ "bind", set_bind },
 	{ "dns", set_dns },
 	{ "dns_map_v4", set_dns_map_v4 },
 	{ "dns_map_v6", set_dns_map_v6 },
 	{ "dns_map_size", set_dns_map_size },
 	{ "dns_hosts", set_dns_hosts },
+	{ "gssapi", set_gssapi },
+	{ "gssapi_service", set_gssapi_service },
+	{ "gssapi_principal", set_gssapi_principal },
+	{ "gssapi_protection", set_gssapi_protection },
+	{ "gssapi_min_protection", set_gssapi_min_protection },
+	{ "gssapi_delegate", set_gssapi_delegate },
 	{ "udp", set_udp },
 	{ "pipelining", set_pipelining },
 };
+#define NKEYWORDS (sizeof keywords / sizeof keywords[0])
+_Static_assert(NKEYWORDS <= SX_CONF_ORIGIN_MAX, "raise SX_CONF_ORIGIN_MAX");
+
+const char *sx_conf_keyword(size_t i)
+{
+	return i < NKEYWORDS ? keywords[i].name : NULL;
+}
+
+static int keyword_index(const char *kw)
+{
+	for (size_t i = 0; i < NKEYWORDS; i++) {
+		if (strcasecmp(kw, keywords[i].name) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+const char *sx_conf_origin(const struct sx_conf *c, const char *kw)
+{
+	int i = keyword_index(kw);
+
+	return i < 0 ? NULL : c->origin[i];
+}
+
+/* Remember where kw got its value (for socksify --show-config).  A long
+ * path keeps its end, which names the file. */
+static void set_origin(struct sx_conf *c, const char *kw, const char *where,
+		       unsigned line)
+{
+	char buf[SX_CONF_ORIGIN_LEN + 32];
+	int i = keyword_index(kw);
+	size_t n;
+
+	if (i < 0)
+		return;
+	if (line)
+		n = (size_t)snprintf(buf, sizeof buf, "%s:%u", where, line);
+	else
+		n = (size_t)snprintf(buf, sizeof buf, "%s", where);
+	if (n >= sizeof buf)
+		n = sizeof buf - 1;
+	if (n >= SX_CONF_ORIGIN_LEN)
+		snprintf(c->origin[i], SX_CONF_ORIGIN_LEN, "...%s",
+			 buf + n - (SX_CONF_ORIGIN_LEN - 4));
+	else
+		memcpy(c->origin[i], buf, n + 1);
+}
+
+/* A proxy URL with user@ sets the credentials too. */
+static void note_set(struct sx_conf *c, const char *kw, const char *val,
+		     const char *where, unsigned line)
+{
+	set_origin(c, kw, where, line);
+	if (strcasecmp(kw, "proxy") == 0 && strchr(val, '@')) {
+		set_origin(c, "user", where, line);
+		set_origin(c, "password", where, line);
+	}
+}
 
 /* One line, NUL-terminated and writable.  Returns 0 or -1 with msg set. */
-static int parse_line(struct sx_conf *c, char *line, char *msg, size_t msglen)
+static int parse_line(struct sx_conf *c, char *line, const char *name,
+		      unsigned lineno, char *msg, size_t msglen)
 {
 	char *s = line, *kw, *val, *end;
 	const struct keyword *k = NULL;
@@ -477,7 +825,11 @@ static int parse_line(struct sx_conf *c, char *line, char *msg, size_t msglen)
 		seterr(msg, msglen, "missing value for '%s'", k->name);
 		return -1;
 	}
-	return k->set(c, val, msg, msglen);
+	if (k->set(c, val, msg, msglen) < 0)
+		return -1;
+	sync_hops(c);
+	note_set(c, k->name, val, name, lineno);
+	return 0;
 }
 
 int sx_conf_parse_text(struct sx_conf *c, const char *name,
@@ -517,7 +869,7 @@ int sx_conf_parse_text(struct sx_conf *c, const char *name,
 		}
 		memcpy(line, s, n);
 		line[n] = '\0';
-		if (parse_line(c, line, msg, sizeof msg) < 0) {
+		if (parse_line(c, line, name, lineno, msg, sizeof msg) < 0) {
 			rc = -1;
 			break;
 		}
@@ -530,14 +882,73 @@ int sx_conf_parse_text(struct sx_conf *c, const char *name,
 
 /* ---- the environment ------------------------------------------------ */
 
+/* Append ", what" (or "what") to list, truncated to fit. */
+static void append_to(char *list, size_t cap, const char *what)
+{
+	size_t used = strnlen(list, cap), n;
+
+	if (used >= cap - 1)
+		return;
+	if (used) {
+		n = cap - 1 - used < 2 ? cap - 1 - used : 2;
+		memcpy(list + used, ", ", n);
+		used += n;
+	}
+	n = strlen(what);
+	if (n > cap - 1 - used)
+		n = cap - 1 - used;
+	memcpy(list + used, what, n);
+	list[used + n] = '\0';
+}
+
 static void append_source(struct sx_conf *c, const char *what)
 {
-	size_t used = strnlen(c->sources, sizeof c->sources);
+	append_to(c->sources, sizeof c->sources, what);
+}
 
-	if (used >= sizeof c->sources - 1)
-		return;
-	snprintf(c->sources + used, sizeof c->sources - used, "%s%s",
-		 used ? ", " : "", what);
+static bool is_socks_url(const char *url)
+{
+	static const char *const schemes[] = {
+		"socks5://", "socks5h://", "socks4://", "socks4a://",
+	};
+
+	for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
+		if (strncasecmp(url, schemes[i], strlen(schemes[i])) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * all_proxy / ALL_PROXY (curl's order: the lower-case one first), only
+ * when SOCKSIFY_PROXY is unset or empty, and only a socks URL: other
+ * tools read these too, and an http:// proxy is not ours to use.
+ * Returns 1 (applied), 0 (nothing) or -1 (c->error set).
+ */
+static int apply_all_proxy(struct sx_conf *c,
+			   const char *(*getenv_fn)(const char *))
+{
+	const char *name = "all_proxy", *val = getenv_fn(name);
+	char msg[SX_CONF_ERRLEN];
+
+	if (!val || !val[0]) {
+		name = "ALL_PROXY";
+		val = getenv_fn(name);
+	}
+	if (!val || !val[0])
+		return 0;
+	if (!is_socks_url(val)) {
+		snprintf(msg, sizeof msg, "%s (ignored: not a socks URL)", name);
+		append_to(c->env_vars, sizeof c->env_vars, msg);
+		return 0;
+	}
+	append_to(c->env_vars, sizeof c->env_vars, name);
+	if (set_proxy(c, val, msg, sizeof msg) < 0) {
+		seterr(c->error, sizeof c->error, "%s: %s", name, msg);
+		return -1;
+	}
+	note_set(c, "proxy", val, name, 0);
+	return 1;
 }
 
 int sx_conf_apply_env(struct sx_conf *c, const char *(*getenv_fn)(const char *))
@@ -548,16 +959,18 @@ int sx_conf_apply_env(struct sx_conf *c, const char *(*getenv_fn)(const char *))
 		const char *name;
 		setter_fn set;
 		bool empty_means_something;
+		const char *kw;         /* the keyword it stands for */
 	} vars[] = {
-		{ "SOCKSIFY_PROXY", set_proxy, false },
-		{ "SOCKSIFY_USER", set_user, false },
-		{ "SOCKSIFY_PASSWORD", set_password, false },
-		{ "SOCKSIFY_DIRECT", set_direct_list, true },
-		{ "SOCKSIFY_DEBUG", set_log_level, false },
-		{ "SOCKSIFY_QUIET", set_quiet, false },
-		{ "SOCKSIFY_LOG", set_log_file, false },
-		{ "SOCKSIFY_DNS", set_dns, false },
-		{ "SOCKSIFY_PIPELINING", set_pipelining, false },
+		{ "SOCKSIFY_PROXY", set_proxy, false, "proxy" },
+		{ "SOCKSIFY_USER", set_user, false, "user" },
+		{ "SOCKSIFY_PASSWORD", set_password, false, "password" },
+		{ "SOCKSIFY_DIRECT", set_direct_list, true, "direct" },
+		{ "SOCKSIFY_DEBUG", set_log_level, false, "log_level" },
+		{ "SOCKSIFY_QUIET", set_quiet, false, "log_level" },
+		{ "SOCKSIFY_LOG", set_log_file, false, "log_file" },
+		{ "SOCKSIFY_DNS", set_dns, false, "dns" },
+		{ "SOCKSIFY_BIND", set_bind, false, "bind" },
+		{ "SOCKSIFY_PIPELINING", set_pipelining, false, "pipelining" },
 	};
 	char msg[SX_CONF_ERRLEN];
 	bool used = false;
@@ -568,14 +981,25 @@ int sx_conf_apply_env(struct sx_conf *c, const char *(*getenv_fn)(const char *))
 	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
 		const char *val = getenv_fn(vars[i].name);
 
+		if (i == 0 && (!val || !val[0])) {
+			rc = apply_all_proxy(c, getenv_fn);
+			if (rc < 0)
+				break;
+			used = used || rc > 0;
+			rc = 0;
+		}
 		if (!val || (val[0] == '\0' && !vars[i].empty_means_something))
 			continue;
 		used = true;
+		append_to(c->env_vars, sizeof c->env_vars, vars[i].name);
 		if (vars[i].set(c, val, msg, sizeof msg) < 0) {
 			seterr(c->error, sizeof c->error, "%s: %s", vars[i].name, msg);
 			rc = -1;
 			break;
 		}
+		sync_hops(c);
+		if (vars[i].set != set_quiet || c->log_level == SX_LOG_QUIET)
+			note_set(c, vars[i].kw, val, vars[i].name, 0);
 	}
 	if (used)
 		append_source(c, "env");

@@ -59,10 +59,11 @@ static int grow(char **buf, size_t *cap, size_t len, size_t want)
 }
 
 /*
- * Read a whole file.  Returns 0 with *out (malloc'd) and *outlen, -1 with
- * *errnum, or -2 when it is larger than FILE_MAX.
+ * Read a whole file.  Returns 0 with *out (malloc'd), *outlen and *mode, -1
+ * with *errnum, or -2 when it is larger than FILE_MAX.
  */
-static int read_file(const char *path, char **out, size_t *outlen, int *errnum)
+static int read_file(const char *path, char **out, size_t *outlen,
+		     mode_t *mode, int *errnum)
 {
 	struct stat st;
 	char *buf = NULL;
@@ -123,6 +124,7 @@ static int read_file(const char *path, char **out, size_t *outlen, int *errnum)
 	}
 	*out = buf;
 	*outlen = len;
+	*mode = st.st_mode;
 	buf = NULL;
 	rc = 0;
 out:
@@ -134,14 +136,47 @@ out:
 	return rc;
 }
 
+/* Does this file text set a password (user:password@ in a URL counts)? */
+static bool holds_password(const char *path, const char *buf, size_t len)
+{
+	struct sx_conf *t = malloc(sizeof(*t));
+	bool r = true;          /* cannot tell: assume it does */
+
+	if (t) {
+		sx_conf_defaults(t);
+		sx_conf_parse_text(t, path, buf, len);
+		r = t->proxy.pass_set || t->proxy.pass[0];
+		explicit_bzero(t, sizeof(*t));
+		free(t);
+	}
+	return r;
+}
+
+/*
+ * A password in a file others can read is no secret: refuse it, as ssh
+ * refuses a private key readable by others, so that the mistake shows at
+ * once rather than after the password has leaked.
+ */
+static int check_private(struct sx_conf *c, const char *path, mode_t mode,
+			 const char *buf, size_t len)
+{
+	if (!(mode & (S_IRGRP | S_IROTH)) || !holds_password(path, buf, len))
+		return 0;
+	seterr(c->error, sizeof c->error, "%s: holds a password but is readable "
+	       "by group or others (mode %04o); refused: make it private "
+	       "(chmod 600 %s)", path, (unsigned)(mode & 07777), path);
+	return -1;
+}
+
 /* Returns 0 (read and parsed, or missing and optional) or -1 (c->error). */
 static int load_file(struct sx_conf *c, const char *path, bool must_exist)
 {
 	char *buf = NULL;
 	size_t len = 0;
+	mode_t mode = 0;
 	int errnum = 0, rc;
 
-	rc = read_file(path, &buf, &len, &errnum);
+	rc = read_file(path, &buf, &len, &mode, &errnum);
 	if (rc == -1) {
 		char ebuf[128];
 
@@ -158,19 +193,34 @@ static int load_file(struct sx_conf *c, const char *path, bool must_exist)
 	}
 	append_source(c, path);
 	rc = sx_conf_parse_text(c, path, buf, len);
+	if (rc == 0)
+		rc = check_private(c, path, mode, buf, len);
 	explicit_bzero(buf, len);
 	free(buf);
 	return rc;
 }
 
+/*
+ * After an error, the later sources are still read (their direct networks
+ * and log settings apply), but the first error is the one kept: with any
+ * error, every connection that would go through the proxy fails.
+ */
+static void keep_first_error(struct sx_conf *c, char *first, size_t len)
+{
+	if (!first[0] && c->error[0])
+		snprintf(first, len, "%s", c->error);
+}
+
 void sx_conf_load_from(struct sx_conf *c, const char *sysconf_path,
 		       const char *(*getenv_fn)(const char *))
 {
+	char first[SX_CONF_ERRLEN] = "";
 	const char *home, *named;
 
 	sx_conf_defaults(c);
-	if (sysconf_path && sysconf_path[0] && load_file(c, sysconf_path, false) < 0)
-		return;
+	if (sysconf_path && sysconf_path[0])
+		load_file(c, sysconf_path, false);
+	keep_first_error(c, first, sizeof first);
 
 	home = getenv_fn ? getenv_fn("HOME") : NULL;
 	if (home && home[0]) {
@@ -184,19 +234,23 @@ void sx_conf_load_from(struct sx_conf *c, const char *sysconf_path,
 		if (n + sizeof "/.socksify.conf" > sizeof path) {
 			seterr(c->error, sizeof c->error,
 			       "HOME: path too long for ~/.socksify.conf");
-			return;
+		} else {
+			memcpy(path, home, n);
+			memcpy(path + n, "/.socksify.conf", sizeof "/.socksify.conf");
+			load_file(c, path, false);
 		}
-		memcpy(path, home, n);
-		memcpy(path + n, "/.socksify.conf", sizeof "/.socksify.conf");
-		if (load_file(c, path, false) < 0)
-			return;
+		keep_first_error(c, first, sizeof first);
 	}
 
 	named = getenv_fn ? getenv_fn("SOCKSIFY_CONF") : NULL;
-	if (named && named[0] && load_file(c, named, true) < 0)
-		return;
+	if (named && named[0])
+		load_file(c, named, true);
+	keep_first_error(c, first, sizeof first);
 
 	sx_conf_apply_env(c, getenv_fn);
+	keep_first_error(c, first, sizeof first);
+	if (first[0])
+		snprintf(c->error, sizeof c->error, "%s", first);
 }
 
 static const char *secure_getenv_fn(const char *name)

@@ -231,6 +231,8 @@ static int domain_parse(const char *item, char *out, size_t outlen)
 
 		if (isalpha((unsigned char)ch))
 			letter = true;
+		else if (ch == '.' && (i == 0 || i == n - 1 || item[i - 1] == '.'))
+			return -1;      /* an empty label: no name could match */
 		else if (!isdigit((unsigned char)ch) && ch != '-' && ch != '.' &&
 			 ch != '_')
 			return -1;
@@ -254,7 +256,7 @@ int sx_direct_list_parse(struct sx_conf *c, const char *list,
 	while (*s) {
 		const char *end = s + strcspn(s, ",");
 		const char *b = s, *e = end;
-		char item[256];
+		char item[256], dom[sizeof domains[0]];
 
 		while (b < e && is_blank(*b))
 			b++;
@@ -272,14 +274,16 @@ int sx_direct_list_parse(struct sx_conf *c, const char *list,
 		}
 		memcpy(item, b, (size_t)(e - b));
 		item[e - b] = '\0';
+		/* parse into dom first: domains[ndom] does not exist when full */
 		if (!strpbrk(item, "/:[") &&
-		    domain_parse(item, domains[ndom], sizeof domains[0]) == 0) {
-			if (++ndom > SX_CONF_MAX_DOMAINS) {
+		    domain_parse(item, dom, sizeof dom) == 0) {
+			if (ndom >= SX_CONF_MAX_DOMAINS) {
 				if (err && errlen)
 					snprintf(err, errlen, "too many direct domains "
 						 "(max %d)", SX_CONF_MAX_DOMAINS);
 				return -1;
 			}
+			memcpy(domains[ndom++], dom, sizeof dom);
 			continue;
 		}
 		if (count >= SX_CONF_MAX_DIRECT) {

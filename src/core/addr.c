@@ -76,3 +76,42 @@ bool sx_is_proxy_addr(const struct sx_proxy_addr *p, const struct sockaddr *sa)
 		return true;
 	return false;
 }
+
+int sx_addr_to_sockaddr(const struct sx_addr *a, int family,
+			struct sockaddr_storage *out, socklen_t *len)
+{
+	static const uint8_t zero[16];
+
+	memset(out, 0, sizeof(*out));
+	if (a->atyp == SX_ATYP_IPV4 && memcmp(a->u.v4, zero, 4) != 0) {
+		if (family == AF_INET) {
+			struct sockaddr_in *in = (void *)out;
+
+			in->sin_family = AF_INET;
+			in->sin_port = htons(a->port);
+			memcpy(&in->sin_addr, a->u.v4, 4);
+			*len = sizeof(*in);
+		} else {
+			struct sockaddr_in6 *in6 = (void *)out;
+
+			in6->sin6_family = AF_INET6;
+			in6->sin6_port = htons(a->port);
+			in6->sin6_addr.s6_addr[10] = 0xff;
+			in6->sin6_addr.s6_addr[11] = 0xff;
+			memcpy(&in6->sin6_addr.s6_addr[12], a->u.v4, 4);
+			*len = sizeof(*in6);
+		}
+		return 0;
+	}
+	if (a->atyp == SX_ATYP_IPV6 && family == AF_INET6 &&
+	    memcmp(a->u.v6, zero, 16) != 0) {
+		struct sockaddr_in6 *in6 = (void *)out;
+
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(a->port);
+		memcpy(&in6->sin6_addr, a->u.v6, 16);
+		*len = sizeof(*in6);
+		return 0;
+	}
+	return -1;
+}

@@ -27,7 +27,9 @@ struct slot {
 	dev_t dev;
 	ino_t ino;
 	socklen_t len;          /* 0 = unused */
+	socklen_t locallen;     /* 0 = the kernel's answer */
 	struct sockaddr_storage peer;
+	struct sockaddr_storage local;
 };
 
 static struct slot *chunks[NCHUNKS];
@@ -136,6 +138,7 @@ int sx_fd_set_peer(int fd, const struct sockaddr *sa, socklen_t len)
 		s->dev = dev;
 		s->ino = ino;
 		s->len = len;
+		s->locallen = 0;
 		memcpy(&s->peer, sa, len);
 		flags_update(fd, SX_FD_PROXIED, 0);
 	}
@@ -174,6 +177,44 @@ bool sx_fd_get_peer(int fd, struct sockaddr_storage *out, socklen_t *len)
 	return false;
 }
 
+int sx_fd_set_local(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	struct slot *s;
+	int rc = -1;
+
+	if (len > sizeof(s->local))
+		return -1;
+	pthread_mutex_lock(&lock);
+	s = slot_get(fd, false);
+	if (s && s->len) {
+		memcpy(&s->local, sa, len);
+		s->locallen = len;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&lock);
+	return rc;
+}
+
+bool sx_fd_get_local(int fd, struct sockaddr_storage *out, socklen_t *len)
+{
+	struct sockaddr_storage peer;
+	socklen_t plen;
+	struct slot *s;
+	bool found = false;
+
+	if (!sx_fd_get_peer(fd, &peer, &plen))     /* validates the socket */
+		return false;
+	pthread_mutex_lock(&lock);
+	s = slot_get(fd, false);
+	if (s && s->len && s->locallen) {
+		memcpy(out, &s->local, s->locallen);
+		*len = s->locallen;
+		found = true;
+	}
+	pthread_mutex_unlock(&lock);
+	return found;
+}
+
 void sx_fd_forget(int fd)
 {
 	struct slot *s;
@@ -193,8 +234,11 @@ void sx_fd_copy(int oldfd, int newfd)
 
 	if (oldfd == newfd || (!sx_fd_flags(oldfd) && !sx_fd_flags(newfd)))
 		return;
-	if (sx_fd_get_peer(oldfd, &peer, &len))
+	if (sx_fd_get_peer(oldfd, &peer, &len)) {
 		sx_fd_set_peer(newfd, (struct sockaddr *)&peer, len);
-	else
+		if (sx_fd_get_local(oldfd, &peer, &len))
+			sx_fd_set_local(newfd, (struct sockaddr *)&peer, len);
+	} else {
 		sx_fd_forget(newfd);
+	}
 }

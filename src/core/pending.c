@@ -21,6 +21,7 @@
 
 #include "socksify/async.h"
 #include "socksify/client.h"
+#include "socksify/gssapi.h"
 #include "socksify/runtime.h"
 
 enum { P_RUNNING, P_OK, P_FAILED };
@@ -126,8 +127,9 @@ static void *worker(void *arg)
 	closed = p->closed;
 	if (!closed) {
 		if (rc == 0)
-			sx_fd_set_peer(p->fd, (struct sockaddr *)&p->conn.dst,
-				       p->conn.dstlen);
+			sx_conn_record(&p->conn, p->fd);
+		if (rc == 0 && (sx_fd_flags(p->wfd) & SX_FD_GSS))
+			sx_gss_move(p->wfd, p->fd);     /* before it is readable */
 		sx_fd_flags_set(p->fd, rc == 0 ? 0 : SX_FD_ASYNCERR,
 				SX_FD_PENDING);
 	}
@@ -139,6 +141,8 @@ static void *worker(void *arg)
 	if (write(p->efd, &one, sizeof(one)) < 0) {
 		/* cannot happen with a fresh eventfd; pollers re-check state */
 	}
+	if (sx_fd_flags(p->wfd) & SX_FD_GSS)
+		sx_gss_close(p->wfd);           /* closed meanwhile, or failed */
 	sx_real.close(p->wfd);
 
 	pthread_mutex_lock(&lock);

@@ -6,6 +6,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -60,6 +61,26 @@ static void proxy_resolve(struct sx_proxy_addr *pa, const struct sx_proxy *p)
 	}
 }
 
+/* Every hop of every route, and the texts of the routes for messages. */
+static void routes_resolve(void)
+{
+	for (size_t r = 0; r < rt.conf.nroutes; r++) {
+		const struct sx_route *route = &rt.conf.routes[r];
+		size_t used = 0;
+
+		for (size_t h = 0; h < route->nhops; h++) {
+			proxy_resolve(&rt.hops[r][h], &route->hops[h]);
+			used += (size_t)snprintf(rt.route_text[r] + used,
+						 sizeof(rt.route_text[r]) - used,
+						 "%s%s", h ? " -> " : "",
+						 rt.hops[r][h].text);
+			if (used >= sizeof(rt.route_text[r]))
+				used = sizeof(rt.route_text[r]) - 1;
+		}
+	}
+	rt.proxy = rt.hops[0][rt.conf.routes[0].nhops - 1];
+}
+
 static void runtime_load(void)
 {
 	int saved = errno;
@@ -67,18 +88,23 @@ static void runtime_load(void)
 	sx_guard++;
 	sx_real_init();
 	sx_conf_load(&rt.conf);
-	if (rt.conf.error[0])
-		sx_log(SX_LOG_ERROR, "configuration error: %s; connections "
-		       "that should go through the proxy will fail",
-		       rt.conf.error);
-	proxy_resolve(&rt.proxy, &rt.conf.proxy);
+	routes_resolve();
 	sx_guard--;
 	errno = saved;
 }
 
 const struct sx_runtime *sx_runtime(void)
 {
+	static atomic_bool reported;
+
 	pthread_once(&rt_once, runtime_load);
+	/* Logged here, not in runtime_load: logging needs sx_runtime(). */
+	if (rt.conf.error[0] && !atomic_load_explicit(&reported,
+						       memory_order_relaxed) &&
+	    !atomic_exchange(&reported, true))
+		sx_log(SX_LOG_ERROR, "configuration error: %s; connections "
+		       "that should go through the proxy will fail",
+		       rt.conf.error);
 	return &rt;
 }
 
@@ -96,7 +122,9 @@ bool sx_route_proxied(const struct sx_runtime *r, const struct sockaddr *sa)
 	if (sx_conf_is_direct(&r->conf, sa))
 		return false;
 	/* A connection to the proxy itself never goes through the proxy. */
-	if (sx_is_proxy_addr(&r->proxy, sa))
-		return false;
+	for (size_t i = 0; i < r->conf.nroutes; i++)
+		for (size_t h = 0; h < r->conf.routes[i].nhops; h++)
+			if (sx_is_proxy_addr(&r->hops[i][h], sa))
+				return false;
 	return true;
 }

@@ -14,14 +14,37 @@
 
 #include "socksify/async.h"
 #include "socksify/client.h"
+#include "socksify/gssapi.h"
 #include "socksify/runtime.h"
+
+/* A GSS-API socket with decoded bytes buffered in the library is readable
+ * whatever the socket itself says (src/client/gss_io.c). */
+static bool gss_ready(int fd, short events)
+{
+	return fd >= 0 && (events & POLLIN) && (sx_fd_flags(fd) & SX_FD_GSS) &&
+	       sx_gss_pending(fd);
+}
 
 static bool any_pending(const struct pollfd *fds, nfds_t n)
 {
 	for (nfds_t i = 0; i < n; i++)
-		if (fds[i].fd >= 0 && (sx_fd_flags(fds[i].fd) & SX_FD_PENDING))
+		if (fds[i].fd >= 0 && ((sx_fd_flags(fds[i].fd) & SX_FD_PENDING) ||
+				       gss_ready(fds[i].fd, fds[i].events)))
 			return true;
 	return false;
+}
+
+/* Add POLLIN for GSS-API sockets with bytes buffered; the new count. */
+static int gss_mark(struct pollfd *fds, nfds_t n, int count)
+{
+	for (nfds_t i = 0; i < n; i++) {
+		if (!gss_ready(fds[i].fd, fds[i].events))
+			continue;
+		if (!fds[i].revents)
+			count++;
+		fds[i].revents |= POLLIN;
+	}
+	return count;
 }
 
 /* Milliseconds left until deadline (-1 = forever), for poll(). */
@@ -45,8 +68,14 @@ static int poll_pending(struct pollfd *fds, nfds_t n, int64_t timeout_ms,
 	struct pollfd small[16], *local = small;
 	void *refs_small[16], **refs = refs_small;
 	int64_t deadline = timeout_ms < 0 ? -1 : sx_now_ms() + timeout_ms;
+	bool gss = false;
 	int rc, count = 0;
 	nfds_t i;
+
+	for (i = 0; i < n && !gss; i++)
+		gss = gss_ready(fds[i].fd, fds[i].events);
+	if (gss)
+		deadline = sx_now_ms();         /* readable now: do not wait */
 
 	if (n > 16) {
 		local = malloc(n * sizeof(*local));
@@ -97,6 +126,8 @@ static int poll_pending(struct pollfd *fds, nfds_t n, int64_t timeout_ms,
 			if (fds[i].revents)
 				count++;
 		}
+		if (gss && rc >= 0)
+			count = gss_mark(fds, n, count);
 		if (count > 0 || rc == 0 || left_ms(deadline) == 0)
 			break;
 	}
@@ -135,7 +166,8 @@ static bool sets_pending(int nfds, fd_set *r, fd_set *w, fd_set *e)
 	for (int fd = 0; fd < nfds && fd < FD_SETSIZE; fd++)
 		if (((r && FD_ISSET(fd, r)) || (w && FD_ISSET(fd, w)) ||
 		     (e && FD_ISSET(fd, e))) &&
-		    (sx_fd_flags(fd) & SX_FD_PENDING))
+		    ((sx_fd_flags(fd) & SX_FD_PENDING) ||
+		     (r && FD_ISSET(fd, r) && gss_ready(fd, POLLIN))))
 			return true;
 	return false;
 }

@@ -37,6 +37,7 @@ password $LAB_USER_PW
 direct none
 connect_timeout 10
 EOC
+chmod 600 "$conf"       # a password in a file others can read is refused
 lab_run "config file (-c)" timeout 30 ip netns exec "$LAB_NS" "$LAB_SOCKSIFY" -c "$conf" \
 	curl -q -sS --max-time 10 "$url"
 lab_out_is "config file (-c)" "$LAB_HTTP_CONTENT"

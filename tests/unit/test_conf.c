@@ -1017,6 +1017,88 @@ START_TEST(file_password_never_in_error)
 }
 END_TEST
 
+/* ---- routes: chains, fallbacks, failover (issue 7) ------------------- */
+
+START_TEST(routes_chain_fallback)
+{
+	struct sx_conf c;
+
+	sx_conf_defaults(&c);
+	ck_assert_uint_eq(c.nroutes, 1);
+	ck_assert_uint_eq(c.routes[0].nhops, 1);
+	ck_assert_int_eq(c.failover_downtime_ms, 60000);
+	ck_assert(!c.round_robin);
+	parse_ok(&c, "user du\npassword dp\n"
+		 "proxy socks4://h1:1 socks5h://a:b@h2:2\n"
+		 "fallback socks5://h3:3\nfallback h4 | h5\n"
+		 "failover_downtime 1500ms\nround_robin yes\npipelining on\n");
+	ck_assert_uint_eq(c.nroutes, 4);
+	ck_assert_uint_eq(c.routes[0].nhops, 2);
+	ck_assert_int_eq(c.routes[0].hops[0].type, SX_PROXY_SOCKS4);
+	ck_assert_str_eq(c.routes[0].hops[0].user, "du");      /* from user */
+	ck_assert_str_eq(c.routes[0].hops[1].user, "a");       /* its URL's */
+	ck_assert_str_eq(c.routes[0].hops[1].pass, "b");
+	ck_assert_str_eq(c.routes[3].hops[0].host, "h5");
+	ck_assert_str_eq(c.routes[3].hops[0].pass, "dp");
+	ck_assert_int_eq(c.routes[2].hops[0].pipelining, SX_PIPE_ON);
+	/* c.proxy is the primary route's exit hop */
+	ck_assert_str_eq(c.proxy.host, "h2");
+	ck_assert(c.proxy.remote_dns);
+	ck_assert_int_eq(c.failover_downtime_ms, 1500);
+	ck_assert(c.round_robin);
+	/* user after a chain: only hops without URL credentials */
+	parse_ok(&c, "proxy h1 u:p@h2\nuser x\n");
+	ck_assert_str_eq(c.routes[0].hops[0].user, "x");
+	ck_assert_str_eq(c.routes[0].hops[1].user, "u");
+	/* a proxy line clears the fallbacks */
+	parse_ok(&c, "proxy h1\nfallback h2\nproxy h3\n");
+	ck_assert_uint_eq(c.nroutes, 1);
+	ck_assert_str_eq(c.proxy.host, "h3");
+	parse_ok(&c, "failover_downtime 0\n");
+	ck_assert_int_eq(c.failover_downtime_ms, 0);
+}
+END_TEST
+
+START_TEST(routes_errors)
+{
+	struct sx_conf c;
+
+	parse_err(&c, "proxy h1 h2 h3 h4 h5\n",
+		  "t.conf:1: too many proxies in one chain (max 4)");
+	parse_err(&c, "proxy h1 | h2\nfallback h3 | h4\nfallback h5\n",
+		  "t.conf:3: too many routes (the proxy line and fallbacks: "
+		  "max 4 in all)");
+	ck_assert_uint_eq(c.nroutes, 4);        /* unchanged by the bad line */
+	parse_err(&c, "proxy h1 |\n", "t.conf:1: empty route (no proxy URL "
+		  "around '|')");
+	parse_err(&c, "proxy h1 socks9://h2\n", "t.conf:1: bad proxy URL "
+		  "'socks9://h2': unknown scheme 'socks9' (use socks5, socks5h, "
+		  "socks4 or socks4a)");
+	ck_assert_str_eq(c.proxy.host, "127.0.0.1");
+	parse_err(&c, "round_robin maybe\n",
+		  "t.conf:1: bad round_robin 'maybe' (use yes or no)");
+	parse_err(&c, "failover_downtime -1\n",
+		  "t.conf:1: bad timeout '-1': not a number");
+}
+END_TEST
+
+START_TEST(routes_env)
+{
+	struct sx_conf c;
+
+	sx_conf_defaults(&c);
+	env_set("SOCKSIFY_PROXY", "socks5://h1:1 socks4a://h2:2|socks5://h3");
+	env_set("SOCKSIFY_USER", "eu");
+	ck_assert_int_eq(sx_conf_apply_env(&c, stub_getenv), 0);
+	ck_assert_uint_eq(c.nroutes, 2);
+	ck_assert_uint_eq(c.routes[0].nhops, 2);
+	ck_assert_str_eq(c.routes[0].hops[1].host, "h2");
+	ck_assert_str_eq(c.routes[1].hops[0].host, "h3");
+	ck_assert_str_eq(c.routes[1].hops[0].user, "eu");
+	ck_assert_int_eq(c.proxy.type, SX_PROXY_SOCKS4A);
+}
+END_TEST
+
 /* ---- environment ---------------------------------------------------- */
 
 START_TEST(env_nothing_set)
@@ -1148,6 +1230,131 @@ START_TEST(env_log_level)
 }
 END_TEST
 
+START_TEST(gssapi_keywords)
+{
+	struct sx_conf c;
+
+	sx_conf_defaults(&c);
+	ck_assert(!c.proxy.gss.enabled);
+	ck_assert(!c.proxy.gss.delegate);
+	ck_assert_int_eq(c.proxy.gss.protection, 2);
+	ck_assert_int_eq(c.proxy.gss.min_protection, -1);
+	ck_assert_str_eq(c.proxy.gss.service, "rcmd");
+	ck_assert_str_eq(c.proxy.gss.principal, "");
+
+	parse_ok(&c, "gssapi on\ngssapi_service host\ngssapi_delegate yes\n"
+		 "gssapi_protection integrity\ngssapi_min_protection clear\n"
+		 "gssapi_principal rcmd/proxy.example@EXAMPLE.ORG\n");
+	ck_assert(c.proxy.gss.enabled);
+	ck_assert(c.proxy.gss.delegate);
+	ck_assert_str_eq(c.proxy.gss.service, "host");
+	ck_assert_int_eq(c.proxy.gss.protection, 1);
+	ck_assert_int_eq(c.proxy.gss.min_protection, 0);
+	ck_assert_str_eq(c.proxy.gss.principal, "rcmd/proxy.example@EXAMPLE.ORG");
+
+	/* settings of their own: a later proxy URL keeps them */
+	parse_ok(&c, "gssapi on\ngssapi_protection clear\nproxy socks5://10.0.0.1\n");
+	ck_assert(c.proxy.gss.enabled);
+	ck_assert_int_eq(c.proxy.gss.protection, 0);
+	ck_assert_str_eq(c.proxy.host, "10.0.0.1");
+	parse_ok(&c, "gssapi off\ngssapi_principal none\n");
+	ck_assert(!c.proxy.gss.enabled);
+	ck_assert_str_eq(c.proxy.gss.principal, "");
+
+	parse_err(&c, "gssapi maybe\n", "t.conf:1: bad gssapi 'maybe' (use on or off)");
+	parse_err(&c, "gssapi_protection secret\n", "t.conf:1: bad gssapi_protection "
+		  "'secret' (use clear, integrity or confidentiality)");
+	parse_err(&c, "gssapi_min_protection confidentiality\ngssapi_protection integrity\n",
+		  "t.conf:2: gssapi_protection integrity is below gssapi_min_protection "
+		  "confidentiality");
+	parse_err(&c, "gssapi_protection clear\ngssapi_min_protection integrity\n",
+		  "t.conf:2: gssapi_min_protection integrity is above gssapi_protection "
+		  "clear");
+	parse_err(&c, "gssapi_service rcmd/host\n", "t.conf:1: bad gssapi_service "
+		  "'rcmd/host': a service name such as rcmd (for a full principal use "
+		  "gssapi_principal)");
+	parse_err(&c, "gssapi_delegate\n", "t.conf:1: missing value for 'gssapi_delegate'");
+	/* a bad value leaves the earlier one */
+	parse_err(&c, "gssapi_protection integrity\ngssapi_protection x\n",
+		  "t.conf:2: bad gssapi_protection 'x' (use clear, integrity or "
+		  "confidentiality)");
+	ck_assert_int_eq(c.proxy.gss.protection, 1);
+}
+END_TEST
+
+START_TEST(pipelining_file_and_env)
+{
+	struct sx_conf c;
+
+	sx_conf_defaults(&c);
+	ck_assert_int_eq(c.proxy.pipelining, SX_PIPE_AUTO);
+	parse_ok(&c, "pipelining on\n");
+	ck_assert_int_eq(c.proxy.pipelining, SX_PIPE_ON);
+	parse_ok(&c, "pipelining OFF\n");
+	ck_assert_int_eq(c.proxy.pipelining, SX_PIPE_OFF);
+	parse_ok(&c, "pipelining auto\n");
+	ck_assert_int_eq(c.proxy.pipelining, SX_PIPE_AUTO);
+	parse_ok(&c, "pipelining yes\n");
+	ck_assert_int_eq(c.proxy.pipelining, SX_PIPE_ON);
+	parse_ok(&c, "pipelining no\n");
+	ck_assert_int_eq(c.proxy.pipelining, SX_PIPE_OFF);
+
+	/* a per-proxy setting that survives a later proxy URL, in any order */
+	parse_ok(&c, "pipelining on\nproxy socks5://10.0.0.1:1081\n");
+	ck_assert_int_eq(c.proxy.pipelining, SX_PIPE_ON);
+	ck_assert_str_eq(c.proxy.host, "10.0.0.1");
+
+	/* a bad value leaves the earlier one */
+	parse_err(&c, "pipelining on\npipelining maybe\n", "t.conf:2: bad "
+		  "pipelining 'maybe' (use on, off or auto)");
+	ck_assert_int_eq(c.proxy.pipelining, SX_PIPE_ON);
+	parse_err(&c, "pipelining\n", "t.conf:1: missing value for 'pipelining'");
+
+	env_reset();
+	sx_conf_defaults(&c);
+	env_set("SOCKSIFY_PIPELINING", "on");
+	env_set("SOCKSIFY_PROXY", "socks5://10.0.0.2");
+	ck_assert_int_eq(sx_conf_apply_env(&c, stub_getenv), 0);
+	ck_assert_int_eq(c.proxy.pipelining, SX_PIPE_ON);
+	ck_assert_str_eq(c.sources, "env");
+
+	env_reset();
+	env_set("SOCKSIFY_PIPELINING", "off");
+	ck_assert_int_eq(sx_conf_apply_env(&c, stub_getenv), 0);
+	ck_assert_int_eq(c.proxy.pipelining, SX_PIPE_OFF);
+
+	env_reset();
+	env_set("SOCKSIFY_PIPELINING", "");      /* empty: not set */
+	ck_assert_int_eq(sx_conf_apply_env(&c, stub_getenv), 0);
+	ck_assert_int_eq(c.proxy.pipelining, SX_PIPE_OFF);
+
+	env_reset();
+	sx_conf_defaults(&c);
+	env_set("SOCKSIFY_PIPELINING", "1");
+	ck_assert_int_eq(sx_conf_apply_env(&c, stub_getenv), -1);
+	ck_assert_str_eq(c.error, "SOCKSIFY_PIPELINING: bad pipelining '1' "
+			 "(use on, off or auto)");
+	ck_assert_int_eq(c.proxy.pipelining, SX_PIPE_AUTO);
+}
+END_TEST
+
+START_TEST(udp_policy)
+{
+	struct sx_conf c;
+
+	sx_conf_defaults(&c);
+	ck_assert_int_eq(c.udp, SX_UDP_REFUSE);     /* fails closed */
+	parse_ok(&c, "udp direct\n");
+	ck_assert_int_eq(c.udp, SX_UDP_DIRECT);
+	parse_ok(&c, "udp REFUSE\n");
+	ck_assert_int_eq(c.udp, SX_UDP_REFUSE);
+	parse_err(&c, "udp direct\nudp maybe\n", "t.conf:2: bad udp policy "
+		  "'maybe' (use refuse or direct)");
+	ck_assert_int_eq(c.udp, SX_UDP_DIRECT);     /* the earlier value stays */
+	parse_err(&c, "udp\n", "t.conf:1: missing value for 'udp'");
+}
+END_TEST
+
 START_TEST(env_errors)
 {
 	struct sx_conf c;
@@ -1266,8 +1473,8 @@ START_TEST(load_missing_files)
 	sx_conf_load_from(&c, NULL, stub_getenv);
 	snprintf(want, sizeof want, "%s/nope.conf: No such file or directory", tmpdir);
 	ck_assert_str_eq(c.error, want);
-	ck_assert_str_eq(c.proxy.host, "127.0.0.1");    /* env not applied */
-	ck_assert_str_eq(c.sources, "");
+	ck_assert_str_eq(c.proxy.host, "envhost");      /* later sources still read */
+	ck_assert_str_eq(c.sources, "env");
 
 	/* SOCKSIFY_CONF empty: ignored */
 	env_reset();
@@ -1300,7 +1507,7 @@ START_TEST(load_missing_files)
 }
 END_TEST
 
-START_TEST(load_error_stops)
+START_TEST(load_error_kept)
 {
 	struct sx_conf c;
 	char sys[256], want[512];
@@ -1314,9 +1521,10 @@ START_TEST(load_error_stops)
 	sx_conf_load_from(&c, sys, stub_getenv);
 	snprintf(want, sizeof want,
 		 "%s:2: bad proxy URL 'h:0': invalid port '0' (must be 1-65535)", sys);
-	ck_assert_str_eq(c.error, want);
-	ck_assert_str_eq(c.sources, sys);               /* home file not read */
-	ck_assert_str_eq(c.proxy.host, "127.0.0.1");    /* usable defaults */
+	ck_assert_str_eq(c.error, want);                /* the first error kept */
+	snprintf(want, sizeof want, "%s, %s/.socksify.conf, env", sys, tmpdir);
+	ck_assert_str_eq(c.sources, want);              /* later sources read */
+	ck_assert_str_eq(c.proxy.host, "envhost");
 	ck_assert_int_eq(c.proxy.port, 1080);
 	ck_assert_int_eq(c.log_level, SX_LOG_DEBUG);
 
@@ -1392,6 +1600,67 @@ START_TEST(load_unreadable)
 }
 END_TEST
 
+/* A password in a file group or others can read: refused, as ssh does. */
+static void load_mode(const char *text, mode_t mode, const char *want_pass)
+{
+	struct sx_conf c;
+	char path[256], want[1024];
+
+	snprintf(path, sizeof path, "%s", tmp_write("pw.conf", text));
+	ck_assert_int_eq(chmod(path, mode), 0);
+	env_reset();
+	env_set("SOCKSIFY_CONF", path);
+	sx_conf_load_from(&c, NULL, stub_getenv);
+	ck_assert_ptr_null(strstr(c.error, "pw-secret"));
+	if (want_pass) {
+		ck_assert_str_eq(c.error, "");
+		ck_assert_str_eq(c.proxy.pass, want_pass);
+		return;
+	}
+	snprintf(want, sizeof want, "%s: holds a password but is readable by "
+		 "group or others (mode %04o); refused: make it private (chmod 600 %s)",
+		 path, (unsigned)mode, path);
+	ck_assert_str_eq(c.error, want);
+}
+
+START_TEST(load_password_file_mode)
+{
+	struct sx_conf c;
+	char want[1024];
+
+	tmp_setup();
+	load_mode("proxy socks5://h:1\npassword pw-secret\n", 0600, "pw-secret");
+	load_mode("proxy socks5://h:1\npassword pw-secret\n", 0400, "pw-secret");
+	load_mode("proxy socks5://h:1\npassword pw-secret\n", 0644, NULL);
+	load_mode("proxy socks5://h:1\npassword pw-secret\n", 0640, NULL);
+	load_mode("proxy socks5://h:1\npassword pw-secret\n", 0604, NULL);
+	load_mode("proxy socks5://u:pw-secret@h:1\n", 0644, NULL);
+	load_mode("proxy socks5://u:pw-secret@h:1\n", 0600, "pw-secret");
+	/* no password: any mode */
+	load_mode("proxy socks5://u@h:1\nuser u\nhandshake_timeout 2\n", 0644, "");
+	load_mode("proxy socks5://h:1\n", 0666, "");
+	/* group/other write or execute alone do not expose it */
+	load_mode("password pw-secret\n", 0622, "pw-secret");
+
+	/* the home file too: the error stays, whatever comes later */
+	env_reset();
+	snprintf(want, sizeof want, "%s", tmp_write(".socksify.conf",
+		 "user u\npassword pw-secret\n"));
+	ck_assert_int_eq(chmod(want, 0644), 0);
+	env_set("HOME", tmpdir);
+	env_set("SOCKSIFY_PROXY", "envhost");
+	sx_conf_load_from(&c, NULL, stub_getenv);
+	ck_assert_ptr_nonnull(strstr(c.error, "/.socksify.conf: holds a password "
+				     "but is readable by group or others (mode 0644)"));
+	ck_assert_int_eq(chmod(want, 0600), 0);
+	sx_conf_load_from(&c, NULL, stub_getenv);
+	ck_assert_str_eq(c.error, "");
+	ck_assert_str_eq(c.proxy.host, "envhost");
+	ck_assert_str_eq(c.proxy.pass, "pw-secret");
+	tmp_cleanup();
+}
+END_TEST
+
 /* sx_conf_load itself, with the real (secure_)getenv. */
 START_TEST(load_real_environment)
 {
@@ -1430,7 +1699,7 @@ START_TEST(load_real_environment)
 	sx_conf_load(&c);
 	snprintf(want, sizeof want, "%s: No such file or directory", named);
 	ck_assert_str_eq(c.error, want);
-	ck_assert_int_eq(c.log_level, SX_LOG_ERROR);
+	ck_assert_int_eq(c.log_level, SX_LOG_DEBUG);    /* the environment applies */
 
 	/* HOME unset: the home file is skipped */
 	ck_assert_int_eq(unsetenv("HOME"), 0);
@@ -1558,15 +1827,21 @@ static Suite *conf_suite(void)
 	tcase_add_test(tc, file_user_password);
 	tcase_add_test(tc, file_proxy_credentials);
 	tcase_add_test(tc, file_password_never_in_error);
+	tcase_add_test(tc, routes_chain_fallback);
+	tcase_add_test(tc, routes_errors);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("env");
 	tcase_add_checked_fixture(tc, env_fixture, NULL);
 	tcase_add_test(tc, env_nothing_set);
 	tcase_add_test(tc, env_proxy_and_credentials);
+	tcase_add_test(tc, routes_env);
 	tcase_add_test(tc, env_direct);
 	tcase_add_test(tc, env_log_level);
 	tcase_add_test(tc, env_errors);
+	tcase_add_test(tc, pipelining_file_and_env);
+	tcase_add_test(tc, gssapi_keywords);
+	tcase_add_test(tc, udp_policy);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("load");
@@ -1574,10 +1849,11 @@ static Suite *conf_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, load_order_and_sources);
 	tcase_add_test(tc, load_missing_files);
-	tcase_add_test(tc, load_error_stops);
+	tcase_add_test(tc, load_error_kept);
 	tcase_add_test(tc, load_size_limit);
 	tcase_add_test(tc, load_unreadable);
 	tcase_add_test(tc, load_real_environment);
+	tcase_add_test(tc, load_password_file_mode);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("is_direct");
