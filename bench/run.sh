@@ -1,0 +1,289 @@
+#!/bin/bash
+# bench/run.sh [--full] [--quick] - socksify against its peers, side by side.
+#
+# Peers (Debian packages): proxychains4, torsocks, Dante's client (dante-client),
+# tsocks, and "direct": bench/benchtool speaking SOCKS 5 itself (no preload).
+# Everything runs inside a private network namespace (its own loopback): danted on
+# 127.0.0.1 connects out from 198.18.0.2 to the destination server on 198.18.0.1, which
+# accepts only connections from 198.18.0.2, so a peer that goes direct fails loudly.
+#
+#   1. round trips per connect, through tests/lab/delayrelay.py (20 ms each way)
+#   2. connections per second with p50/p99 latency (loopback, sequential)
+#   3. start-up: `WRAPPER /bin/true` and `LD_PRELOAD=lib /bin/true` against /bin/true
+#   4. bulk throughput (256 MiB; --full: 1 GiB)
+#   5. CPU instructions per proxied connect (callgrind: (Ir(21) - Ir(1)) / 20)
+#
+# Prints the table and writes it to bench/results.txt (and bench/README-table.txt).
+# Needs root (namespace; danted checks a system account for username auth).
+set -u
+. "$(dirname "$0")/../tests/lab/lab.sh"
+LAB_NAME=bench
+BULK=$((256 << 20)) CONNS=2000 SPAWNS=300 ROUNDS=3
+for a in "$@"; do
+	case $a in
+	--full) BULK=$((1 << 30)) ;;
+	--quick) BULK=$((64 << 20)) CONNS=300 SPAWNS=100 ROUNDS=1 ;;
+	*) echo "usage: bench/run.sh [--full] [--quick]" >&2; exit 2 ;;
+	esac
+done
+lab_init
+lab_need_lib
+command -v valgrind >/dev/null || lab_skip "valgrind not installed"
+
+B=$LAB_ROOT/build/bench
+BT=$B/benchtool
+if [ ! -x "$BT" ] || [ "$LAB_ROOT/bench/benchtool.c" -nt "$BT" ]; then
+	mkdir -p "$B"
+	gcc -O2 -g -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -o "$BT" "$LAB_ROOT/bench/benchtool.c" \
+		-lpthread || lab_fail "cannot build benchtool"
+fi
+LIBSX=$LAB_LIB
+LIBPC=/usr/lib/x86_64-linux-gnu/libproxychains.so.4
+LIBTS=/usr/lib/x86_64-linux-gnu/torsocks/libtorsocks.so
+LIBDS=/usr/lib/x86_64-linux-gnu/libdsocksd.so.0
+LIBTK=/usr/lib/x86_64-linux-gnu/libtsocks.so
+DST=198.18.0.1 EXT=198.18.0.2 D=20
+PEERS="direct socksify socksify-pipe proxychains4 torsocks dante tsocks"
+
+# ---------------------------------------------------------------- the namespace
+NS=sxbench$$
+ip netns add "$NS" || lab_fail "ip netns add"
+lab_push "lab_netns_del '$NS'"
+ip netns exec "$NS" ip link set lo up
+ip netns exec "$NS" ip addr add "$DST/32" dev lo
+ip netns exec "$NS" ip addr add "$EXT/32" dev lo
+T=120   # bound for one command
+nsx() { timeout -k 5 "$T" ip netns exec "$NS" "$@"; }
+
+danted_conf() {   # METHOD PORT -> config on stdout
+	cat <<EOF
+logoutput: $LAB_TMP/danted-$2.log
+internal: 127.0.0.1 port = $2
+external: $EXT
+socksmethod: $1
+clientmethod: none
+user.privileged: root
+user.unprivileged: nobody
+client pass {
+	from: 127.0.0.0/8 to: 0.0.0.0/0
+	log: error
+}
+socks pass {
+	from: 127.0.0.0/8 to: $DST/32
+	command: connect
+	log: error
+}
+EOF
+}
+start_danted() {  # METHOD -> prints port
+	local port=$((20000 + RANDOM % 20000))
+	danted_conf "$1" "$port" >"$LAB_TMP/danted-$port.conf"
+	lab_start "danted-$port" ip netns exec "$NS" danted -f "$LAB_TMP/danted-$port.conf" \
+		-p "$LAB_TMP/danted-$port.pid" -N 2
+	lab_wait_port 127.0.0.1 "$port" 10 "$NS" >&2 || lab_fail "danted did not start"
+	echo "$port"
+}
+start_relay() {   # TARGET_PORT -> prints port
+	local port=$((40000 + RANDOM % 20000))
+	lab_start "relay-$port" ip netns exec "$NS" "$LAB_PY" -u "$LAB_DIR/delayrelay.py" \
+		--bind 127.0.0.1 --port "$port" --to "127.0.0.1:$1" --delay-ms "$D"
+	lab_wait_port 127.0.0.1 "$port" 10 "$NS" >&2 || lab_fail "relay did not start"
+	echo "$port"
+}
+
+lab_user
+UP=$LAB_USER:$LAB_USER_PW
+P_NONE=$(start_danted none)
+P_USER=$(start_danted username)
+R_NONE=$(start_relay "$P_NONE")
+R_USER=$(start_relay "$P_USER")
+DPORT=$((10000 + RANDOM % 9000))
+lab_start "dst" ip netns exec "$NS" "$BT" serve "$DST" "$DPORT" "$EXT"
+lab_wait_port "$DST" "$DPORT" 10 "$NS" || lab_fail "destination server did not start"
+
+# ---------------------------------------------------------------- the peers
+# peer_env PEER AUTH PORT: sets ENV (VAR=VAL words, LD_PRELOAD last) and S5 (benchtool's
+# own SOCKS spec, for "direct").  AUTH is none or user.
+peer_env() {
+	local peer=$1 auth=$2 port=$3 f=$LAB_TMP/$1-$2-$3.conf u=$LAB_USER p=$LAB_USER_PW
+	ENV=() S5=
+	case $peer in
+	direct)
+		S5=$port; [ "$auth" = user ] && S5=$port:$u:$p ;;
+	socksify|socksify-pipe)
+		ENV=(SOCKSIFY_DIRECT= SOCKSIFY_PROXY=socks5://127.0.0.1:$port)
+		[ "$auth" = user ] && ENV=(SOCKSIFY_DIRECT= "SOCKSIFY_PROXY=socks5://$UP@127.0.0.1:$port")
+		[ "$peer" = socksify-pipe ] && ENV+=(SOCKSIFY_PIPELINING=on)
+		ENV+=(LD_PRELOAD=$LIBSX) ;;
+	proxychains4)
+		printf 'strict_chain\nquiet_mode\ntcp_read_time_out 15000\ntcp_connect_time_out 8000\n[ProxyList]\nsocks5 127.0.0.1 %s %s\n' \
+			"$port" "$([ "$auth" = user ] && echo "$u $p")" >"$f"
+		ENV=(PROXYCHAINS_CONF_FILE=$f PROXYCHAINS_QUIET_MODE=1 LD_PRELOAD=$LIBPC) ;;
+	torsocks)
+		printf 'TorAddress 127.0.0.1\nTorPort %s\nOnionAddrRange 127.42.42.0/24\nAllowOutboundLocalhost 1\n' "$port" >"$f"
+		[ "$auth" = user ] && printf 'SOCKS5Username %s\nSOCKS5Password %s\n' "$u" "$p" >>"$f"
+		ENV=(TORSOCKS_CONF_FILE=$f LD_PRELOAD=$LIBTS) ;;
+	dante)
+		printf 'route {\n\tfrom: 0.0.0.0/0 to: 0.0.0.0/0 via: 127.0.0.1 port = %s\n\tproxyprotocol: socks_v5\n\tmethod: %s\n}\n' \
+			"$port" "$([ "$auth" = user ] && echo username || echo none)" >"$f"
+		ENV=(SOCKS_CONF=$f SOCKS_AUTOADD_LANROUTES=no)
+		[ "$auth" = user ] && ENV+=(SOCKS_USERNAME=$u SOCKS_PASSWORD=$p)
+		ENV+=(LD_PRELOAD=$LIBDS) ;;
+	tsocks)
+		printf 'server = 127.0.0.1\nserver_port = %s\nserver_type = 5\nlocal = 127.0.0.0/255.0.0.0\n' "$port" >"$f"
+		[ "$auth" = user ] && printf 'default_user = %s\ndefault_pass = %s\n' "$u" "$p" >>"$f"
+		ENV=(TSOCKS_CONF_FILE=$f LD_PRELOAD=$LIBTK) ;;
+	esac
+}
+
+# bt PEER AUTH PORT benchtool-args...: run benchtool as PEER; output in $OUT, ok/fail rc.
+bt() {
+	local peer=$1 auth=$2 port=$3
+	shift 3
+	peer_env "$peer" "$auth" "$port"
+	OUT=$(nsx env "${ENV[@]}" "$BT" "$@" ${S5:+"$S5"} 2>"$LAB_TMP/bt.err")
+	local rc=$?
+	[ $rc = 124 ] && echo "timed out after $T s" >>"$LAB_TMP/bt.err"
+	[ $rc = 0 ] || OUT="FAIL: $(grep -v '^$' "$LAB_TMP/bt.err" | tail -1 | cut -c1-70)"
+	return $rc
+}
+field() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' <<<"$2"; }
+
+declare -A R
+note() { printf '%s\n' "$*" >&2; }
+
+# ---------------------------------------------------------------- 1. round trips
+note "1. round trips (relay: ${D} ms each way)"
+for auth in none user; do
+	port=$R_NONE; [ "$auth" = user ] && port=$R_USER
+	for p in $PEERS; do
+		if T=20 bt "$p" "$auth" "$port" conn "$DST" "$DPORT" 5; then
+			R[rtt-$auth,$p]=$(awk -v ms="$(field connect_min "$OUT")" -v d=$D 'BEGIN { printf "%.2f", ms / (2 * d) }')
+		else
+			R[rtt-$auth,$p]=n/a
+			note "  $p ($auth): $OUT"
+		fi
+	done
+done
+
+# ---------------------------------------------------------------- 2. connections/s
+# Rounds go over all peers in turn (so drift hits everyone alike); each peer keeps its
+# best round.
+note "2. connections per second ($CONNS sequential connects, best of $ROUNDS rounds)"
+for ((r = 0; r < ROUNDS; r++)); do
+	for p in $PEERS; do
+		[ "${R[cps,$p]:-}" = n/a ] && continue
+		if bt "$p" none "$P_NONE" conn "$DST" "$DPORT" "$CONNS"; then
+			v=$(field rate "$OUT")
+			if [ "${v%.*}" -gt "${R[cps,$p]:-0}" ]; then
+				R[cps,$p]=$v R[p50,$p]=$(field p50 "$OUT") R[p99,$p]=$(field p99 "$OUT")
+			fi
+		else
+			R[cps,$p]=n/a R[p50,$p]=n/a R[p99,$p]=n/a
+			note "  $p: $OUT"
+		fi
+	done
+done
+
+# ---------------------------------------------------------------- 3. start-up
+note "3. start-up ($SPAWNS runs of /bin/true, best of $ROUNDS)"
+spawn_us() {
+	local r v best=
+	for ((r = 0; r < ROUNDS; r++)); do
+		v=$(nsx "$BT" spawn "$SPAWNS" "$@" 2>/dev/null | awk '{ print $4 }')
+		[ -n "$v" ] || return 0
+		{ [ -z "$best" ] || [ "$v" -lt "$best" ]; } && best=$v
+	done
+	echo "$best"
+}
+# The wrapper as `make install` writes it (the in-tree one looks for its directory).
+mkdir -p "$LAB_TMP/bin"
+sed -e "s|@LIBDIR@|$(dirname "$LIBSX")|g" -e 's|@VERSION@|bench|g' "$LAB_SOCKSIFY" >"$LAB_TMP/bin/socksify"
+chmod 755 "$LAB_TMP/bin/socksify"
+base=$(spawn_us /bin/true)
+R[true,base]=$base
+for p in $PEERS; do
+	[ "$p" = direct ] && { R[pre,$p]=0; R[wrap,$p]=0; continue; }
+	[ "$p" = socksify-pipe ] && { R[pre,$p]=-; R[wrap,$p]=-; continue; }
+	peer_env "$p" none "$P_NONE"
+	v=$(spawn_us "${ENV[@]}" /bin/true); R[pre,$p]=$([ -n "$v" ] && echo $((v - base)) || echo n/a)
+	case $p in
+	socksify) w=(env "${ENV[@]:0:2}" "$LAB_TMP/bin/socksify" /bin/true) ;;
+	proxychains4) w=(/usr/bin/proxychains4 -q -f "$LAB_TMP/proxychains4-none-$P_NONE.conf" /bin/true) ;;
+	torsocks) w=(/usr/bin/env "${ENV[0]}" /usr/bin/torsocks /bin/true) ;;
+	dante) w=(/usr/bin/env "${ENV[@]:0:2}" /usr/bin/socksify /bin/true) ;;
+	*) w=() ;;
+	esac
+	[ "${w[0]:-}" = env ] && w[0]=/usr/bin/env
+	if [ ${#w[@]} -gt 0 ]; then
+		v=$(spawn_us "${w[@]}"); R[wrap,$p]=$([ -n "$v" ] && echo $((v - base)) || echo n/a)
+	else
+		R[wrap,$p]="(none)"
+	fi
+done
+# the wrappers are shell scripts except proxychains4: /bin/sh's own cost, for reference
+v=$(spawn_us /bin/sh -c /bin/true); R[sh,base]=$((v - base))
+
+# ---------------------------------------------------------------- 4. bulk
+note "4. bulk throughput ($((BULK >> 20)) MiB, best of $ROUNDS)"
+for ((r = 0; r < ROUNDS; r++)); do
+	for p in $PEERS; do
+		[ "$p" = socksify-pipe ] && { R[bulk,$p]=-; continue; }
+		[ "${R[bulk,$p]:-}" = n/a ] && continue
+		if bt "$p" none "$P_NONE" bulk "$DST" "$DPORT" "$BULK"; then
+			v=$(field MBps "$OUT")
+			awk -v a="$v" -v b="${R[bulk,$p]:-0}" 'BEGIN { exit !(a > b) }' && R[bulk,$p]=$v
+		else
+			R[bulk,$p]=n/a; note "  $p: $OUT"
+		fi
+	done
+done
+
+# ---------------------------------------------------------------- 5. instructions
+note "5. instructions per connect (callgrind)"
+ir() {   # PEER N -> total Ir of benchtool conn N
+	local f=$LAB_TMP/cg.$1.$2
+	peer_env "$1" none "$P_NONE"
+	nsx env "${ENV[@]}" valgrind --tool=callgrind --callgrind-out-file="$f" -q \
+		"$BT" conn "$DST" "$DPORT" "$2" ${S5:+"$S5"} >/dev/null 2>&1 || return 1
+	awk '/^(summary|totals):/ { print $2; exit }' "$f"
+}
+for p in $PEERS; do
+	[ "$p" = socksify-pipe ] && { R[ir,$p]=-; continue; }
+	a=$(ir "$p" 1) && b=$(ir "$p" 21) && [ -n "$a" ] && [ -n "$b" ] &&
+		R[ir,$p]=$(( (b - a) / 20 )) || { R[ir,$p]=n/a; note "  $p: callgrind failed"; }
+done
+
+# ---------------------------------------------------------------- the table
+ratio() {   # value / socksify's value for row $1
+	local v=${R[$1,$2]} s=${R[$1,socksify]}
+	case $v$s in *n/a*|*-*|*none*) echo "$v"; return ;; esac
+	awk -v v="$v" -v s="$s" 'BEGIN { if (s == 0) print v; else printf "%s (%.2fx)", v, v / s }'
+}
+{
+	echo "socksify benchmark, $(date -u +%Y-%m-%d), $(uname -m), $(nproc) cores; command: bench/run.sh $*"
+	echo "values (ratio = peer / socksify); 'direct' = benchtool speaking SOCKS 5 itself;"
+	echo "proxy: danted 1.4.2 on loopback; socksify-pipe = socksify with pipelining on"
+	echo
+	printf '%-24s' metric; for p in $PEERS; do printf ' | %-16s' "$p"; done; echo
+	row() {
+		printf '%-24s' "$1"
+		for p in $PEERS; do printf ' | %-16s' "$(ratio "$2" "$p")"; done; echo
+	}
+	row "round trips, no auth" rtt-none
+	row "round trips, user/pass" rtt-user
+	row "connects/s" cps
+	row "p50 latency (us)" p50
+	row "p99 latency (us)" p99
+	row "start-up, preload (us)" pre
+	row "start-up, wrapper (us)" wrap
+	row "bulk (MB/s)" bulk
+	row "instructions/connect" ir
+	echo
+	echo "start-up: /bin/true alone ${R[true,base]} us; /bin/sh -c /bin/true adds ${R[sh,base]} us"
+	echo "(socksify, torsocks and Dante's socksify wrappers are sh scripts; proxychains4 is C;"
+	echo " tsocks has no wrapper here).  Round trips: connect() time / (2 x ${D} ms), best of 5;"
+	echo "user/pass includes danted's password check (crypt), about 0.4 RTT here."
+	echo "instructions/connect: client process only, (Ir(21 connects) - Ir(1)) / 20."
+} | tee "$LAB_ROOT/bench/results.txt"
+exit 0

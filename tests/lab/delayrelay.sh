@@ -1,0 +1,36 @@
+# tests/lab/delayrelay.sh - latency helpers for the pipelining tests (bash, sourced
+# after lab.sh).
+#
+#   lab_delayrelay ADDR TARGET_PORT DELAY_MS   relay ADDR:$LAB_RELAY_PORT -> 127.0.0.1:TARGET_PORT,
+#                                              each direction delayed DELAY_MS (one RTT = 2 x DELAY_MS)
+#   lab_connect_ms DESC HOST PORT              run sxconnect -t -s LINE through socksify in the
+#                                              client namespace; the line must come back; sets
+#                                              LAB_CONNECT_MS (how long connect() took)
+
+lab_delayrelay() {
+	local addr=$1 target=$2 delay=$3 port
+	port=$(lab_free_port "$addr")
+	lab_start "relay-$port" "$LAB_PY" -u "$LAB_DIR/delayrelay.py" --bind "$addr" --port "$port" \
+		--to "127.0.0.1:$target" --delay-ms "$delay" --log "$LAB_TMP/relay-$port.log"
+	LAB_RELAY_PORT=$port
+	lab_wait_port "$addr" "$port" 10 || { lab_show "$LAB_TMP/relay-$port.out"; lab_fail "delay relay did not start"; }
+}
+
+lab_connect_ms() {
+	local desc=$1 host=$2 port=$3 sx
+	sx=$(lab_need_prog sxconnect)
+	lab_run "$desc" lab_sx "$sx" -t -s "line-$$" "$host" "$port"
+	lab_grep "$desc: echoed through the proxy" "$LAB_OUT" "^GOT line-$$\$"
+	LAB_CONNECT_MS=$(sed -n 's/^connect() took \([0-9]*\) ms$/\1/p' "$LAB_ERR")
+	[ -n "$LAB_CONNECT_MS" ] || { lab_show "$LAB_ERR"; lab_fail "$desc: no timing"; }
+}
+
+# lab_assert_rtts DESC MS MIN MAX DELAY_MS: MIN <= MS / (2 x DELAY_MS) < MAX round trips.
+lab_assert_rtts() {
+	local desc=$1 ms=$2 min=$3 max=$4 delay=$5
+	if ! awk -v ms="$ms" -v lo="$min" -v hi="$max" -v d="$delay" \
+		'BEGIN { r = ms / (2 * d); exit !(r >= lo && r < hi) }'; then
+		lab_fail "$desc: connect() took $ms ms = $(awk -v ms="$ms" -v d="$delay" 'BEGIN { printf "%.2f", ms / (2 * d) }') round trips of $((2 * delay)) ms; expected [$min, $max)"
+	fi
+	lab_pass "$desc: connect() took $ms ms ($(awk -v ms="$ms" -v d="$delay" 'BEGIN { printf "%.2f", ms / (2 * d) }') RTT)"
+}
