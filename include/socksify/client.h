@@ -81,7 +81,6 @@ struct sx_conn {
 	bool nodelay_known, prepared, in_progress;
 	int64_t connect_deadline;
 	int hto;                        /* handshake timeout, ms */
-	char dtext[300];                /* "host:port" for messages */
 	struct sx_failure f;
 	/* Routes (src/client/chain.c): the order they are tried in, the one
 	 * in use, and what failed so far ("via A: why; next route B: why"). */
@@ -109,6 +108,8 @@ void sx_conn_record(const struct sx_conn *c, int fd);
  * the process's); false if none. */
 bool sx_last_destination(struct sockaddr_storage *out);
 int sx_conn_report(const struct sx_conn *c, int rc);
+/* The destination as "host:port" (its name when mapped), into buf. */
+const char *sx_conn_dtext(const struct sx_conn *c, char *buf, size_t len);
 
 /*
  * Routes (src/client/chain.c), for proxy.c: sx_route_start picks the

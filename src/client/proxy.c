@@ -112,7 +112,6 @@ static int conn_begin(struct sx_conn *c, int fd, const struct sockaddr *dst,
 	memcpy(&c->dst, dst, dstlen);
 	c->dstlen = dstlen;
 	c->hto = conf->handshake_timeout_ms;
-	sx_sockaddr_str(dst, c->dtext, sizeof(c->dtext));
 	if (conf->error[0]) {
 		c->f.err = ENETUNREACH;
 		snprintf(c->f.why, sizeof(c->f.why), "not connecting: the "
@@ -121,9 +120,6 @@ static int conn_begin(struct sx_conn *c, int fd, const struct sockaddr *dst,
 	}
 	if (dest_wire(dst, &c->wire, &c->f) < 0)
 		return -1;
-	if (c->wire.atyp == SX_ATYP_NAME)
-		snprintf(c->dtext, sizeof(c->dtext), "%s:%u", c->wire.u.name,
-			 c->wire.port);
 
 	sock_prepare(fd, &saved);
 	c->flags = saved.flags;
@@ -208,25 +204,41 @@ void sx_conn_record(const struct sx_conn *c, int fd)
 	pthread_mutex_unlock(&last_lock);
 }
 
+/* "host:port" of the destination for messages: its name when remote DNS
+ * mapped it.  Made only when a message is written. */
+const char *sx_conn_dtext(const struct sx_conn *c, char *buf, size_t len)
+{
+	if (c->wire.atyp == SX_ATYP_NAME)
+		snprintf(buf, len, "%s:%u", c->wire.u.name, c->wire.port);
+	else
+		sx_sockaddr_str((const struct sockaddr *)&c->dst, buf, len);
+	return buf;
+}
+
 int sx_conn_report(const struct sx_conn *c, int rc)
 {
 	const struct sx_runtime *rt = sx_runtime();
+	char d[300];
 
 	/* every route tried, and why each failed: c->trail */
 	if (rc < 0 && c->tried)
-		sx_log(SX_LOG_ERROR, "%s %s", c->dtext, c->trail);
+		sx_log(SX_LOG_ERROR, "%s %s", sx_conn_dtext(c, d, sizeof(d)),
+		       c->trail);
 	else if (rc < 0)
-		sx_log(SX_LOG_ERROR, "%s via %s: %s", c->dtext, rt->proxy.text,
-		       c->f.why);
+		sx_log(SX_LOG_ERROR, "%s via %s: %s", sx_conn_dtext(c, d, sizeof(d)),
+		       rt->proxy.text, c->f.why);
 	if (rc < 0) {
 		errno = c->f.err ? c->f.err : ECONNREFUSED;
 		return -1;
 	}
+	if (!sx_log_enabled(SX_LOG_INFO))
+		return 0;
 	if (c->tried)
-		sx_log(SX_LOG_INFO, "%s via %s: connected (after %s)", c->dtext,
-		       c->via, c->trail);
+		sx_log(SX_LOG_INFO, "%s via %s: connected (after %s)",
+		       sx_conn_dtext(c, d, sizeof(d)), c->via, c->trail);
 	else
-		sx_log(SX_LOG_INFO, "%s via %s: connected", c->dtext, c->via);
+		sx_log(SX_LOG_INFO, "%s via %s: connected",
+		       sx_conn_dtext(c, d, sizeof(d)), c->via);
 	return 0;
 }
 

@@ -8,6 +8,29 @@
 
 #include "socksify/runtime.h"
 
+/* The address bytes (4 or 16) and the port (network order) of sa. */
+static bool inet_parts(const struct sockaddr *sa, const uint8_t **addr,
+		       size_t *len, uint16_t *port)
+{
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)sa;
+
+		*addr = (const uint8_t *)&in->sin_addr;
+		*len = 4;
+		*port = in->sin_port;
+		return true;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)sa;
+
+		*addr = in6->sin6_addr.s6_addr;
+		*len = 16;
+		*port = in6->sin6_port;
+		return true;
+	}
+	return false;
+}
+
 const char *sx_sockaddr_str(const struct sockaddr *sa, char *buf, size_t len)
 {
 	char ip[INET6_ADDRSTRLEN];
@@ -55,17 +78,21 @@ int sx_addr_from_sockaddr(struct sx_addr *a, const struct sockaddr *sa)
 	return -1;
 }
 
+/* Same address and port; an IPv4 address matches its v4-mapped form. */
 static bool same_endpoint(const struct sockaddr *a, const struct sockaddr *b)
 {
-	struct sx_addr x, y;
+	const uint8_t *x, *y;
+	uint16_t px, py;
+	size_t nx, ny;
 
-	if (sx_addr_from_sockaddr(&x, a) || sx_addr_from_sockaddr(&y, b))
+	if (!inet_parts(a, &x, &nx, &px) || !inet_parts(b, &y, &ny, &py) ||
+	    px != py)
 		return false;
-	if (x.atyp != y.atyp || x.port != y.port)
-		return false;
-	if (x.atyp == SX_ATYP_IPV4)
-		return memcmp(x.u.v4, y.u.v4, 4) == 0;
-	return memcmp(x.u.v6, y.u.v6, 16) == 0;
+	if (nx == 16 && ny == 4 && IN6_IS_ADDR_V4MAPPED((const void *)x))
+		x += 12, nx = 4;
+	if (ny == 16 && nx == 4 && IN6_IS_ADDR_V4MAPPED((const void *)y))
+		y += 12, ny = 4;
+	return nx == ny && memcmp(x, y, nx) == 0;
 }
 
 bool sx_is_proxy_addr(const struct sx_proxy_addr *p, const struct sockaddr *sa)

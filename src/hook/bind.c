@@ -173,8 +173,10 @@ static int bind_at_proxy(struct listener *l)
 	if (rc == 0) {
 		bnd_address(l);
 		l->state = L_WAITING;
+		char d[300];
+
 		sx_log(SX_LOG_INFO, "listening through %s for %s (BIND)",
-		       l->conn.via, l->conn.dtext);
+		       l->conn.via, sx_conn_dtext(&l->conn, d, sizeof(d)));
 		return 0;
 	}
 	l->state = L_DONE;

@@ -359,10 +359,12 @@ static bool wants(int fd, const struct sockaddr *sa, socklen_t len)
 	if (sx_guard || !inet_sa(sa, len))
 		return false;
 	sx_guard++;
-	if (sx_route_proxied(sx_runtime(), sa) &&
-	    sock_type_family(fd, &family) == 0 &&
+	/* The socket's type first: for the TCP sockets of every connect()
+	 * that costs one getsockopt, not a routing decision. */
+	if (sock_type_family(fd, &family) == 0 &&
 	    (family == sa->sa_family ||
-	     (family == AF_INET6 && sa->sa_family == AF_INET)))
+	     (family == AF_INET6 && sa->sa_family == AF_INET)) &&
+	    sx_route_proxied(sx_runtime(), sa))
 		r = true;
 	sx_guard--;
 	errno = saved;

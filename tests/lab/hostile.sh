@@ -1,0 +1,163 @@
+# tests/lab/hostile.sh - the hostile-server lab, sourced by tests/integration/3[89]_hostile_*.sh
+# after lab.sh and lab_init/lab_need_lib.
+#
+#   hostile_setup            client namespace; the destination, an echo server on the root
+#                            side of the veth ($LAB_HOSTIP:$H_DEST_PORT), reachable from the
+#                            client directly (it would log the client's $LAB_NSIP) and from
+#                            the proxy (which connects from 127.0.0.1); tests/lab/hostile.py on
+#                            $LAB_HOSTIP with a fault file; config files with
+#                            handshake_timeout 2 ($H_CONF_n: no credentials, $H_CONF_u:
+#                            user/password, mode 0600).  Proves the direct path works first.
+#   hostile_case FAULT CREDS EXPECT [LOGRE] [FLAGS]
+#                            one fault, blocking and non-blocking; CREDS n (no credentials),
+#                            u (user/password), p (n with pipelining on), q (u with
+#                            pipelining on); EXPECT OK,
+#                            OK:TEXT (the program reads TEXT first) or an errno name; LOGRE
+#                            an ERE the socksify log line must match after "via PROXY: ";
+#                            FLAGS: "t" = a deadline fault (ms >= 1900), "r" = retry on the
+#                            same socket after the failure (must fail the same way), "i" =
+#                            SIGALRM every millisecond during the connect (handler without
+#                            SA_RESTART), "I" = the same with SA_RESTART.
+#   hostile_done             fails the test if any case failed; then the fail-closed audit:
+#                            the destination only ever saw the proxy's address.
+#
+# Bounds: handshake_timeout and connect_timeout are 2 s; a case must end (outcome
+# reported by the program) within H_BOUND_MS = 3000 ms, and the whole process within
+# 4000 ms of wall time.  Exit status above 1 (a crash, a kill by timeout) fails the case.
+
+H_DEADLINE_MS=2000
+H_BOUND_MS=3000
+H_WALL_MS=4000
+H_BAD=()
+H_OKS=0
+H_RUNS=0
+
+hostile_setup() {
+	# SX_LIB (another build of the library) reaches the programs through the wrapper.
+	[ -n "${SX_LIB:-}" ] && export SOCKSIFY_LIBRARY=$SX_LIB
+	lab_netns
+	H_PROBE=$(lab_need_prog sxprobe)
+	lab_echo_server "$LAB_HOSTIP"
+	H_DEST_PORT=$LAB_ECHO_PORT
+	H_DEST_LOG=$LAB_ECHO_LOG
+	H_FAULT_FILE=$LAB_TMP/fault
+	echo ok >"$H_FAULT_FILE"
+	LAB_SEQ=$((LAB_SEQ + 1))
+	H_LOG=$LAB_TMP/hostile-$LAB_SEQ.log
+	lab_start_py "hostile-$LAB_SEQ" hostile.py --bind "$LAB_HOSTIP" --log "$H_LOG" \
+		--fault-file "$H_FAULT_FILE" --allow "10.200.$LAB_N.0/24" --source 127.0.0.1
+	H_PORT=$LAB_PORT
+	H_PROXY=$LAB_HOSTIP:$H_PORT
+	H_CONF_n=$LAB_TMP/h-none.conf
+	H_CONF_u=$LAB_TMP/h-user.conf
+	H_CONF_p=$LAB_TMP/h-none-pipe.conf
+	H_CONF_q=$LAB_TMP/h-user-pipe.conf
+	H_USER=hu$$
+	H_PASS=hp-secret-$$-$RANDOM
+	printf 'proxy socks5://%s\ndirect none\nhandshake_timeout 2\nconnect_timeout 2\n' \
+		"$H_PROXY" >"$H_CONF_n"
+	(umask 077; cat "$H_CONF_n" >"$H_CONF_u"; printf 'user %s\npassword %s\n' \
+		"$H_USER" "$H_PASS" >>"$H_CONF_u")
+	(umask 077; { cat "$H_CONF_n"; echo "pipelining on"; } >"$H_CONF_p"
+	 { cat "$H_CONF_u"; echo "pipelining on"; } >"$H_CONF_q")
+	# The destination is reachable directly from the client namespace...
+	lab_run "direct path to the destination" lab_ns "$H_PROBE" -s direct "$LAB_HOSTIP" "$H_DEST_PORT"
+	lab_grep "direct path works" "$LAB_OUT" "^GOT direct$"
+	lab_grep "destination logs the client's address" "$H_DEST_LOG" "^conn $LAB_NSIP\$"
+	# ... and through the proxy, where it sees the proxy's address.
+	: >"$H_DEST_LOG"
+	lab_run "proxied path to the destination" lab_ns "$LAB_SOCKSIFY" -c "$H_CONF_n" \
+		"$H_PROBE" -s proxied "$LAB_HOSTIP" "$H_DEST_PORT"
+	lab_grep "proxied path works" "$LAB_OUT" "^GOT proxied$"
+	lab_grep "destination logs the proxy's address" "$H_DEST_LOG" "^conn 127\\.0\\.0\\.1\$"
+	: >"$H_DEST_LOG"
+}
+
+h_now_ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
+
+h_bad() {
+	H_BAD+=("$1")
+	lab_log "BAD: $1"
+}
+
+# h_one FAULT CREDS EXPECT LOGRE FLAGS MODE(""|-n)
+h_one() {
+	local fault=$1 creds=$2 expect=$3 logre=$4 flags=$5 mode=$6 conf t0 wall rc ms got
+	local what="$fault/$creds/${mode:-blocking}$flags" line="l$RANDOM" retry= sig=()
+	local out=$LAB_TMP/h.out err=$LAB_TMP/h.err
+	case $creds in
+	u) conf=$H_CONF_u ;; p) conf=$H_CONF_p ;; q) conf=$H_CONF_q ;; *) conf=$H_CONF_n ;;
+	esac
+	case $flags in *r*) retry=-r ;; esac
+	case $flags in *i*) sig=(-i 1000) ;; *I*) sig=(-i 1000 -R) ;; esac
+	echo "$fault" >"$H_FAULT_FILE"
+	H_RUNS=$((H_RUNS + 1))
+	t0=$(h_now_ms)
+	lab_ns "$LAB_SOCKSIFY" -c "$conf" "$H_PROBE" $mode $retry "${sig[@]}" -s "$line" \
+		"$LAB_HOSTIP" "$H_DEST_PORT" >"$out" 2>"$err"
+	rc=$?
+	wall=$(( $(h_now_ms) - t0 ))
+	ms=$(sed -n '1s/.* ms=\([0-9]*\).*/\1/p' "$out")
+	if [ "${#sig[@]}" -gt 0 ] && ! grep -Eq '^signals=[1-9][0-9]* ' "$err"; then
+		h_bad "$what: no signal arrived during the connect: $(head -c 200 "$err")"
+	fi
+	if [ "$rc" -gt 1 ]; then
+		h_bad "$what: exit status $rc (crash or hang); out: $(head -c 200 "$out"); err: $(head -c 300 "$err")"
+		return
+	fi
+	if [ -z "$ms" ] || [ "$ms" -gt "$H_BOUND_MS" ] || [ "$wall" -gt "$H_WALL_MS" ]; then
+		h_bad "$what: took ${ms:-?} ms (wall $wall ms); bound $H_BOUND_MS ms for a ${H_DEADLINE_MS} ms deadline"
+	fi
+	case $expect in
+	OK*)
+		got=${expect#OK}; got=${got#:}
+		[ -n "$got" ] || got=$line
+		if [ "$rc" != 0 ] || ! head -n1 "$out" | grep -q '^OK '; then
+			h_bad "$what: expected success, got: $(head -c 200 "$out") / $(head -c 300 "$err")"
+			return
+		fi
+		grep -qx "GOT $got" "$out" ||
+			h_bad "$what: expected the program to read '$got' first; out: $(tr '\n' '|' <"$out" | head -c 300)"
+		grep -q '^socksify:' "$err" && h_bad "$what: a log line on success: $(head -c 300 "$err")"
+		H_OKS=$((H_OKS + 1))
+		;;
+	*)
+		if ! head -n1 "$out" | grep -q "^ERR $expect "; then
+			h_bad "$what: expected $expect, got: $(head -c 200 "$out")"
+		fi
+		if ! grep -Eq "^socksify: $LAB_HOSTIP:$H_DEST_PORT via $H_PROXY: .*($logre)" "$err"; then
+			h_bad "$what: no log line matching /$logre/; stderr: $(head -c 400 "$err")"
+		fi
+		if [ -n "$retry" ] && ! grep -q "^RETRY ERR $expect " "$out"; then
+			h_bad "$what: a retry on the same socket did not fail the same way: $(grep RETRY "$out")"
+		fi
+		case $flags in *t*)
+			[ -n "$ms" ] && [ "$ms" -lt $((H_DEADLINE_MS - 100)) ] &&
+				h_bad "$what: gave up after $ms ms, before the ${H_DEADLINE_MS} ms deadline"
+		esac
+		;;
+	esac
+}
+
+hostile_case() {
+	local fault=$1 creds=$2 expect=$3 logre=${4:-.} flags=${5:-}
+	h_one "$fault" "$creds" "$expect" "$logre" "$flags" ""
+	h_one "$fault" "$creds" "$expect" "$logre" "$flags" -n
+}
+
+hostile_done() {
+	local direct
+	sleep 0.3
+	if [ "${#H_BAD[@]}" -gt 0 ]; then
+		lab_show "$H_LOG"
+		lab_fail "${#H_BAD[@]} of $H_RUNS runs went wrong (see BAD lines above)"
+	fi
+	[ "$H_RUNS" = 0 ] || lab_pass "$H_RUNS runs: documented errno and log line, within ${H_BOUND_MS} ms, no crash"
+	# Fail-closed audit: every connection the destination saw came from the proxy.
+	direct=$(grep -v '^conn 127\.0\.0\.1$' "$H_DEST_LOG")
+	[ -z "$direct" ] || { lab_show "$H_DEST_LOG"; lab_fail "the destination saw a connection not from the proxy: $direct"; }
+	local n
+	n=$(grep -c '^conn 127\.0\.0\.1$' "$H_DEST_LOG")
+	[ "$n" -ge "$H_OKS" ] || lab_fail "the destination saw $n proxied connections, expected at least $H_OKS"
+	lab_pass "fail-closed: the destination saw only the proxy's address ($n proxied connections, none direct)"
+}
