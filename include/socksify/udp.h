@@ -63,7 +63,7 @@ void sx_udp_dup(int oldfd, int newfd);
 /* ---- the data-call dispatch (src/hook/io.c) -------------------------- */
 
 /* The layers that take over data calls; 0 for almost every descriptor. */
-#define SX_FD_LAYERED (SX_FD_UDP | SX_FD_GSS)
+#define SX_FD_LAYERED (SX_FD_UDP | SX_FD_GSS | SX_FD_PENDING)
 
 /* sendmsg() on a descriptor with a SX_FD_LAYERED flag (send.c uses it). */
 ssize_t sx_io_sendmsg(int fd, unsigned flags, const struct msghdr *msg,

@@ -17,6 +17,10 @@
  *   SX_FD_UDP   UDP ASSOCIATE (src/hook/udp*.c): header on, header off
  *   SX_FD_GSS   GSS-API per-message protection (src/client/gss_io.c):
  *               01 03 frames, gss_wrap / gss_unwrap
+ *   SX_FD_PENDING  a non-blocking connect whose handshake still runs
+ *               (src/core/pending.c): EAGAIN, as for a socket still
+ *               connecting, so no byte of the program's can slip into
+ *               the handshake
  *
  * sendfile, splice and copy_file_range copy in the kernel, past any
  * layer: sendfile into a GSS socket reads and sends through the layer;
@@ -64,6 +68,10 @@ static inline unsigned layered(int fd)
 
 static ssize_t layer_recvmsg(int fd, unsigned fl, struct msghdr *m, int flags)
 {
+	if (fl & SX_FD_PENDING) {
+		errno = EAGAIN;
+		return -1;
+	}
 	if (fl & SX_FD_UDP)
 		return sx_udp_recvmsg(fd, m, flags);
 	if (fl & SX_FD_GSS)
@@ -73,6 +81,10 @@ static ssize_t layer_recvmsg(int fd, unsigned fl, struct msghdr *m, int flags)
 
 ssize_t sx_io_sendmsg(int fd, unsigned fl, const struct msghdr *m, int flags)
 {
+	if (fl & SX_FD_PENDING) {
+		errno = EAGAIN;
+		return -1;
+	}
 	if (fl & SX_FD_UDP)
 		return sx_udp_sendmsg(fd, m, flags);
 	if (fl & SX_FD_GSS)

@@ -41,6 +41,23 @@ lab_run "fork while pending" lab_sx "$fork" 127.0.0.1 "$LAB_ECHO_PORT"
 lab_grep "child" "$LAB_OUT" "child SO_ERROR=103"
 lab_grep "parent" "$LAB_OUT" "parent ok"
 
+# While the handshake runs, the program's reads and writes get EAGAIN, as
+# on a socket still connecting: none of its bytes reach the proxy early.
+early='import errno, select, socket, sys
+s = socket.socket(); s.setblocking(False)
+assert s.connect_ex(("127.0.0.1", int(sys.argv[1]))) == errno.EINPROGRESS
+for op in (lambda: s.send(b"early\n"), lambda: s.recv(10)):
+    try:
+        op(); print("no EAGAIN"); sys.exit(1)
+    except BlockingIOError:
+        pass
+select.select([], [s], [], 10)
+assert s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0
+s.setblocking(True); s.sendall(b"later\n")
+print(s.recv(100).decode().strip())'
+lab_run "I/O while pending" lab_sx "$LAB_PY" -c "$early" "$LAB_ECHO_PORT"
+lab_out_is "I/O while pending" "later"
+
 # A proxy that accepts and never answers: ETIMEDOUT (110) after the
 # handshake deadline.
 lab_fakesocks "$LAB_HOSTIP" --hang
