@@ -62,6 +62,29 @@ read -r host port <"$LAB_TMP/announced"
 wait "$acc" || { lab_show "$LAB_TMP/acc.out" "$LAB_TMP/acc.err"; lab_fail "accept through the proxy failed"; }
 lab_grep "accept" "$LAB_TMP/acc.out" "^accepted 127\\.0\\.0\\.1 hello-bind True\$"
 
+# A non-blocking listener: select() reports it readable when the peer has
+# connected through the proxy, then accept() completes at once.
+prog_nb='import select, socket, sys
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+l = socket.socket(); l.bind(("", 0)); l.listen(1); l.setblocking(False)
+try:
+    l.accept(); print("accept did not say EAGAIN"); sys.exit(1)
+except BlockingIOError:
+    pass
+open(sys.argv[2], "w").write("%s %d\n" % l.getsockname()[:2])
+r, _, _ = select.select([l], [], [], 20)
+s, peer = l.accept()
+s.setblocking(True)
+print("nb-accepted", s.recv(100).decode().strip())'
+lab_sx "$LAB_PY" -c "$prog_nb" "$LAB_ECHO_PORT" "$LAB_TMP/announced2" >"$LAB_TMP/nb.out" 2>"$LAB_TMP/nb.err" &
+acc=$!
+lab_push "kill $acc"
+lab_wait_file_grep "$LAB_TMP/announced2" "^[0-9.]+ [0-9]+\$" 15 || { lab_show "$LAB_TMP/nb.err"; lab_fail "no announced address (non-blocking)"; }
+read -r host port <"$LAB_TMP/announced2"
+"$LAB_PY" -c "import socket; s=socket.create_connection(('$host',$port),10); s.sendall(b'hello-nb\n'); s.close()"
+wait "$acc" || { lab_show "$LAB_TMP/nb.out" "$LAB_TMP/nb.err"; lab_fail "non-blocking accept through the proxy failed"; }
+lab_grep "non-blocking accept" "$LAB_TMP/nb.out" "^nb-accepted hello-nb\$"
+
 # A server that refuses BIND: listen() fails with a clear error.
 LAB_DANTED_COMMANDS=connect
 lab_danted none "$LAB_HOSTIP"
