@@ -1,7 +1,8 @@
 # socksify - make a program use a SOCKS proxy
 #
 #   make                 build build/libsocksify.so
-#   make check           unit tests (Check) and integration tests (real servers)
+#   make check           installs the test packages (root), then unit tests
+#                        (Check) and integration tests (real servers)
 #   make check-unit      unit tests only
 #   make demo            a SOCKS server, a web server and `socksify curl`
 #   make install PREFIX=/usr/local DESTDIR=... SYSCONFDIR=/etc
@@ -41,7 +42,7 @@ UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 PROG_SRC   = $(sort $(wildcard tests/progs/*.c))
 PROG_BIN   = $(PROG_SRC:tests/progs/%.c=$(B)/progs/%)
 
-.PHONY: all check check-unit check-integration demo install uninstall clean
+.PHONY: all check check-unit check-integration deps demo install uninstall clean
 all: $(B)/libsocksify.so
 
 $(B)/obj/%.o: %.c $(HEADERS) Makefile
@@ -67,9 +68,13 @@ check-unit: $(UNIT_BIN)
 check-integration: all $(PROG_BIN)
 	@tests/run-integration
 
+# Installs what the tests need first (scripts/install-deps; root).
 # One summary line at the end: "N passed, N failed".
-check: all $(UNIT_BIN) $(PROG_BIN)
+check: deps all $(UNIT_BIN) $(PROG_BIN)
 	@tests/run-all $(UNIT_BIN)
+
+deps:
+	@scripts/install-deps
 
 demo: all
 	@scripts/demo
