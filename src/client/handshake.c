@@ -40,10 +40,12 @@ static int io_fail(struct sx_failure *f, int rc, const char *step)
 		return fail(f, ECONNABORTED,
 			    "proxy reset the connection during the %s", step);
 	if (rc <= -1000)
-		return fail(f, EPROTO, "malformed %s from proxy: %s", step,
+		return fail(f, EPROTO, "malformed %s from proxy: %s (is it a "
+			    "SOCKS server of the version the URL says?)", step,
 			    sx_perr_str(-(rc + 1000)));
 	if (rc == ETIMEDOUT)
-		return fail(f, ETIMEDOUT, "handshake timed out (%s)", step);
+		return fail(f, ETIMEDOUT, "handshake timed out (%s): no answer "
+			    "within handshake_timeout", step);
 	return fail(f, rc, "%s failed: %s", step, strerror(rc));
 }
 
@@ -88,12 +90,17 @@ static int check_method(uint8_t method, bool offered_userpass,
 	if (method == SX_S5_METHOD_USERPASS || (method == SX_S5_METHOD_REJECT &&
 						!offered_userpass))
 		return fail(f, EACCES, "proxy requires authentication and no "
-			    "user name and password are configured");
+			    "user name and password are configured (set user "
+			    "and password in socksify.conf, or run socksify -u "
+			    "USER)");
 	if (method == SX_S5_METHOD_REJECT)
 		return fail(f, EACCES, "proxy accepted none of our "
-			    "authentication methods (none, username/password)");
+			    "authentication methods (none, username/password; "
+			    "for Kerberos set gssapi on)");
 	return fail(f, EPROTO, "proxy chose authentication method 0x%02x, "
-		    "which we did not offer", method);
+		    "which we did not offer%s", method,
+		    method == SX_S5_METHOD_GSSAPI ? " (for GSS-API, set gssapi "
+		    "on)" : "");
 }
 
 /* RFC 1929 request into buf; returns its length or -1 with *f. */

@@ -442,15 +442,17 @@ static int set_dns_range(struct sx_net *out, int family, const char *val,
 	if (sx_net_parse(val, &n, err, errlen) < 0)
 		return -1;
 	if (n.family != family || n.port_lo != 0 || n.port_hi != 65535) {
-		seterr(err, errlen, "bad mapped range '%.*s': need an %s network "
-		       "without ports", ECHO_MAX, val,
+		seterr(err, errlen, "bad %s '%.*s': need an %s network "
+		       "without ports", family == AF_INET ? "dns_map_v4" :
+		       "dns_map_v6", ECHO_MAX, val,
 		       family == AF_INET ? "IPv4" : "IPv6");
 		return -1;
 	}
 	if ((family == AF_INET ? 32 : 128) - n.prefix < maxhost / 2 ||
 	    (family == AF_INET6 && n.prefix > 96)) {
-		seterr(err, errlen, "bad mapped range '%.*s': too small (at "
-		       "least /%d)", ECHO_MAX, val, family == AF_INET ? 24 : 96);
+		seterr(err, errlen, "bad %s '%.*s': too small (at least /%d)",
+		       family == AF_INET ? "dns_map_v4" : "dns_map_v6",
+		       ECHO_MAX, val, family == AF_INET ? 24 : 96);
 		return -1;
 	}
 	*out = n;

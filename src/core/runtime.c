@@ -103,8 +103,8 @@ const struct sx_runtime *sx_runtime(void)
 						       memory_order_relaxed) &&
 	    !atomic_exchange(&reported, true))
 		sx_log(SX_LOG_ERROR, "configuration error: %s; connections "
-		       "that should go through the proxy will fail",
-		       rt.conf.error);
+		       "that should go through the proxy will fail (socksify "
+		       "--show-config shows the settings)", rt.conf.error);
 	return &rt;
 }
 
