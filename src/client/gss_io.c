@@ -267,21 +267,37 @@ static int unwrap_cb(void *arg, const uint8_t *tok, size_t len, uint8_t *out,
 	return 0;
 }
 
+/* "DEST via PROXY" for messages about the socket fd. */
+static const char *conn_text(int fd, char *buf, size_t len)
+{
+	struct sockaddr_storage peer;
+	socklen_t plen;
+	char d[80];
+
+	if (sx_fd_get_peer(fd, &peer, &plen))
+		sx_sockaddr_str((struct sockaddr *)&peer, d, sizeof(d));
+	else
+		snprintf(d, sizeof(d), "(socket %d)", fd);
+	snprintf(buf, len, "%s via %s", d, sx_runtime()->proxy.text);
+	return buf;
+}
+
 static void log_recv_error(struct gsock *g, int fd, int r, const struct uw *u)
 {
-	char msg[700];
+	char msg[700], ct[400];
 
 	if (r == -SX_PERR_GSS_UNWRAP && u->not_encrypted)
-		sx_log(SX_LOG_ERROR, "fd %d: GSS-API: a message from the proxy was "
-		       "not encrypted although confidentiality was agreed", fd);
+		sx_log(SX_LOG_ERROR, "%s: GSS-API: a message from the proxy was "
+		       "not encrypted although confidentiality was agreed",
+		       conn_text(fd, ct, sizeof(ct)));
 	else if (r == -SX_PERR_GSS_UNWRAP && SX_GSS_ERROR(u->major)) {
 		sx_gss_status(g->api, "gss_unwrap", u->major, u->minor, msg,
 			      sizeof(msg));
-		sx_log(SX_LOG_ERROR, "fd %d: GSS-API data from the proxy refused: "
-		       "%s", fd, msg);
+		sx_log(SX_LOG_ERROR, "%s: GSS-API data from the proxy refused: "
+		       "%s", conn_text(fd, ct, sizeof(ct)), msg);
 	} else {
-		sx_log(SX_LOG_ERROR, "fd %d: GSS-API data from the proxy: %s", fd,
-		       sx_perr_str(r));
+		sx_log(SX_LOG_ERROR, "%s: GSS-API data from the proxy: %s",
+		       conn_text(fd, ct, sizeof(ct)), sx_perr_str(r));
 	}
 }
 
@@ -346,8 +362,11 @@ static ssize_t recv_core(struct gsock *g, int fd, const struct iovec *iov,
 			continue;
 		if (g->eof) {
 			if (sx_gss_dec_partial(&g->dec)) {
-				sx_log(SX_LOG_ERROR, "fd %d: GSS-API: the proxy closed "
-				       "the connection inside a protected message", fd);
+				char ct[400];
+
+				sx_log(SX_LOG_ERROR, "%s: GSS-API: the proxy closed "
+				       "the connection inside a protected message",
+				       conn_text(fd, ct, sizeof(ct)));
 				err = EPROTO;
 			}
 			break;
@@ -494,7 +513,7 @@ static int wrap_send(struct gsock *g, int fd, const uint8_t *p, size_t len,
 	sx_om_uint32 major, minor;
 	uint8_t hdr[SX_GSS_HLEN];
 	int conf = 0, err;
-	char msg[700];
+	char msg[700], ct[400];
 
 	pthread_mutex_lock(&g->glock);
 	sx_guard++;
@@ -504,13 +523,15 @@ static int wrap_send(struct gsock *g, int fd, const uint8_t *p, size_t len,
 	pthread_mutex_unlock(&g->glock);
 	if (SX_GSS_ERROR(major)) {
 		sx_gss_status(g->api, "gss_wrap", major, minor, msg, sizeof(msg));
-		sx_log(SX_LOG_ERROR, "fd %d: GSS-API: cannot protect data: %s", fd, msg);
+		sx_log(SX_LOG_ERROR, "%s: GSS-API: cannot protect data: %s",
+		       conn_text(fd, ct, sizeof(ct)), msg);
 		return EPROTO;
 	}
 	if (sx_gss_header_encode(hdr, sizeof(hdr), SX_GSS_MTYP_DATA, out.length) < 0) {
 		g->api->release_buffer(&minor, &out);
-		sx_log(SX_LOG_ERROR, "fd %d: GSS-API: gss_wrap made a token of %zu "
-		       "bytes, more than a message holds", fd, out.length);
+		sx_log(SX_LOG_ERROR, "%s: GSS-API: gss_wrap made a token of %zu "
+		       "bytes, more than a message holds",
+		       conn_text(fd, ct, sizeof(ct)), out.length);
 		return EMSGSIZE;
 	}
 	err = send_frame(fd, hdr, out.value, out.length, flags, nonblock);
