@@ -72,16 +72,12 @@ struct sx_proxy_addr;
  */
 struct sx_conn {
 	int fd;
-	struct sockaddr_storage dst, psa;
 	socklen_t dstlen, plen;
-	struct sx_addr wire;
 	bool bind;                      /* BIND instead of CONNECT */
-	struct sx_addr bound;           /* the proxy's BND.ADDR/PORT */
 	int flags, nodelay;             /* the program's, to restore */
 	bool nodelay_known, prepared, in_progress;
 	int64_t connect_deadline;
 	int hto;                        /* handshake timeout, ms */
-	struct sx_failure f;
 	/* Routes (src/client/chain.c): the order they are tried in, the one
 	 * in use, and what failed so far ("via A: why; next route B: why"). */
 	int cto;                        /* connect timeout, ms */
@@ -91,6 +87,11 @@ struct sx_conn {
 	const char *via;                /* the route in use, for messages */
 	const struct sx_proxy_addr *exit; /* its last hop, once connected */
 	enum sx_proxy_type exit_type;
+	/* The large members last: sx_conn_begin clears only what is above. */
+	struct sockaddr_storage dst, psa;
+	struct sx_addr wire;
+	struct sx_addr bound;           /* the proxy's BND.ADDR/PORT */
+	struct sx_failure f;
 	char trail[1536];
 };
 

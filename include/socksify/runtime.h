@@ -7,6 +7,7 @@
 #define SOCKSIFY_RUNTIME_H
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <netdb.h>
@@ -100,8 +101,14 @@ struct sx_real {
 };
 extern struct sx_real sx_real;
 
-/* Resolve sx_real once (thread-safe, cheap after the first call). */
-void sx_real_init(void);
+/* Resolve sx_real once (thread-safe; one load after the first call). */
+extern atomic_int sx_real_ready;
+void sx_real_load(void);
+static inline void sx_real_init(void)
+{
+	if (!atomic_load_explicit(&sx_real_ready, memory_order_acquire))
+		sx_real_load();
+}
 
 /*
  * Non-zero while the library itself is working in this thread: calls made

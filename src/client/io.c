@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "socksify/client.h"
+#include "socksify/runtime.h"
 
 int64_t sx_now_ms(void)
 {
@@ -21,13 +22,14 @@ int sx_io_wait(int fd, short events, int64_t deadline)
 {
 	struct pollfd pfd = { .fd = fd, .events = events };
 
+	sx_real_init();     /* libc's own calls, not our hooks */
 	for (;;) {
 		int64_t left = deadline - sx_now_ms();
 		int r;
 
 		if (left <= 0)
 			return ETIMEDOUT;
-		r = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
+		r = sx_real.poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
 		if (r > 0)
 			return 0;   /* errors show up in the following I/O */
 		if (r < 0 && errno != EINTR)
@@ -39,8 +41,9 @@ int sx_io_send_all(int fd, const void *buf, size_t len, int64_t deadline)
 {
 	const uint8_t *p = buf;
 
+	sx_real_init();
 	while (len > 0) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		ssize_t n = sx_real.send(fd, p, len, MSG_NOSIGNAL);
 		int err;
 
 		if (n > 0) {
@@ -63,8 +66,9 @@ int sx_io_send_all(int fd, const void *buf, size_t len, int64_t deadline)
 
 static int recv_exact(int fd, uint8_t *p, size_t len, int64_t deadline)
 {
+	sx_real_init();
 	while (len > 0) {
-		ssize_t n = recv(fd, p, len, 0);
+		ssize_t n = sx_real.recv(fd, p, len, 0);
 		int err;
 
 		if (n > 0) {

@@ -12,6 +12,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,10 +31,10 @@ static void sock_prepare(int fd, struct saved_sock *s)
 	socklen_t len = sizeof(s->nodelay);
 	int one = 1;
 
-	s->flags = fcntl(fd, F_GETFL);
+	s->flags = sx_real.fcntl(fd, F_GETFL);
 	if (s->flags >= 0 && !(s->flags & O_NONBLOCK))
-		fcntl(fd, F_SETFL, s->flags | O_NONBLOCK);
-	s->nodelay_known = getsockopt(fd, IPPROTO_TCP, TCP_NODELAY,
+		sx_real.fcntl(fd, F_SETFL, s->flags | O_NONBLOCK);
+	s->nodelay_known = sx_real.getsockopt(fd, IPPROTO_TCP, TCP_NODELAY,
 				      &s->nodelay, &len) == 0;
 	/* The handshake is a few small messages: send each at once. */
 	if (s->nodelay_known && !s->nodelay)
@@ -46,7 +47,7 @@ static void sock_restore(int fd, const struct saved_sock *s)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &s->nodelay,
 			   sizeof(s->nodelay));
 	if (s->flags >= 0 && !(s->flags & O_NONBLOCK))
-		fcntl(fd, F_SETFL, s->flags);
+		sx_real.fcntl(fd, F_SETFL, s->flags);
 }
 
 /* A timeout set on a blocking socket bounds our waits too. */
@@ -56,7 +57,7 @@ static int sock_timeout_ms(int fd, int opt, int conf_ms)
 	socklen_t len = sizeof(tv);
 	int64_t ms;
 
-	if (getsockopt(fd, SOL_SOCKET, opt, &tv, &len) < 0)
+	if (sx_real.getsockopt(fd, SOL_SOCKET, opt, &tv, &len) < 0)
 		return conf_ms;
 	ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 	if (ms > 0 && ms < conf_ms)
@@ -106,7 +107,14 @@ static int conn_begin(struct sx_conn *c, int fd, const struct sockaddr *dst,
 	int cto = conf->connect_timeout_ms;
 	struct saved_sock saved;
 
-	memset(c, 0, sizeof(*c));
+	/* Every connect comes here: clear the small fields, not 4 KiB. */
+	memset(c, 0, offsetof(struct sx_conn, dst));
+	c->psa.ss_family = AF_UNSPEC;
+	c->wire.atyp = 0;
+	c->bound.atyp = 0;
+	c->f.err = 0;
+	c->f.why[0] = '\0';
+	c->trail[0] = '\0';
 	c->fd = fd;
 	c->bind = bind;
 	memcpy(&c->dst, dst, dstlen);

@@ -53,7 +53,7 @@ const char *sx_sockaddr_str(const struct sockaddr *sa, char *buf, size_t len)
 
 int sx_addr_from_sockaddr(struct sx_addr *a, const struct sockaddr *sa)
 {
-	memset(a, 0, sizeof(*a));
+	a->namelen = 0;                 /* the union is filled as needed */
 	if (sa->sa_family == AF_INET) {
 		const struct sockaddr_in *in = (const void *)sa;
 

@@ -71,7 +71,10 @@ static void real_load(void)
 	LOAD(res_nsend);
 }
 
-void sx_real_init(void)
+atomic_int sx_real_ready;
+
+void sx_real_load(void)
 {
 	pthread_once(&real_once, real_load);
+	atomic_store_explicit(&sx_real_ready, 1, memory_order_release);
 }

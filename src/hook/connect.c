@@ -10,39 +10,41 @@
 #include "socksify/async.h"
 #include "socksify/runtime.h"
 
-bool sx_is_tcp_inet(int fd)
+/* Is fd a TCP socket of AF_INET or AF_INET6?  *domain gets which. */
+static bool tcp_inet_domain(int fd, int *domain)
 {
-	int domain = 0, type = 0, proto = 0;
+	int type = 0, proto = 0;
 	socklen_t len = sizeof(int);
 
-	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 ||
-	    (domain != AF_INET && domain != AF_INET6))
-		return false;
-	len = sizeof(int);
-	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
+	*domain = 0;
+	/* SO_TYPE first: a UDP or Unix socket costs one call. */
+	if (sx_real.getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
 	    type != SOCK_STREAM)
 		return false;
 	len = sizeof(int);
-	return getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) == 0 &&
+	if (sx_real.getsockopt(fd, SOL_SOCKET, SO_DOMAIN, domain, &len) < 0 ||
+	    (*domain != AF_INET && *domain != AF_INET6))
+		return false;
+	len = sizeof(int);
+	return sx_real.getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) == 0 &&
 	       proto == IPPROTO_TCP;
 }
 
-/* A destination we can carry: the socket's own family, a full address. */
-static bool inet_dest(int fd, const struct sockaddr *sa, socklen_t len)
+bool sx_is_tcp_inet(int fd)
 {
-	int domain = 0;
-	socklen_t dlen = sizeof(domain);
+	int domain;
 
-	if (!sa)
+	return tcp_inet_domain(fd, &domain);
+}
+
+/* A destination we can carry: a full address in the socket's family. */
+static bool inet_dest(int domain, const struct sockaddr *sa, socklen_t len)
+{
+	if (!sa || sa->sa_family != domain)
 		return false;
-	if (sa->sa_family == AF_INET && len < sizeof(struct sockaddr_in))
-		return false;
-	if (sa->sa_family == AF_INET6 && len < sizeof(struct sockaddr_in6))
-		return false;
-	if (sa->sa_family != AF_INET && sa->sa_family != AF_INET6)
-		return false;
-	return getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &dlen) == 0 &&
-	       domain == sa->sa_family;
+	if (sa->sa_family == AF_INET)
+		return len >= sizeof(struct sockaddr_in);
+	return sa->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6);
 }
 
 static bool is_connected(int fd)
@@ -62,10 +64,12 @@ static bool is_connected(int fd)
  */
 bool sx_should_proxy(int fd, const struct sockaddr *sa, socklen_t len)
 {
-	int saved = errno;
+	int saved = errno, domain;
 	bool r = false;
 
-	if (sx_guard || !inet_dest(fd, sa, len) || !sx_is_tcp_inet(fd))
+	if (sx_guard || !sa || (sa->sa_family != AF_INET &&
+				sa->sa_family != AF_INET6) ||
+	    !tcp_inet_domain(fd, &domain) || !inet_dest(domain, sa, len))
 		goto out;
 	if (!sx_route_proxied(sx_runtime(), sa))
 		goto out;
@@ -87,7 +91,7 @@ SX_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 		return sx_udp_connect(fd, addr, len);
 	if (!sx_should_proxy(fd, addr, len))
 		return sx_real.connect(fd, addr, len);
-	fl = fcntl(fd, F_GETFL);
+	fl = sx_real.fcntl(fd, F_GETFL);
 	if (fl >= 0 && (fl & O_NONBLOCK))
 		return sx_async_connect(fd, addr, len);
 	return sx_proxy_connect(fd, addr, len);
