@@ -7,6 +7,10 @@
 #     100 finish within 1.5x the time of one);
 #   - the time the program's own thread spends inside connect()
 #     (target: p99 under 1 ms however slow the proxy).
+# The program runs on one core and the relay, proxy and echo server on the
+# other (taskset): the relay stands for a remote network and must not take
+# the program's CPU.  One warm-up connect first keeps the library's
+# one-time setup (configuration, first thread) out of the figures.
 # Usage: bench/async.sh [DELAY_MS]   (make bench-async)
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,13 +25,15 @@ wait_port() { for _ in $(seq 100); do $py -c "import socket; socket.create_conne
 
 make -s -C "$here" all build/progs/nbconnect >/dev/null
 echo_port=$(port); ms_port=$(port); relay_port=$(port)
-$py "$here/tests/lab/echod.py" --bind 127.0.0.1 --port "$echo_port" --log "$tmp/echo.log" >/dev/null 2>&1 & pids+=($!)
-microsocks -i 127.0.0.1 -p "$ms_port" -b 127.0.0.1 >/dev/null 2>&1 & pids+=($!)
-$py "$here/tests/lab/delayrelay.py" --bind 127.0.0.1 --port "$relay_port" --to "127.0.0.1:$ms_port" --delay-ms "$delay" >/dev/null 2>&1 & pids+=($!)
+far="taskset -c 1"; near="taskset -c 0"
+[ "$(nproc)" -ge 2 ] || { far=; near=; }
+$far $py "$here/tests/lab/echod.py" --bind 127.0.0.1 --port "$echo_port" --log "$tmp/echo.log" >/dev/null 2>&1 & pids+=($!)
+$far microsocks -i 127.0.0.1 -p "$ms_port" -b 127.0.0.1 >/dev/null 2>&1 & pids+=($!)
+$far $py "$here/tests/lab/delayrelay.py" --bind 127.0.0.1 --port "$relay_port" --to "127.0.0.1:$ms_port" --delay-ms "$delay" >/dev/null 2>&1 & pids+=($!)
 wait_port "$echo_port"; wait_port "$ms_port"; wait_port "$relay_port"
 
-run() { SOCKSIFY_DIRECT= SOCKSIFY_PROXY=socks5://127.0.0.1:$relay_port \
-	"$here/scripts/socksify" "$here/build/progs/nbconnect" "$1" "$2" 127.0.0.1 "$echo_port"; }
+run() { SOCKSIFY_DIRECT= SOCKSIFY_PROXY=socks5://127.0.0.1:$relay_port NBCONNECT_WARMUP=1 \
+	$near "$here/scripts/socksify" "$here/build/progs/nbconnect" "$1" "$2" 127.0.0.1 "$echo_port"; }
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
 
 echo "non-blocking connects through a relay adding ${delay} ms each way (microsocks)"
