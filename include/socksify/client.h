@@ -45,6 +45,10 @@ struct sx_failure {
 	char why[768];          /* "connection refused by destination (SOCKS reply 5)" */
 };
 
+/* Fill *f (errno and message); returns -1. */
+int sx_fail(struct sx_failure *f, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /*
  * Run a SOCKS 5 handshake (methods, authentication, request) for cmd and
  * dst.  On success returns 0 and fills *reply; otherwise -1 and *f.

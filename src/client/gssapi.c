@@ -122,19 +122,7 @@ void sx_gss_status(const struct sx_gss_api *api, const char *what,
 	sx_guard--;
 }
 
-static int fail(struct sx_failure *f, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(struct sx_failure *f, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(f->why, sizeof(f->why), fmt, ap);
-	va_end(ap);
-	f->err = err;
-	return -1;
-}
+#define fail sx_fail
 
 static int gss_fail(struct sx_failure *f, const struct sx_gss_api *api,
 		    const char *what, sx_om_uint32 major, sx_om_uint32 minor)

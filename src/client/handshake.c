@@ -15,10 +15,7 @@
 #include "socksify/client.h"
 #include "socksify/gssapi.h"
 
-static int fail(struct sx_failure *f, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(struct sx_failure *f, int err, const char *fmt, ...)
+int sx_fail(struct sx_failure *f, int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -28,6 +25,8 @@ static int fail(struct sx_failure *f, int err, const char *fmt, ...)
 	f->err = err;
 	return -1;
 }
+
+#define fail sx_fail
 
 /* Turn an I/O result from io.c into a failure. */
 static int io_fail(struct sx_failure *f, int rc, const char *step)
