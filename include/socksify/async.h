@@ -49,5 +49,9 @@ int sx_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
 void sx_epoll_mask(int fd, bool mask);
 /* fd is being closed: drop registrations of it, or on it if an epoll fd. */
 void sx_epoll_forget(int fd);
+/* Events for descriptors in epfd (with one of flag) whose data the library
+ * holds, as ready(fd) tells; how many were written into out. */
+int sx_epoll_synth(int epfd, struct epoll_event *out, int max,
+		   bool (*ready)(int fd), unsigned flag);
 
 #endif

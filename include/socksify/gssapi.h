@@ -12,6 +12,7 @@
 #ifndef SOCKSIFY_GSSAPI_H
 #define SOCKSIFY_GSSAPI_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -106,6 +107,8 @@ void sx_gss_dup(int oldfd, int newfd);
 void sx_gss_move(int from, int to);
 /* Decoded bytes are buffered in the library: readable without the socket. */
 bool sx_gss_pending(int fd);
+/* How many GSS-API sockets are alive (0: epoll needs no second look). */
+extern atomic_int sx_gss_live;
 
 /*
  * The data calls on an fd with SX_FD_GSS, with the semantics of the calls

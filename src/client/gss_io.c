@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -42,6 +43,7 @@ struct gsock {
 	bool rerr_logged;               /* one line per socket */
 	int werr;                       /* sticky: the send stream is broken */
 	uint8_t *plain;                 /* maxin bytes, to gather iovecs */
+	bool counted;                   /* in sx_gss_live */
 	struct sx_gss_dec dec;          /* last: large */
 };
 
@@ -80,10 +82,15 @@ static struct gsock *get(int fd)
 	return g;
 }
 
+/* GSS-API sockets alive: epoll_wait looks for buffered data only then. */
+atomic_int sx_gss_live;
+
 static void destroy(struct gsock *g)
 {
 	sx_om_uint32 minor;
 
+	if (g->counted)
+		atomic_fetch_sub(&sx_gss_live, 1);
 	sx_guard++;
 	if (g->ctx)
 		g->api->delete_sec_context(&minor, &g->ctx, NULL);
@@ -172,6 +179,8 @@ int sx_gss_attach(int fd, const struct sx_gss_api *api, sx_gss_ctx ctx,
 		destroy(g);
 		return -1;
 	}
+	g->counted = true;
+	atomic_fetch_add(&sx_gss_live, 1);
 	if (old)
 		put(old);
 	return 0;

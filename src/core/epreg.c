@@ -190,3 +190,34 @@ void sx_epoll_forget(int fd)
 	sx_fd_flags_set(fd, 0, SX_FD_EPREG | SX_FD_EPOLL);
 	pthread_mutex_unlock(&lock);
 }
+
+/*
+ * Events for the registrations in epfd whose descriptor has data the
+ * library holds (ready(fd)), e.g. plaintext a GSS-API layer decoded: the
+ * kernel cannot report it.  Returns how many were written into out.
+ */
+int sx_epoll_synth(int epfd, struct epoll_event *out, int max,
+		   bool (*ready)(int fd), unsigned flag)
+{
+	struct reglist *l;
+	unsigned b;
+	int i, n = 0;
+
+	pthread_mutex_lock(&lock);
+	for (b = 0; b < NBUCKETS && n < max; b++) {
+		for (l = buckets[b]; l && n < max; l = l->next) {
+			if (!(sx_fd_flags(l->fd) & flag))
+				continue;
+			for (i = 0; i < l->n && n < max; i++) {
+				if (l->r[i].epfd != epfd ||
+				    !(l->r[i].events & EPOLLIN) || !ready(l->fd))
+					continue;
+				out[n].events = EPOLLIN;
+				out[n].data = l->r[i].data;
+				n++;
+			}
+		}
+	}
+	pthread_mutex_unlock(&lock);
+	return n;
+}

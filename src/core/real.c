@@ -53,6 +53,9 @@ static void real_load(void)
 	LOAD(select);
 	LOAD(pselect);
 	LOAD(epoll_ctl);
+	LOAD(epoll_wait);
+	LOAD(epoll_pwait);
+	LOAD(epoll_pwait2);
 	LOAD(getaddrinfo);
 	LOAD(getnameinfo);
 	LOAD(gethostbyname);

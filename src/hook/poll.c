@@ -1,6 +1,7 @@
 /*
  * poll.c - poll, ppoll, select, pselect and epoll_ctl, for sockets whose
- * handshake runs in the background (see include/socksify/async.h).
+ * handshake runs in the background (see include/socksify/async.h), and
+ * epoll_wait/epoll_pwait/epoll_pwait2 for data a GSS-API layer holds.
  *
  * While a socket's handshake runs, a poll on it waits on an eventfd that
  * becomes readable when the handshake ends; then the socket's own state
@@ -262,4 +263,75 @@ SX_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 	if (sx_guard)
 		return sx_real.epoll_ctl(epfd, op, fd, ev);
 	return sx_epoll_ctl(epfd, op, fd, ev);
+}
+
+/*
+ * epoll_wait and friends: a GSS-API socket whose plaintext the library
+ * holds (read partly) is readable, though the kernel sees no data.  Only
+ * looked for while GSS-API sockets exist; then those events come first,
+ * and the kernel's are added without waiting.
+ */
+static int merge(struct epoll_event *ev, int n, int m)
+{
+	int i, j, k = n;
+
+	for (j = n; j < n + m; j++) {
+		for (i = 0; i < n; i++)
+			if (ev[i].data.u64 == ev[j].data.u64)
+				break;
+		if (i < n)
+			ev[i].events |= ev[j].events;
+		else
+			ev[k++] = ev[j];
+	}
+	return k;
+}
+
+static int synth(int epfd, struct epoll_event *ev, int max)
+{
+	if (sx_guard || max <= 0 || !atomic_load_explicit(&sx_gss_live,
+							 memory_order_relaxed))
+		return 0;
+	return sx_epoll_synth(epfd, ev, max, sx_gss_pending, SX_FD_GSS);
+}
+
+SX_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
+{
+	int n, m;
+
+	sx_real_init();
+	if (!(n = synth(epfd, ev, max)))
+		return sx_real.epoll_wait(epfd, ev, max, timeout);
+	m = n < max ? sx_real.epoll_wait(epfd, ev + n, max - n, 0) : 0;
+	return merge(ev, n, m > 0 ? m : 0);
+}
+
+SX_EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max,
+			  int timeout, const sigset_t *sigmask)
+{
+	int n, m;
+
+	sx_real_init();
+	if (!(n = synth(epfd, ev, max)))
+		return sx_real.epoll_pwait(epfd, ev, max, timeout, sigmask);
+	m = n < max ? sx_real.epoll_pwait(epfd, ev + n, max - n, 0, sigmask) : 0;
+	return merge(ev, n, m > 0 ? m : 0);
+}
+
+SX_EXPORT int epoll_pwait2(int epfd, struct epoll_event *ev, int max,
+			   const struct timespec *ts, const sigset_t *sigmask)
+{
+	static const struct timespec zero;
+	int n, m;
+
+	sx_real_init();
+	if (!sx_real.epoll_pwait2) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (!(n = synth(epfd, ev, max)))
+		return sx_real.epoll_pwait2(epfd, ev, max, ts, sigmask);
+	m = n < max ? sx_real.epoll_pwait2(epfd, ev + n, max - n, &zero,
+					   sigmask) : 0;
+	return merge(ev, n, m > 0 ? m : 0);
 }
