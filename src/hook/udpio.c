@@ -134,6 +134,13 @@ static int setup(int fd, struct assoc *a, const char *dtext)
 	if (rt->conf.proxy.type != SX_PROXY_SOCKS5)
 		return sx_udpi_policy(fd, a, "a SOCKS 4 proxy cannot carry UDP",
 				      dtext);
+	/* RFC 1961 wraps datagrams too; not done yet: never send them
+	 * unprotected on a route that asked for protection. */
+	if (rt->conf.proxy.gss.enabled &&
+	    rt->conf.proxy.gss.protection != SX_GSS_PROT_CLEAR)
+		return sx_udpi_policy(fd, a, "UDP through a GSS-API route with "
+				      "integrity or confidentiality is not "
+				      "supported yet", dtext);
 	if (sx_udp_associate(fd, rt, &r, &f) < 0) {
 		if (r.rep == SX_S5_REP_CMD_UNSUPPORTED)
 			return sx_udpi_policy(fd, a, "the proxy does not support "
