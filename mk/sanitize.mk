@@ -3,7 +3,8 @@
 #   make check-sanitize   ASan+UBSan build in build-asan/: unit tests, then the
 #                         integration suite with that library preloaded
 #   make check-valgrind   unit tests (and a few integration tests) under valgrind
-#   make check-tsan       ThreadSanitizer build in build-tsan/: tests/progs/threads
+#   make check-tsan       ThreadSanitizer builds in build-tsan/: the library and the
+#                         threaded test programs (tests/tsan-run)
 #
 # A preloaded ASan library needs the ASan runtime loaded before it, so
 # build-asan/socksify (a wrapper around scripts/socksify, which appends its
@@ -162,11 +163,18 @@ $(TB)/socksify: mk/sanitize.mk
 	@printf '%s\n' "$$TSAN_WRAPPER" >$@
 	@chmod 755 $@
 
-check-tsan: $(TB)/libsocksify.so $(TB)/socksify $(PROG_BIN)
+# ThreadSanitizer must come with the executable (a TSan runtime preloaded
+# into a program built without it crashes), so the threaded test programs
+# are built with it too, and the library is preloaded after it.
+TSAN_PROGS = threads stress nbconnect
+$(TB)/progs/%: tests/progs/%.c
+	@mkdir -p $(dir $@)
+	@$(CC) -O1 -g -fsanitize=thread -std=gnu11 -D_GNU_SOURCE $(WARNFLAGS) -o $@ $< -lpthread
+
+check-tsan: $(TB)/libsocksify.so $(TSAN_PROGS:%=$(TB)/progs/%)
 	@rm -rf $(TSAN_REPORTS); mkdir -p $(TSAN_REPORTS)
-	@tests=; for t in $(TSAN_TESTS); do tests="$$tests tests/integration/$$t.sh"; done; \
-	SX_LIB=$(CURDIR)/$(TB)/libsocksify.so SX_SOCKSIFY=$(CURDIR)/$(TB)/socksify \
-	  tests/run-integration $$tests; rc=$$?; \
+	@tests/tsan-run $(CURDIR)/$(TB)/libsocksify.so $(CURDIR)/$(TB)/progs \
+	  $(CURDIR)/$(TSAN_REPORTS); rc=$$?; \
 	if ls $(TSAN_REPORTS)/* >/dev/null 2>&1; then \
 	  echo "ThreadSanitizer reports in $(TSAN_REPORTS):"; head -n 80 $(TSAN_REPORTS)/*; exit 1; fi; \
 	exit $$rc

@@ -226,7 +226,7 @@ static int import_target(struct xchg *x, const struct sx_proxy *p,
 	major = x->api->import_name(&minor, &b, g->principal[0] ?
 				    &nt_krb5_principal : &nt_hostbased, name);
 	if (SX_GSS_ERROR(major)) {
-		char what[400];
+		char what[440];
 
 		snprintf(what, sizeof(what), "gss_import_name(%s)", text);
 		return gss_fail(f, x->api, what, major, minor);
