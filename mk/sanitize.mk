@@ -34,6 +34,7 @@ VG          = valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-ki
 VG_TESTS   ?= 20_curl 24_nc 36_direct
 
 .PHONY: check-sanitize check-sanitize-unit check-sanitize-integration check-tsan \
+        check-asan-integration \
         check-valgrind
 .SECONDARY: $(SAN_PURE) $(SAN_CORE)
 
@@ -106,6 +107,16 @@ check-sanitize-integration: $(SB)/libsocksify.so $(SB)/socksify $(PROG_BIN)
 	@rm -rf $(SAN_REPORTS); mkdir -p $(SAN_REPORTS)
 	@SX_LIB=$(CURDIR)/$(SB)/libsocksify.so SX_SOCKSIFY=$(CURDIR)/$(SB)/socksify \
 	  tests/run-integration $(SAN_TESTS); rc=$$?; $(SAN_CHECK_REPORTS); exit $$rc
+
+# The integration tests whose programs run under a preloaded libasan: curl,
+# wget and git's http helper (libcurl) deadlock in setlocale() with it,
+# with or without our library, so the tests that drive them are left to
+# check-ubsan; 38_wrapper checks LD_PRELOAD itself.  CI runs this.
+ASAN_OK_TESTS = $(shell grep -LE '\b(curl|wget|git)\b' tests/integration/*.sh | \
+		  grep -v 38_wrapper)
+check-asan-integration:
+	@echo "== integration tests with the ASan library (not those using curl, wget, git)"
+	@$(MAKE) --no-print-directory check-sanitize-integration SAN_TESTS="$(ASAN_OK_TESTS)"
 
 check-sanitize:
 	@$(MAKE) --no-print-directory check-sanitize-unit; u=$$?; \
