@@ -11,11 +11,6 @@
 
 #define seterr sx_conf_seterr
 
-static bool is_digit(char ch)
-{
-	return ch >= '0' && ch <= '9';
-}
-
 int set_dns(struct sx_conf *c, const char *val, char *err, size_t errlen)
 {
 	if (strcasecmp(val, "remote") == 0)

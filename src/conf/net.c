@@ -4,6 +4,7 @@
  *   lookup of a socket address in the list.
  */
 #include "socksify/conf.h"
+#include "setters.h"
 
 #include <ctype.h>
 
@@ -14,7 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define ECHO_MAX 80     /* longest spec quoted back in a message */
+#define NET_ECHO_MAX 80 /* longest spec quoted back in a message */
 
 static void net_error(char *err, size_t errlen, const char *spec,
 		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -30,13 +31,8 @@ static void net_error(char *err, size_t errlen, const char *spec,
 	va_start(ap, fmt);
 	vsnprintf(problem, sizeof problem, fmt, ap);
 	va_end(ap);
-	snprintf(err, errlen, "bad network '%.*s%s': %s", ECHO_MAX, spec,
-		 strlen(spec) > ECHO_MAX ? "..." : "", problem);
-}
-
-static bool is_digit(char ch)
-{
-	return ch >= '0' && ch <= '9';
+	snprintf(err, errlen, "bad network '%.*s%s': %s", NET_ECHO_MAX, spec,
+		 strlen(spec) > NET_ECHO_MAX ? "..." : "", problem);
 }
 
 /* Decimal number of at most 5 digits; *end set past it.  -1 if none. */
@@ -204,11 +200,6 @@ int sx_net_parse(const char *spec, struct sx_net *n, char *err, size_t errlen)
 	mask_host_bits(&t);
 	*n = t;
 	return 0;
-}
-
-static bool is_blank(char ch)
-{
-	return ch == ' ' || ch == '\t';
 }
 
 /* "corp.example", ".corp.example" or "*.corp.example" -> "corp.example" */

@@ -7,17 +7,13 @@
  * bad value leaves the configuration as it was.
  */
 #include "socksify/conf.h"
+#include "setters.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define VALUE_MAX 4096
-
-static bool is_blank(char ch)
-{
-	return ch == ' ' || ch == '\t';
-}
 
 /* The hop's settings that do not come from its URL. */
 static void hop_apply_template(struct sx_proxy *h, const struct sx_proxy *tmpl)

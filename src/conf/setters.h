@@ -16,6 +16,31 @@
 void sx_conf_seterr(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+static inline bool is_blank(char ch)
+{
+	return ch == ' ' || ch == '\t';
+}
+
+static inline bool is_digit(char ch)
+{
+	return ch >= '0' && ch <= '9';
+}
+
+/* src/conf/setters.c: proxy and routes, credentials, logging, direct, timeouts */
+void sync_hops(struct sx_conf *c);
+int set_proxy(struct sx_conf *c, const char *val, char *err, size_t errlen);
+int add_fallback(struct sx_conf *c, const char *val, char *err, size_t errlen);
+int set_user(struct sx_conf *c, const char *val, char *err, size_t errlen);
+int set_password(struct sx_conf *c, const char *val, char *err, size_t errlen);
+int set_log_level(struct sx_conf *c, const char *val, char *err, size_t errlen);
+int set_quiet(struct sx_conf *c, const char *val, char *err, size_t errlen);
+int set_log_file(struct sx_conf *c, const char *val, char *err, size_t errlen);
+int set_direct_list(struct sx_conf *c, const char *val, char *err, size_t errlen);
+int add_direct(struct sx_conf *c, const char *val, char *err, size_t errlen);
+int set_connect_timeout(struct sx_conf *c, const char *val, char *err, size_t errlen);
+int set_failover_downtime(struct sx_conf *c, const char *val, char *err, size_t errlen);
+int set_handshake_timeout(struct sx_conf *c, const char *val, char *err, size_t errlen);
+
 /* src/conf/features.c: dns*, pipelining, udp, round_robin, gssapi*, bind */
 int set_dns(struct sx_conf *c, const char *val, char *err, size_t errlen);
 int set_dns_map_v4(struct sx_conf *c, const char *val, char *err, size_t errlen);

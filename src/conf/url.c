@@ -6,6 +6,7 @@
  * the password replaced by "***" and never contain the password.
  */
 #include "socksify/conf.h"
+#include "setters.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -31,11 +32,6 @@ static bool is_alnum(char ch)
 {
 	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
 	       (ch >= '0' && ch <= '9');
-}
-
-static bool is_digit(char ch)
-{
-	return ch >= '0' && ch <= '9';
 }
 
 static int hexval(char ch)
