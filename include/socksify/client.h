@@ -39,6 +39,12 @@ typedef ssize_t (*sx_parse_fn)(const uint8_t *buf, size_t len, void *out,
 int sx_io_recv_msg(int fd, uint8_t *buf, size_t cap, sx_parse_fn parse,
 		   void *out, int64_t deadline);
 
+/* proto.h's SOCKS 5 parsers as sx_parse_fn (out: uint8_t method,
+ * uint8_t status, struct sx_s5_reply) */
+ssize_t sx_parse_method(const uint8_t *b, size_t n, void *out, size_t *need);
+ssize_t sx_parse_userpass(const uint8_t *b, size_t n, void *out, size_t *need);
+ssize_t sx_parse_s5_reply(const uint8_t *b, size_t n, void *out, size_t *need);
+
 /* What went wrong, for the one log line. */
 struct sx_failure {
 	int err;                /* errno for the program */

@@ -48,23 +48,6 @@ static int io_fail(struct sx_failure *f, int rc, const char *step)
 	return fail(f, rc, "%s failed: %s", step, strerror(rc));
 }
 
-static ssize_t parse_method(const uint8_t *b, size_t n, void *out, size_t *need)
-{
-	return sx_s5_method_parse(b, n, out, need);
-}
-
-static ssize_t parse_userpass(const uint8_t *b, size_t n, void *out,
-			      size_t *need)
-{
-	return sx_userpass_reply_parse(b, n, out, need);
-}
-
-static ssize_t parse_s5_reply(const uint8_t *b, size_t n, void *out,
-			      size_t *need)
-{
-	return sx_s5_reply_parse(b, n, out, need);
-}
-
 static bool have_credentials(const struct sx_proxy *p)
 {
 	return p->user[0] != '\0';
@@ -121,7 +104,7 @@ static int userpass_reply(int fd, const struct sx_proxy *p, int64_t deadline,
 	uint8_t buf[2], status = 0;
 	int rc;
 
-	rc = sx_io_recv_msg(fd, buf, sizeof(buf), parse_userpass, &status,
+	rc = sx_io_recv_msg(fd, buf, sizeof(buf), sx_parse_userpass, &status,
 			    deadline);
 	if (rc)
 		return io_fail(f, rc, "authentication reply");
@@ -156,7 +139,7 @@ static int request_reply(int fd, struct sx_s5_reply *reply, int64_t deadline,
 	uint8_t buf[4 + 1 + 255 + 2];
 	int rc;
 
-	rc = sx_io_recv_msg(fd, buf, sizeof(buf), parse_s5_reply, reply,
+	rc = sx_io_recv_msg(fd, buf, sizeof(buf), sx_parse_s5_reply, reply,
 			    deadline);
 	if (rc)
 		return io_fail(f, rc, "reply");
@@ -218,7 +201,7 @@ static int socks5_pipelined(int fd, const struct sx_proxy *p, uint8_t cmd,
 		return -1;
 	if (rc)
 		return io_fail(f, rc, "greeting");
-	rc = sx_io_recv_msg(fd, buf, sizeof(buf), parse_method, &method,
+	rc = sx_io_recv_msg(fd, buf, sizeof(buf), sx_parse_method, &method,
 			    deadline);
 	/* ssh -D closes without a 0xFF when it does not like the methods */
 	if (rc == SX_IO_EOF && method_only_userpass(p))
@@ -269,7 +252,7 @@ int sx_socks5_handshake(int fd, const struct sx_proxy *p, uint8_t cmd,
 	rc = sx_io_send_all(fd, buf, (size_t)n, deadline);
 	if (rc)
 		return io_fail(f, rc, "greeting");
-	rc = sx_io_recv_msg(fd, buf, sizeof(buf), parse_method, &method,
+	rc = sx_io_recv_msg(fd, buf, sizeof(buf), sx_parse_method, &method,
 			    deadline);
 	if (rc)
 		return io_fail(f, rc, "method selection");

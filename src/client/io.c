@@ -110,3 +110,18 @@ int sx_io_recv_msg(int fd, uint8_t *buf, size_t cap, sx_parse_fn parse,
 		have = need;
 	}
 }
+
+ssize_t sx_parse_method(const uint8_t *b, size_t n, void *out, size_t *need)
+{
+	return sx_s5_method_parse(b, n, out, need);
+}
+
+ssize_t sx_parse_userpass(const uint8_t *b, size_t n, void *out, size_t *need)
+{
+	return sx_userpass_reply_parse(b, n, out, need);
+}
+
+ssize_t sx_parse_s5_reply(const uint8_t *b, size_t n, void *out, size_t *need)
+{
+	return sx_s5_reply_parse(b, n, out, need);
+}

@@ -35,6 +35,21 @@ void sx_conf_seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
+void sx_conf_bad(char *err, size_t errlen, const char *what, const char *shown,
+		 int max, const char *fmt, ...)
+{
+	char problem[256];
+	va_list ap;
+
+	if (!err || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(problem, sizeof problem, fmt, ap);
+	va_end(ap);
+	snprintf(err, errlen, "bad %s '%.*s%s': %s", what, max, shown,
+		 strlen(shown) > (size_t)max ? "..." : "", problem);
+}
+
 void sx_conf_defaults(struct sx_conf *c)
 {
 	memset(c, 0, sizeof *c);

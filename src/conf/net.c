@@ -10,30 +10,14 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #define NET_ECHO_MAX 80 /* longest spec quoted back in a message */
 
-static void net_error(char *err, size_t errlen, const char *spec,
-		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void net_error(char *err, size_t errlen, const char *spec,
-		      const char *fmt, ...)
-{
-	char problem[256];
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(problem, sizeof problem, fmt, ap);
-	va_end(ap);
-	snprintf(err, errlen, "bad network '%.*s%s': %s", NET_ECHO_MAX, spec,
-		 strlen(spec) > NET_ECHO_MAX ? "..." : "", problem);
-}
+#define net_error(err, errlen, spec, ...) \
+	sx_conf_bad(err, errlen, "network", spec, NET_ECHO_MAX, __VA_ARGS__)
 
 /* Decimal number of at most 5 digits; *end set past it.  -1 if none. */
 static long parse_num(const char *s, const char **end)

@@ -15,6 +15,9 @@
 
 void sx_conf_seterr(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* "bad WHAT 'SHOWN': problem", SHOWN cut at MAX bytes (with "...") */
+void sx_conf_bad(char *err, size_t errlen, const char *what, const char *shown,
+		 int max, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 static inline bool is_blank(char ch)
 {

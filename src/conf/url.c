@@ -9,7 +9,6 @@
 #include "setters.h"
 
 #include <arpa/inet.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -102,22 +101,9 @@ static void mask_url(const char *url, char *out, size_t outlen)
 		memcpy(out + URL_ECHO_MAX, "...", 4);
 }
 
-static void url_error(char *err, size_t errlen, const char *shown,
-		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void url_error(char *err, size_t errlen, const char *shown,
-		      const char *fmt, ...)
-{
-	char problem[256];
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(problem, sizeof problem, fmt, ap);
-	va_end(ap);
-	snprintf(err, errlen, "bad proxy URL '%s': %s", shown, problem);
-}
+/* shown is already cut and its password masked (mask_url) */
+#define url_error(err, errlen, shown, ...) \
+	sx_conf_bad(err, errlen, "proxy URL", shown, URL_ECHO_MAX + 8, __VA_ARGS__)
 
 /*
  * Percent-decode s[0..n) into out (capacity 256 including the NUL).

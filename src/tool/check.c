@@ -47,23 +47,6 @@ static void fact(struct check *k, const char *tag, const char *fmt, ...)
 	fflush(stdout);
 }
 
-static ssize_t parse_method(const uint8_t *b, size_t n, void *out, size_t *need)
-{
-	return sx_s5_method_parse(b, n, out, need);
-}
-
-static ssize_t parse_userpass(const uint8_t *b, size_t n, void *out,
-			      size_t *need)
-{
-	return sx_userpass_reply_parse(b, n, out, need);
-}
-
-static ssize_t parse_s5_reply(const uint8_t *b, size_t n, void *out,
-			      size_t *need)
-{
-	return sx_s5_reply_parse(b, n, out, need);
-}
-
 /* An I/O error of sx_io_*, as words. */
 static const char *io_str(int rc, char *buf, size_t len)
 {
@@ -184,7 +167,7 @@ static int check_userpass(struct check *k, const struct sx_proxy *p,
 	rc = sx_io_send_all(k->fd, buf, (size_t)n, deadline);
 	explicit_bzero(buf, sizeof buf);
 	if (rc == 0)
-		rc = sx_io_recv_msg(k->fd, buf, 2, parse_userpass, &status, deadline);
+		rc = sx_io_recv_msg(k->fd, buf, 2, sx_parse_userpass, &status, deadline);
 	if (rc) {
 		fact(k, "FAIL", "auth%s: username/password exchange failed: %s",
 		     k->at, io_str(rc, ebuf, sizeof ebuf));
@@ -217,7 +200,7 @@ static int check_socks5_auth(struct check *k, const struct sx_proxy *p,
 	n = sx_s5_greeting_encode(buf, sizeof buf, methods, creds ? 2 : 1);
 	rc = n < 0 ? EINVAL : sx_io_send_all(k->fd, buf, (size_t)n, deadline);
 	if (rc == 0)
-		rc = sx_io_recv_msg(k->fd, buf, sizeof buf, parse_method, &method,
+		rc = sx_io_recv_msg(k->fd, buf, sizeof buf, sx_parse_method, &method,
 				    deadline);
 	if (rc) {
 		fact(k, "FAIL", "method%s: no SOCKS 5 method selection: %s; is it "
@@ -409,7 +392,7 @@ static int connect_step(struct check *k, const struct sx_proxy *p,
 	n = sx_s5_request_encode(buf, sizeof buf, SX_S5_CMD_CONNECT, a);
 	rc = n < 0 ? -1 : sx_io_send_all(k->fd, buf, (size_t)n, deadline);
 	if (rc == 0)
-		rc = sx_io_recv_msg(k->fd, buf, sizeof buf, parse_s5_reply, &reply,
+		rc = sx_io_recv_msg(k->fd, buf, sizeof buf, sx_parse_s5_reply, &reply,
 				    deadline);
 	if (rc) {
 		snprintf(f->why, sizeof f->why, "%s", n < 0 ? sx_perr_str((int)n) :
