@@ -51,6 +51,15 @@ struct sx_failure {
 	char why[768];          /* "connection refused by destination (SOCKS reply 5)" */
 };
 
+/* The address a chain hop (type prev_type, "prev" in messages) is asked
+ * to connect to for the next hop, as the library resolved it at load
+ * time: its IPv4 address, else (SOCKS 5 only) its IPv6 one.  0, or -1
+ * with *f filled. */
+struct sx_proxy_addr;
+int sx_next_hop_addr(const struct sx_proxy_addr *next, const char *prev,
+		     enum sx_proxy_type prev_type, struct sx_addr *out,
+		     struct sx_failure *f);
+
 /* Fill *f (errno and message); returns -1. */
 int sx_fail(struct sx_failure *f, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

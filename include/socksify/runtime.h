@@ -139,6 +139,10 @@ struct sx_runtime {
 	char route_text[SX_CONF_MAX_ROUTES][SX_ROUTE_TEXT];
 };
 
+/* Resolve the proxy host once, keeping one IPv4 and one IPv6 address
+ * (resolve_err and resolve_msg set when it cannot). */
+void sx_proxy_resolve(struct sx_proxy_addr *pa, const struct sx_proxy *p);
+
 /* The configuration and proxy address, loaded on first use. */
 const struct sx_runtime *sx_runtime(void);
 

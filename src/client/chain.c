@@ -246,8 +246,7 @@ static int wait_connected(struct sx_conn *c, int fd, const char *hop)
 	return -1;
 }
 
-/* The address a hop is asked to connect to for the next one. */
-static int next_hop_addr(const struct sx_proxy_addr *next, const char *prev,
+int sx_next_hop_addr(const struct sx_proxy_addr *next, const char *prev,
 			 enum sx_proxy_type prev_type, struct sx_addr *out,
 			 struct sx_failure *f)
 {
@@ -333,7 +332,7 @@ static int run_route(struct sx_conn *c, int fd, int *out)
 	    wait_connected(c, fd, last ? pa[0].text : NULL) < 0)
 		return -1;
 	for (size_t i = 0; i < last; i++) {
-		if (next_hop_addr(&pa[i + 1], pa[i].text, route->hops[i].type,
+		if (sx_next_hop_addr(&pa[i + 1], pa[i].text, route->hops[i].type,
 				  &next, &c->f) < 0) {
 			*out = OUT_SKIP;
 			return -1;

@@ -23,8 +23,7 @@ static void proxy_text(struct sx_proxy_addr *pa, const struct sx_proxy *p)
 		snprintf(pa->text, sizeof(pa->text), "%s:%u", p->host, p->port);
 }
 
-/* Resolve the proxy host once, keeping one IPv4 and one IPv6 address. */
-static void proxy_resolve(struct sx_proxy_addr *pa, const struct sx_proxy *p)
+void sx_proxy_resolve(struct sx_proxy_addr *pa, const struct sx_proxy *p)
 {
 	struct addrinfo hints, *res = NULL, *ai;
 	char port[8];
@@ -69,7 +68,7 @@ static void routes_resolve(void)
 		size_t used = 0;
 
 		for (size_t h = 0; h < route->nhops; h++) {
-			proxy_resolve(&rt.hops[r][h], &route->hops[h]);
+			sx_proxy_resolve(&rt.hops[r][h], &route->hops[h]);
 			used += (size_t)snprintf(rt.route_text[r] + used,
 						 sizeof(rt.route_text[r]) - used,
 						 "%s%s", h ? " -> " : "",

@@ -19,6 +19,7 @@
 #include "socksify/client.h"
 #include "socksify/conf.h"
 #include "socksify/proto.h"
+#include "socksify/runtime.h"
 #include "tool.h"
 
 struct check {
@@ -407,20 +408,25 @@ static int connect_step(struct check *k, const struct sx_proxy *p,
 	return 0;
 }
 
-/* The next hop of a chain, as the hop before it is asked to reach it. */
-static void hop_addr(const struct sx_proxy *n, struct sx_addr *a)
+/*
+ * The next hop of a chain, as the hop before it is asked to reach it:
+ * resolved here, as the library does when it loads.  0, or -1 with *f.
+ */
+static int hop_addr(const struct sx_proxy *prev, const struct sx_proxy *n,
+		    struct sx_addr *a, struct sx_failure *f)
 {
-	memset(a, 0, sizeof *a);
-	a->port = n->port;
-	if (inet_pton(AF_INET, n->host, a->u.v4) == 1) {
-		a->atyp = SX_ATYP_IPV4;
-	} else if (inet_pton(AF_INET6, n->host, a->u.v6) == 1) {
-		a->atyp = SX_ATYP_IPV6;
-	} else {
-		a->atyp = SX_ATYP_NAME;
-		a->namelen = (uint8_t)strnlen(n->host, 255);
-		memcpy(a->u.name, n->host, a->namelen);
+	struct sx_proxy_addr pa;
+	char text[300];
+
+	memset(&pa, 0, sizeof pa);
+	sx_proxy_resolve(&pa, n);
+	if (pa.resolve_err) {
+		f->err = pa.resolve_err;
+		snprintf(f->why, sizeof f->why, "%s", pa.resolve_msg);
+		return -1;
 	}
+	snprintf(text, sizeof text, "%s:%u", prev->host, prev->port);
+	return sx_next_hop_addr(&pa, text, prev->type, a, f);
 }
 
 /* Method and authentication with hop p.  0 or -1. */
@@ -476,8 +482,8 @@ static void check_route(struct check *k, size_t r, const struct sx_addr *dst,
 			return;
 		}
 		if (!last) {
-			hop_addr(&rt->hops[h + 1], &next);
-			if (connect_step(k, p, &next, deadline, &f) < 0) {
+			if (hop_addr(p, &rt->hops[h + 1], &next, &f) < 0 ||
+			    connect_step(k, p, &next, deadline, &f) < 0) {
 				fact(k, "FAIL", "chain%s: cannot reach the next hop "
 				     "%s:%u: %s", k->at, rt->hops[h + 1].host,
 				     rt->hops[h + 1].port, f.why);

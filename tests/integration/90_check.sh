@@ -82,4 +82,14 @@ grep -q -- "wrong-pw" "$LAB_OUT" "$LAB_ERR" && lab_fail "the wrong password appe
 lab_run_fails "check, no credentials" chk -s "socks5://$LAB_HOSTIP:$PUSER" --check
 has "no creds" "^FAIL +method: the proxy refused \"no authentication\": it wants a user name and password \\(socksify -u USER"
 lab_pass "wrong password, no credentials: FAIL lines that say what to do"
+
+# A chain whose second hop is a name: --check asks the first hop for the
+# address this machine resolves it to, as the library does (it resolves
+# every hop when it loads), never for the name.
+lab_fakesocks "$LAB_HOSTIP"
+lab_microsocks 127.0.0.1
+lab_run "check, chain with a named hop" chk -s "socks5://$LAB_HOSTIP:$LAB_FAKE_PORT socks5://localhost:$LAB_MS_PORT" --check
+has "chain" "^ok +chain \\[route 1, hop 1\\]: connected to the next hop localhost:$LAB_MS_PORT$"
+lab_grep "hop 1 got the address" "$LAB_FAKE_LOG" "^request cmd=1 atyp=1 127\\.0\\.0\\.1 $LAB_MS_PORT\$"
+lab_pass "chain: the next hop's name is resolved here and sent as an address"
 exit 0
