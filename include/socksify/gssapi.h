@@ -105,6 +105,11 @@ void sx_gss_close(int fd);
 void sx_gss_dup(int oldfd, int newfd);
 /* The async handshake ran on a dup: hand its context to the program's fd. */
 void sx_gss_move(int from, int to);
+/* fd (the library's own UDP control connection) no longer carries a
+ * context: the caller takes *ctx (and must delete it).  false if fd had none
+ * (level clear, or not GSS-API). */
+bool sx_gss_detach(int fd, const struct sx_gss_api **api, sx_gss_ctx *ctx,
+		   int *level);
 /* Decoded bytes are buffered in the library: readable without the socket. */
 bool sx_gss_pending(int fd);
 /* How many GSS-API sockets are alive (0: epoll needs no second look). */
@@ -123,5 +128,45 @@ ssize_t sx_gss_sendmsg(int fd, const struct msghdr *msg, int flags);
 ssize_t sx_gss_writev(int fd, const struct iovec *iov, int iovcnt);
 /* sendfile(out_fd = a GSS socket): read in_fd and send it protected. */
 ssize_t sx_gss_sendfile(int out_fd, int in_fd, off_t *offset, size_t count);
+
+/* ---- UDP datagrams (src/client/gss_udp.c) ----------------------------- */
+
+/* A UDP association's context: refcounted, used by any thread. */
+struct sx_gss_udp;
+
+/*
+ * After UDP ASSOCIATE succeeded on ctl: take its context for the
+ * association's datagrams.  *out = NULL when there is none (level clear:
+ * datagrams go unprotected).  0, or -1 with *f (ENOMEM).
+ */
+int sx_gss_udp_take(int ctl, struct sx_gss_udp **out, struct sx_failure *f);
+struct sx_gss_udp *sx_gss_udp_ref(struct sx_gss_udp *g);
+/* The last reference deletes the context. */
+void sx_gss_udp_unref(struct sx_gss_udp *g);
+const char *sx_gss_udp_level(const struct sx_gss_udp *g);
+
+/* One wrapped datagram: hdr (01 03 LEN) then the token. */
+struct sx_gss_udp_dgram {
+	uint8_t hdr[4];
+	sx_gss_buffer_desc token;
+};
+/*
+ * Wrap plain[0..len) (the RFC 1928 UDP header and the data).  0 (release
+ * out with sx_gss_udp_done), or an errno value: EMSGSIZE when the datagram
+ * would be too large once wrapped, EPROTO when gss_wrap fails (logged once).
+ */
+int sx_gss_udp_wrap(struct sx_gss_udp *g, const void *plain, size_t len,
+		    struct sx_gss_udp_dgram *out);
+void sx_gss_udp_done(struct sx_gss_udp *g, struct sx_gss_udp_dgram *d);
+/*
+ * A datagram from the relay, buf[0..len): its plaintext replaces it in buf
+ * (cap bytes).  The plaintext's length, or -1: not one well-formed 01 03
+ * message, refused by gss_unwrap, a replay, or not encrypted at
+ * confidentiality (the caller drops it; a debug line for fd says why).
+ * peek: the datagram stays queued (MSG_PEEK), and reading it again gives
+ * the same plaintext.
+ */
+ssize_t sx_gss_udp_unwrap(struct sx_gss_udp *g, int fd, uint8_t *buf,
+			  size_t len, size_t cap, bool peek);
 
 #endif

@@ -205,6 +205,7 @@ enum {
 	SX_PERR_GSS_MTYP = 20,     /* unknown or unexpected message type */
 	SX_PERR_GSS_ABORT = 21,    /* the peer sent 01 FF */
 	SX_PERR_GSS_UNWRAP = 22,   /* the unwrap function refused a token */
+	SX_PERR_GSS_DGRAM = 23,    /* a datagram is not exactly one message */
 };
 
 struct sx_gss_frame {
@@ -226,6 +227,36 @@ ssize_t sx_gss_frame_encode(uint8_t *buf, size_t cap, uint8_t mtyp,
  */
 ssize_t sx_gss_frame_parse(const uint8_t *buf, size_t len,
 			   struct sx_gss_frame *out, size_t *need);
+
+/*
+ * A UDP datagram to or from a relay at level integrity or confidentiality:
+ * one 01 03 message that fills the datagram exactly (RFC 1961 section 5).
+ * Returns the token's length with *token pointing into buf, or -SX_PERR_VERSION,
+ * -SX_PERR_GSS_MTYP (another type, an abort), -SX_PERR_GSS_DGRAM (shorter
+ * or longer than its LEN says).
+ */
+ssize_t sx_gss_dgram_parse(const uint8_t *buf, size_t len,
+			   const uint8_t **token);
+
+/*
+ * The sequence number of a Kerberos wrap token (RFC 4121 section 4.2.6.2:
+ * TOK_ID 05 04, SND_SEQ at bytes 8-15).  0, or -1 for another format.  Only
+ * worth trusting once gss_unwrap has accepted the token.
+ */
+int sx_gss_krb5_wrap_seq(const uint8_t *token, size_t len, uint64_t *seq);
+
+/*
+ * Replay protection for datagrams, on authenticated sequence numbers: the
+ * 64 numbers up to the highest seen, as IPsec keeps them (RFC 4303 section
+ * 3.4.3).  Loss and reordering within the window are fine.  Zeroed = empty.
+ */
+struct sx_replay {
+	uint64_t top;           /* the highest number seen */
+	uint64_t seen;          /* bit i: top - i was seen */
+	int started;
+};
+/* 1: new, now recorded; 0: seen before, or older than the window. */
+int sx_replay_check(struct sx_replay *w, uint64_t seq);
 
 /*
  * Decoding a stream of 01 03 frames.  The caller reads raw bytes from the

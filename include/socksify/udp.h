@@ -18,18 +18,23 @@
 
 /* ---- the association (src/client/udp.c) ------------------------------ */
 
+struct sx_gss_udp;
+
 struct sx_udp_relay {
 	int ctl;                          /* control connection (O_CLOEXEC) */
 	struct sockaddr_storage relay;    /* in the UDP socket's family */
 	socklen_t relaylen;
 	uint8_t rep;                      /* the server's reply code, 0xff if none */
+	struct sx_gss_udp *gss;           /* GSS-API protection, or NULL */
 };
 
 /*
  * For the UDP socket udpfd (AF_INET or AF_INET6): bind it if it is not
  * bound yet, open a control connection to the proxy, authenticate, send
  * UDP ASSOCIATE with udpfd's local address (the wildcard address when it
- * is bound to any), and learn the relay address.
+ * is bound to any), and learn the relay address.  With GSS-API at level
+ * integrity or confidentiality, out->gss is the context for the datagrams
+ * (src/client/gss_udp.c; the caller drops the reference).
  * Returns 0, or -1 with *f filled (out->rep tells a refusal from the
  * server apart from other failures).  Runs with sx_guard raised.
  */

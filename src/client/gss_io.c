@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,7 @@ struct gsock {
 	int level;
 	size_t maxin;                   /* plaintext per frame */
 	bool eof;
+	atomic_bool in_recv;            /* a reader waits in recvfrom */
 	bool rerr_logged;               /* one line per socket */
 	int werr;                       /* sticky: the send stream is broken */
 	uint8_t *plain;                 /* maxin bytes, to gather iovecs */
@@ -225,6 +227,31 @@ void sx_gss_move(int from, int to)
 	sx_gss_close(from);
 }
 
+/* The UDP control connection: its context goes to the datagrams. */
+bool sx_gss_detach(int fd, const struct sx_gss_api **api, sx_gss_ctx *ctx,
+		   int *level)
+{
+	struct gsock *g = NULL;
+
+	pthread_mutex_lock(&tlock);
+	if (fd >= 0 && (size_t)fd < tabcap) {
+		g = tab[fd];
+		tab[fd] = NULL;
+	}
+	pthread_mutex_unlock(&tlock);
+	sx_fd_flags_set(fd, 0, SX_FD_GSS);
+	if (!g)
+		return false;
+	pthread_mutex_lock(&g->glock);
+	*api = g->api;
+	*ctx = g->ctx;
+	*level = g->level;
+	g->ctx = NULL;          /* the caller owns it now */
+	pthread_mutex_unlock(&g->glock);
+	put(g);
+	return true;
+}
+
 bool sx_gss_pending(int fd)
 {
 	struct gsock *g;
@@ -234,7 +261,15 @@ bool sx_gss_pending(int fd)
 
 	if (!(sx_fd_flags(fd) & SX_FD_GSS) || !(g = get(fd)))
 		return false;
-	pthread_mutex_lock(&g->rlock);
+	/* A reader blocked in recvfrom holds rlock with nothing decoded: do
+	 * not wait for it (poll and epoll_wait must keep their timeouts). */
+	while (pthread_mutex_trylock(&g->rlock) != 0) {
+		if (atomic_load(&g->in_recv)) {
+			put(g);
+			return false;
+		}
+		sched_yield();
+	}
 	r = sx_gss_dec_avail(&g->dec) > 0 || g->dec.err ||
 	    sx_gss_frame_parse(g->dec.raw + g->dec.rstart, sx_gss_dec_partial(&g->dec),
 			       &fr, &need) != 0;
@@ -373,15 +408,20 @@ static ssize_t recv_core(struct gsock *g, int fd, const struct iovec *iov,
 			if (sx_gss_dec_partial(&g->dec)) {
 				char ct[400];
 
-				sx_log(SX_LOG_ERROR, "%s: GSS-API: the proxy closed "
-				       "the connection inside a protected message",
-				       conn_text(fd, ct, sizeof(ct)));
+				if (!g->rerr_logged)
+					sx_log(SX_LOG_ERROR, "%s: GSS-API: the proxy "
+					       "closed the connection inside a "
+					       "protected message",
+					       conn_text(fd, ct, sizeof(ct)));
+				g->rerr_logged = true;
 				err = EPROTO;
 			}
 			break;
 		}
 		sp = sx_gss_dec_space(&g->dec, &room);
+		atomic_store(&g->in_recv, true);
 		n = real.recvfrom(fd, sp, room, rflags, NULL, NULL);
+		atomic_store(&g->in_recv, false);
 		if (n > 0) {
 			sx_gss_dec_commit(&g->dec, (size_t)n);
 		} else if (n == 0) {
@@ -534,6 +574,13 @@ static int wrap_send(struct gsock *g, int fd, const uint8_t *p, size_t len,
 		sx_gss_status(g->api, "gss_wrap", major, minor, msg, sizeof(msg));
 		sx_log(SX_LOG_ERROR, "%s: GSS-API: cannot protect data: %s",
 		       conn_text(fd, ct, sizeof(ct)), msg);
+		return EPROTO;
+	}
+	if (g->level == SX_GSS_PROT_CONFIDENTIALITY && !conf) {
+		g->api->release_buffer(&minor, &out);   /* never send it clear */
+		sx_log(SX_LOG_ERROR, "%s: GSS-API: gss_wrap left data not "
+		       "encrypted although confidentiality was agreed; not sent",
+		       conn_text(fd, ct, sizeof(ct)));
 		return EPROTO;
 	}
 	if (sx_gss_header_encode(hdr, sizeof(hdr), SX_GSS_MTYP_DATA, out.length) < 0) {

@@ -159,6 +159,15 @@ static ssize_t parse_frame(const uint8_t *b, size_t n, void *out, size_t *need)
 	return sx_gss_frame_parse(b, n, out, need);
 }
 
+/* A reset is a close too: ECONNABORTED, as in handshake.c (README "Errors"). */
+#define IS_RESET(rc) ((rc) == ECONNRESET || (rc) == EPIPE)
+
+static int reset_fail(struct sx_failure *f, const char *what, const char *step)
+{
+	return fail(f, ECONNABORTED, "proxy reset the connection during %s %s",
+		    what, step);
+}
+
 static int send_frame(struct xchg *x, uint8_t mtyp, const void *tok, size_t len,
 		      struct sx_failure *f, const char *step)
 {
@@ -170,33 +179,42 @@ static int send_frame(struct xchg *x, uint8_t mtyp, const void *tok, size_t len,
 		return fail(f, EPROTO, "GSS-API %s: token of %zu bytes does not "
 			    "fit in a message", step, len);
 	rc = sx_io_send_all(x->fd, x->buf, (size_t)n, x->deadline);
+	if (IS_RESET(rc))
+		return reset_fail(f, "GSS-API", step);
 	if (rc)
 		return fail(f, rc, "GSS-API %s: send failed: %s", step,
 			    strerror(rc));
 	return 0;
 }
 
-/* Read one frame of type mtyp.  EOF and abort get the caller's words. */
+/*
+ * Read one frame of type mtyp.  refused ("when asked for LEVEL ...", the
+ * level step): a close or 01 FF means the proxy refused the level.
+ */
 static int recv_frame(struct xchg *x, uint8_t mtyp, struct sx_failure *f,
-		      const char *step, const char *on_close)
+		      const char *step, const char *refused)
 {
 	int rc = sx_io_recv_msg(x->fd, x->buf, SX_GSS_HLEN + SX_GSS_MAXTOKEN,
 				parse_frame, &x->frame, x->deadline);
 
+	if (rc == SX_IO_EOF && refused)
+		return fail(f, EACCES, "protection level refused: the proxy "
+			    "closed the connection %s", refused);
 	if (rc == SX_IO_EOF)
-		return fail(f, on_close ? EACCES : ECONNABORTED, "%s",
-			    on_close ? on_close : "proxy closed the connection "
-			    "during GSS-API authentication");
+		return fail(f, ECONNABORTED, "proxy closed the connection "
+			    "during GSS-API %s", step);
 	if (rc <= -1000)
 		return fail(f, EPROTO, "malformed GSS-API %s message from "
 			    "proxy: %s", step, sx_perr_str(-(rc + 1000)));
 	if (rc == ETIMEDOUT)
 		return fail(f, ETIMEDOUT, "handshake timed out (GSS-API %s)", step);
+	if (IS_RESET(rc))
+		return reset_fail(f, "GSS-API", step);
 	if (rc)
 		return fail(f, rc, "GSS-API %s: %s", step, strerror(rc));
 	if (x->frame.mtyp == SX_GSS_MTYP_ABORT)
 		return fail(f, EACCES, "proxy aborted GSS-API %s (01 FF)%s%s",
-			    step, on_close ? ": " : "", on_close ? on_close : "");
+			    step, refused ? " " : "", refused ? refused : "");
 	if (x->frame.mtyp != mtyp)
 		return fail(f, EPROTO, "GSS-API %s: proxy sent message type %u, "
 			    "expected %u", step, x->frame.mtyp, mtyp);
@@ -208,6 +226,32 @@ static int recv_frame(struct xchg *x, uint8_t mtyp, struct sx_failure *f,
 static const sx_gss_oid_desc nt_hostbased = { 10, "\x2a\x86\x48\x86\xf7\x12\x01\x02\x01\x04" };
 static const sx_gss_oid_desc nt_krb5_principal = { 10, "\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x01" };
 static const sx_gss_oid_desc mech_krb5 = { 9, "\x2a\x86\x48\x86\xf7\x12\x01\x02\x02" };
+
+/*
+ * The proxy's token is a framed Kerberos one (RFC 2743 3.1: 60 LEN 06 09
+ * OID; RFC 1964 TOK_ID 02 00 AP-REP or 03 00 KRB-ERROR).  Heimdal checks
+ * this too, but when it fails goes on to decode a buffer it never set
+ * (repl_mutual in lib/gssapi/krb5/init_sec_context.c): anyone between us
+ * and a proxy not yet authenticated could make it read wild memory.
+ */
+static bool krb5_token(const uint8_t *t, size_t n)
+{
+	size_t len = n > 1 ? t[1] : 0, i = 2, k = len & 0x7f;
+
+	if (n < 2 || t[0] != 0x60)
+		return false;
+	if (len & 0x80) {               /* DER long form: <= 65535 here */
+		if (k == 0 || k > 2 || n < 2 + k)
+			return false;
+		len = k == 1 ? t[2] : (size_t)t[2] << 8 | t[3];
+		i += k;
+	}
+	return len == n - i && len >= 2 + mech_krb5.length + 2 &&
+	       t[i] == 0x06 && t[i + 1] == mech_krb5.length &&
+	       memcmp(t + i + 2, mech_krb5.elements, mech_krb5.length) == 0 &&
+	       (t[i + 2 + mech_krb5.length] == 2 ||
+		t[i + 2 + mech_krb5.length] == 3) && t[i + 3 + mech_krb5.length] == 0;
+}
 
 static int import_target(struct xchg *x, const struct sx_proxy *p,
 			 sx_gss_name *name, char *text, size_t tlen,
@@ -234,7 +278,7 @@ static int import_target(struct xchg *x, const struct sx_proxy *p,
 	return 0;
 }
 
-static int establish(struct xchg *x, const struct sx_proxy *p,
+static int establish(struct xchg *x, const struct sx_proxy *p, uint8_t cmd,
 		     struct sx_failure *f)
 {
 	sx_om_uint32 major, minor, ret_flags = 0, flags;
@@ -245,8 +289,11 @@ static int establish(struct xchg *x, const struct sx_proxy *p,
 
 	if (import_target(x, p, &name, target, sizeof(target), f) < 0)
 		return -1;
-	flags = SX_GSS_C_MUTUAL_FLAG | SX_GSS_C_REPLAY_FLAG |
-		SX_GSS_C_SEQUENCE_FLAG;
+	flags = SX_GSS_C_MUTUAL_FLAG;
+	/* Datagrams get lost and reordered, and Heimdal's checks would let
+	 * forged ones block real ones: src/client/gss_udp.c checks replays. */
+	if (cmd != SX_S5_CMD_UDP_ASSOCIATE)
+		flags |= SX_GSS_C_REPLAY_FLAG | SX_GSS_C_SEQUENCE_FLAG;
 	if (p->gss.delegate)
 		flags |= SX_GSS_C_DELEG_FLAG;
 	snprintf(what, sizeof(what), "authentication to %s failed: "
@@ -274,6 +321,12 @@ static int establish(struct xchg *x, const struct sx_proxy *p,
 			break;
 		in.value = (void *)x->frame.token;
 		in.length = x->frame.len;
+		if (x->api == &heimdal && !krb5_token(in.value, in.length)) {
+			rc = fail(f, EPROTO, "GSS-API authentication to %s: the "
+				  "proxy's token (%zu bytes) is not a Kerberos "
+				  "token", target, in.length);
+			break;
+		}
 	}
 	x->api->release_name(&minor, &name);
 	if (rc == 0 && !(ret_flags & SX_GSS_C_MUTUAL_FLAG))
@@ -307,8 +360,7 @@ static int negotiate(struct xchg *x, const struct sx_gss_conf *g, int *level,
 	x->api->release_buffer(&minor, &out);
 	if (rc < 0)
 		return -1;
-	snprintf(refused, sizeof(refused), "protection level refused: the proxy "
-		 "closed the connection when asked for %s (it may require "
+	snprintf(refused, sizeof(refused), "when asked for %s (it may require "
 		 "another level: see gssapi_protection)", level_name(want));
 	if (recv_frame(x, SX_GSS_MTYP_PROT, f, "protection level", refused) < 0)
 		return -1;
@@ -319,9 +371,11 @@ static int negotiate(struct xchg *x, const struct sx_gss_conf *g, int *level,
 		return gss_fail(f, x->api, "protection level: gss_unwrap", major,
 				minor);
 	if (out.length != 1) {
+		size_t len = out.length;        /* release_buffer zeroes it */
+
 		x->api->release_buffer(&minor, &out);
 		return fail(f, EPROTO, "GSS-API protection level: the proxy's "
-			    "answer is %zu bytes, not 1", out.length);
+			    "answer is %zu bytes, not 1", len);
 	}
 	got = *(uint8_t *)out.value;
 	x->api->release_buffer(&minor, &out);
@@ -357,6 +411,11 @@ static int wrapped_request(struct xchg *x, int level, const uint8_t *req,
 			     0, &in, &conf, &out);
 	if (SX_GSS_ERROR(major))
 		return gss_fail(f, x->api, "request: gss_wrap", major, minor);
+	if (level == SX_GSS_PROT_CONFIDENTIALITY && !conf) {
+		x->api->release_buffer(&minor, &out);   /* never send it clear */
+		return fail(f, EPROTO, "GSS-API request: gss_wrap left it not "
+			    "encrypted although confidentiality was agreed");
+	}
 	rc = send_frame(x, SX_GSS_MTYP_DATA, out.value, out.length, f, "request");
 	x->api->release_buffer(&minor, &out);
 	if (rc < 0 || recv_frame(x, SX_GSS_MTYP_DATA, f, "reply", NULL) < 0)
@@ -391,10 +450,14 @@ static int plain_request(struct xchg *x, const uint8_t *req, size_t len,
 {
 	int rc = sx_io_send_all(x->fd, req, len, x->deadline);
 
+	if (IS_RESET(rc))
+		return reset_fail(f, "the", "request");
 	if (rc)
 		return fail(f, rc, "request failed: %s", strerror(rc));
 	rc = sx_io_recv_msg(x->fd, x->buf, 4 + 1 + 255 + 2, parse_reply, reply,
 			    x->deadline);
+	if (IS_RESET(rc))
+		return reset_fail(f, "the", "reply");
 	if (rc == SX_IO_EOF)
 		return fail(f, ECONNABORTED, "proxy closed the connection "
 			    "during the reply");
@@ -422,10 +485,14 @@ static int select_method(struct xchg *x, struct sx_failure *f)
 	int rc;
 
 	rc = n < 0 ? EINVAL : sx_io_send_all(x->fd, buf, (size_t)n, x->deadline);
+	if (IS_RESET(rc))
+		return reset_fail(f, "the", "greeting (GSS-API offered)");
 	if (rc)
 		return fail(f, rc, "greeting failed: %s", strerror(rc));
 	rc = sx_io_recv_msg(x->fd, buf, sizeof(buf), parse_method, &method,
 			    x->deadline);
+	if (IS_RESET(rc))
+		return reset_fail(f, "the", "method selection (GSS-API offered)");
 	if (rc == SX_IO_EOF)
 		return fail(f, ECONNABORTED, "proxy closed the connection "
 			    "during the method selection (GSS-API offered)");
@@ -453,7 +520,7 @@ static int run(struct xchg *x, const struct sx_proxy *p, uint8_t cmd,
 	uint8_t req[4 + 1 + 255 + 2];
 	ssize_t n;
 
-	if (select_method(x, f) < 0 || establish(x, p, f) < 0 ||
+	if (select_method(x, f) < 0 || establish(x, p, cmd, f) < 0 ||
 	    negotiate(x, &p->gss, level, f) < 0)
 		return -1;
 	n = sx_s5_request_encode(req, sizeof(req), cmd, dst);

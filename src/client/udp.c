@@ -18,6 +18,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "socksify/gssapi.h"
 #include "socksify/udp.h"
 
 static int fail(struct sx_failure *f, int err, const char *why)
@@ -212,6 +213,9 @@ static int associate(int udpfd, int family, int ctl, const struct sx_runtime *rt
 		return -1;
 	}
 	out->rep = reply.rep;
+	/* Right away: ctl must not keep carrying the context (gss_io.c). */
+	if (c->proxy.gss.enabled && sx_gss_udp_take(ctl, &out->gss, f) < 0)
+		return -1;
 	return relay_addr(udpfd, family, ctl, &reply.bound, out, f);
 }
 
@@ -225,6 +229,7 @@ int sx_udp_associate(int udpfd, const struct sx_runtime *rt,
 
 	out->ctl = -1;
 	out->rep = 0xff;
+	out->gss = NULL;
 	if (family != AF_INET && family != AF_INET6)
 		return fail(f, EAFNOSUPPORT, "not an IPv4 or IPv6 socket");
 	ctl = socket(psa->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
@@ -233,6 +238,8 @@ int sx_udp_associate(int udpfd, const struct sx_runtime *rt,
 		return fail(f, errno, "cannot create the control connection");
 	ctl = move_high(ctl);
 	if (associate(udpfd, family, ctl, rt, psa, plen, out, f) < 0) {
+		sx_gss_udp_unref(out->gss);
+		out->gss = NULL;
 		sx_real.close(ctl);
 		return -1;
 	}

@@ -32,6 +32,12 @@
  *     If it died (the proxy closed it, or the program closed its
  *     descriptor, e.g. closefrom()), the association is over: this and
  *     later sends fail with ECONNRESET, after one log line.
+ *   - GSS-API at level integrity or confidentiality (RFC 1961): each
+ *     datagram to and from the relay, header and data, is one gss_wrap'ed
+ *     01 03 message, with the control connection's context, which the
+ *     association keeps until it ends (src/client/gss_udp.c).  One too large
+ *     to wrap fails with EMSGSIZE; one from the relay that does not unwrap,
+ *     or a replay, is dropped.
  *   - A route that cannot carry UDP (SOCKS 4 proxy, reply 0x07): the
  *     `udp` policy.  refuse (default): sends (and connect()) fail with
  *     EOPNOTSUPP and a log line; direct: the socket is used directly from
@@ -62,6 +68,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "socksify/gssapi.h"
 #include "socksify/udp.h"
 #include "udp_int.h"
 
@@ -195,6 +202,7 @@ static struct assoc *get_or_create_locked(int fd, int family, dev_t dev,
 		/* its socket was closed behind our back (close_range...) */
 		if (old->ctl >= 0)
 			sx_real.close(old->ctl);
+		sx_gss_udp_unref(old->gss);
 		free(old);
 	}
 	a->refs = 1;
@@ -225,6 +233,7 @@ struct assoc *sx_udpi_create(int fd, int family)
 void sx_udp_forget(int fd)
 {
 	struct assoc *a = NULL;
+	struct sx_gss_udp *gss = NULL;
 	int ctl = -1;
 	dev_t cdev = 0, dev;
 	ino_t cino = 0, ino;
@@ -236,11 +245,13 @@ void sx_udp_forget(int fd)
 			ctl = a->ctl;
 			cdev = a->cdev;
 			cino = a->cino;
+			gss = a->gss;
 			free(a);
 		}
 	}
 	sx_fd_flags_set(fd, 0, SX_FD_UDP);
 	pthread_mutex_unlock(&lock);
+	sx_gss_udp_unref(gss);          /* sends in progress keep their own */
 	/* Close the control connection if its descriptor is still ours. */
 	if (ctl >= 0 && sx_udpi_identity(ctl, &dev, &ino) == 0 &&
 	    dev == cdev && ino == cino) {

@@ -35,6 +35,8 @@ struct assoc {
 	ino_t cino;
 	struct sockaddr_storage relay;
 	socklen_t relaylen;
+	struct sx_gss_udp *gss;         /* a reference while AS_UP, or NULL */
+	bool gss_prot;                  /* the relay speaks 01 03 (even once dead) */
 	bool connected;                 /* connect() recorded a proxied peer */
 	bool kconnected;                /* the kernel socket is connected (direct) */
 	struct sockaddr_storage peer;

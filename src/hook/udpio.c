@@ -11,6 +11,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "socksify/gssapi.h"
 #include "socksify/udp.h"
 #include "udp_int.h"
 
@@ -22,12 +23,16 @@ struct up_arg {
 	const struct sx_udp_relay *r;
 	dev_t cdev;
 	ino_t cino;
+	bool taken;             /* out: the association took ctl and gss */
 };
 
 static void set_up(struct assoc *a, const void *arg)
 {
-	const struct up_arg *u = arg;
+	struct up_arg *u = (struct up_arg *)arg;
 
+	u->taken = true;
+	a->gss = u->r->gss;
+	a->gss_prot = u->r->gss != NULL;
 	a->state = AS_UP;
 	a->ctl = u->r->ctl;
 	a->cdev = u->cdev;
@@ -40,6 +45,9 @@ struct dead_arg {
 	int err;
 	bool was_up;            /* out: this call ended a working association */
 	int ctl;                /* out: the control descriptor to close, or -1 */
+	dev_t cdev;             /* out: what ctl must still be to be ours */
+	ino_t cino;
+	struct sx_gss_udp *gss; /* out: the association's reference */
 };
 
 static void set_dead(struct assoc *a, const void *arg)
@@ -48,6 +56,10 @@ static void set_dead(struct assoc *a, const void *arg)
 
 	d->was_up = a->state == AS_UP;
 	d->ctl = a->ctl;
+	d->cdev = a->cdev;
+	d->cino = a->cino;
+	d->gss = a->gss;
+	a->gss = NULL;
 	a->ctl = -1;
 	a->state = AS_DEAD;
 	a->err = d->err;
@@ -63,9 +75,14 @@ static void set_direct(struct assoc *a, const void *arg)
 static bool mark_dead(int fd, int err, bool close_ctl)
 {
 	struct dead_arg d = { .err = err, .was_up = false, .ctl = -1 };
+	dev_t dev;
+	ino_t ino;
 
 	sx_udpi_update(fd, set_dead, &d);
-	if (close_ctl && d.ctl >= 0)
+	sx_gss_udp_unref(d.gss);
+	/* The program may have closed ctl and got its number back since. */
+	if (close_ctl && d.ctl >= 0 && sx_udpi_identity(d.ctl, &dev, &ino) == 0 &&
+	    dev == d.cdev && ino == d.cino)
 		sx_real.close(d.ctl);
 	return d.was_up;
 }
@@ -115,6 +132,7 @@ static int setup(int fd, struct assoc *a, const char *dtext)
 	struct sx_failure f = { .err = 0 };
 	struct sx_udp_relay r;
 	struct up_arg u = { .r = &r };
+	const char *prot;
 	char relay[128];
 
 	if (rt->conf.error[0]) {
@@ -134,13 +152,6 @@ static int setup(int fd, struct assoc *a, const char *dtext)
 	if (rt->conf.proxy.type != SX_PROXY_SOCKS5)
 		return sx_udpi_policy(fd, a, "a SOCKS 4 proxy cannot carry UDP",
 				      dtext);
-	/* RFC 1961 wraps datagrams too; not done yet: never send them
-	 * unprotected on a route that asked for protection. */
-	if (rt->conf.proxy.gss.enabled &&
-	    rt->conf.proxy.gss.protection != SX_GSS_PROT_CLEAR)
-		return sx_udpi_policy(fd, a, "UDP through a GSS-API route with "
-				      "integrity or confidentiality is not "
-				      "supported yet", dtext);
 	if (sx_udp_associate(fd, rt, &r, &f) < 0) {
 		if (r.rep == SX_S5_REP_CMD_UNSUPPORTED)
 			return sx_udpi_policy(fd, a, "the proxy does not support "
@@ -151,10 +162,18 @@ static int setup(int fd, struct assoc *a, const char *dtext)
 		return f.err ? f.err : ECONNREFUSED;
 	}
 	sx_udpi_identity(r.ctl, &u.cdev, &u.cino);
+	prot = r.gss ? sx_gss_udp_level(r.gss) : NULL;  /* r.gss is not ours after */
 	sx_udpi_update(fd, set_up, &u);
-	sx_log(SX_LOG_INFO, "UDP %s via %s: associated, relay %s", dtext,
+	if (!u.taken) {         /* closed meanwhile */
+		sx_gss_udp_unref(r.gss);
+		sx_real.close(r.ctl);
+		return EBADF;
+	}
+	sx_log(SX_LOG_INFO, "UDP %s via %s: associated, relay %s%s%s", dtext,
 	       rt->proxy.text, sx_sockaddr_str((void *)&r.relay, relay,
-					       sizeof(relay)));
+					       sizeof(relay)),
+	       prot ? ", datagrams protected by GSS-API: " : "",
+	       prot ? prot : "");
 	return 0;
 }
 
@@ -199,7 +218,78 @@ static bool ctl_alive(const struct assoc *a)
 	return recv(a->ctl, &c, 1, MSG_DONTWAIT) != 0;
 }
 
+static void gss_hold(struct assoc *a, const void *arg)
+{
+	*(struct sx_gss_udp **)arg = sx_gss_udp_ref(a->gss);
+}
+
+/* A reference to fd's GSS-API datagram context, or NULL (none, or ended). */
+static struct sx_gss_udp *hold_gss(int fd)
+{
+	struct sx_gss_udp *g = NULL;
+
+	sx_udpi_update(fd, gss_hold, &g);
+	return g;
+}
+
 /* ---- sending ---------------------------------------------------------- */
+
+/* Header and data into buf (SX_UDP_SCRATCH bytes); -1 if too large. */
+static ssize_t gather(uint8_t *buf, const uint8_t *hdr, size_t hl,
+		      const struct msghdr *msg)
+{
+	size_t n = hl;
+
+	memcpy(buf, hdr, hl);
+	for (size_t i = 0; i < msg->msg_iovlen; i++) {
+		size_t l = msg->msg_iov[i].iov_len;
+
+		if (l > SX_UDP_SCRATCH - n)
+			return -1;
+		memcpy(buf + n, msg->msg_iov[i].iov_base, l);
+		n += l;
+	}
+	return (ssize_t)n;
+}
+
+/* GSS-API: header and data wrapped into one 01 03 message (gss_udp.c). */
+static ssize_t send_gss(int fd, const uint8_t *hdr, size_t hl,
+			const struct msghdr *msg, struct msghdr *m, int flags)
+{
+	struct sx_gss_udp *g = hold_gss(fd);
+	struct sx_gss_udp_dgram d;
+	struct iovec iov[2];
+	uint8_t *buf = sx_udpi_scratch();
+	ssize_t n = -1, r;
+	int err;
+
+	if (!g)                 /* the association ended meanwhile */
+		return errno = ECONNRESET, -1;
+	if (!buf)
+		err = ENOBUFS;
+	else if ((n = gather(buf, hdr, hl, msg)) < 0)
+		err = EMSGSIZE;
+	else
+		err = sx_gss_udp_wrap(g, buf, (size_t)n, &d);
+	if (err == EMSGSIZE)
+		sx_log(SX_LOG_DEBUG, "UDP socket %d: a datagram too large to "
+		       "protect with GSS-API: EMSGSIZE", fd);
+	if (!err) {
+		iov[0].iov_base = d.hdr;
+		iov[0].iov_len = sizeof(d.hdr);
+		iov[1].iov_base = d.token.value;
+		iov[1].iov_len = d.token.length;
+		m->msg_iov = iov;
+		m->msg_iovlen = 2;
+		r = sx_real.sendmsg(fd, m, flags & ~MSG_FASTOPEN);
+		err = r < 0 ? errno : 0;
+		sx_gss_udp_done(g, &d);
+	}
+	sx_gss_udp_unref(g);
+	if (err)
+		return errno = err, -1;
+	return n - (ssize_t)hl;
+}
 
 static ssize_t send_wrapped(int fd, const struct assoc *a,
 			    const struct sx_addr *wire, const struct msghdr *msg,
@@ -208,14 +298,15 @@ static ssize_t send_wrapped(int fd, const struct assoc *a,
 	uint8_t hdr[SX_UDP_HEADER_MAX], *buf;
 	struct iovec iov[IOV_STACK + 1];
 	struct msghdr m = *msg;
-	ssize_t hl = sx_udp_header_encode(hdr, sizeof(hdr), 0, wire), r;
-	size_t n = (size_t)hl;
+	ssize_t hl = sx_udp_header_encode(hdr, sizeof(hdr), 0, wire), r, n;
 
 	if (hl < 0)
 		return errno = EINVAL, -1;
 	m.msg_name = (void *)&a->relay;
 	m.msg_namelen = a->relaylen;
 	m.msg_flags = 0;
+	if (a->gss_prot)
+		return send_gss(fd, hdr, (size_t)hl, msg, &m, flags);
 	if (msg->msg_iovlen <= IOV_STACK) {
 		iov[0].iov_base = hdr;
 		iov[0].iov_len = (size_t)hl;
@@ -226,17 +317,10 @@ static ssize_t send_wrapped(int fd, const struct assoc *a,
 		/* Many pieces: gather into one buffer (a datagram is < 64 KiB). */
 		if (!(buf = sx_udpi_scratch()))
 			return errno = ENOBUFS, -1;
-		memcpy(buf, hdr, n);
-		for (size_t i = 0; i < msg->msg_iovlen; i++) {
-			size_t l = msg->msg_iov[i].iov_len;
-
-			if (l > SX_UDP_SCRATCH - n)
-				return errno = EMSGSIZE, -1;
-			memcpy(buf + n, msg->msg_iov[i].iov_base, l);
-			n += l;
-		}
+		if ((n = gather(buf, hdr, (size_t)hl, msg)) < 0)
+			return errno = EMSGSIZE, -1;
 		iov[0].iov_base = buf;
-		iov[0].iov_len = n;
+		iov[0].iov_len = (size_t)n;
 		m.msg_iov = iov;
 		m.msg_iovlen = 1;
 	}
@@ -404,8 +488,32 @@ static bool may_block(int fd, int flags)
 	return fl >= 0 && !(fl & O_NONBLOCK);
 }
 
-static ssize_t recv_loop(int fd, const struct assoc *a, struct msghdr *msg,
-			 int flags, uint8_t *buf)
+/*
+ * A datagram from the relay of a GSS-API association: its plaintext
+ * replaces it (*n, *have).  false: drop it.  Others are judge()'s business.
+ */
+static bool unprotect(const struct assoc *a, struct sx_gss_udp *g, int fd,
+		      int flags, uint8_t *buf, ssize_t *n, size_t *have,
+		      const struct sockaddr_storage *src)
+{
+	ssize_t pl;
+
+	if (!a->gss_prot || !a->relaylen ||
+	    !sx_udpi_same_endpoint((const void *)src, (const void *)&a->relay))
+		return true;
+	if (!g || (size_t)*n > *have)   /* ended; or a token cut short */
+		return false;
+	pl = sx_gss_udp_unwrap(g, fd, buf, *have, SX_UDP_SCRATCH,
+			       flags & MSG_PEEK);
+	if (pl < 0)
+		return false;
+	*n = pl;
+	*have = (size_t)pl;
+	return true;
+}
+
+static ssize_t recv_loop(int fd, const struct assoc *a, struct sx_gss_udp *g,
+			 struct msghdr *msg, int flags, uint8_t *buf)
 {
 	size_t want = iov_total(msg->msg_iov, msg->msg_iovlen), cap;
 	struct sockaddr_storage src;
@@ -414,8 +522,9 @@ static ssize_t recv_loop(int fd, const struct assoc *a, struct msghdr *msg,
 	struct verdict v;
 	ssize_t n;
 
-	cap = want > SX_UDP_SCRATCH - SX_UDP_HEADER_MAX ? SX_UDP_SCRATCH :
-	      want + SX_UDP_HEADER_MAX;
+	/* A protected datagram is unwrapped whole, whatever the program reads. */
+	cap = want > SX_UDP_SCRATCH - SX_UDP_HEADER_MAX || a->gss_prot ?
+	      SX_UDP_SCRATCH : want + SX_UDP_HEADER_MAX;
 	for (;;) {
 		size_t have, payload;
 
@@ -432,11 +541,15 @@ static ssize_t recv_loop(int fd, const struct assoc *a, struct msghdr *msg,
 		if (n < 0)
 			return -1;
 		have = (size_t)n < cap ? (size_t)n : cap;
-		judge(a, buf, have, &src, m.msg_namelen, &v);
+		v.keep = false;         /* unprotect() said why */
+		if (unprotect(a, g, fd, flags, buf, &n, &have, &src)) {
+			judge(a, buf, have, &src, m.msg_namelen, &v);
+			if (!v.keep)
+				sx_log(SX_LOG_DEBUG, "UDP socket %d: dropped a "
+				       "datagram (not from the relay, fragment, "
+				       "or another peer)", fd);
+		}
 		if (!v.keep) {
-			sx_log(SX_LOG_DEBUG, "UDP socket %d: dropped a datagram "
-			       "(not from the relay, fragment, or another peer)",
-			       fd);
 			if (flags & MSG_PEEK)   /* take it off the queue */
 				sx_real.recv(fd, buf, 1, MSG_DONTWAIT);
 			if (!may_block(fd, flags))
@@ -460,9 +573,11 @@ static ssize_t recv_loop(int fd, const struct assoc *a, struct msghdr *msg,
 
 ssize_t sx_udp_recvmsg(int fd, struct msghdr *msg, int flags)
 {
+	struct sx_gss_udp *g = NULL;
 	struct assoc a;
 	uint8_t *buf;
 	ssize_t r;
+	int saved;
 
 	if (sx_guard || (flags & MSG_ERRQUEUE) || !sx_udpi_snapshot(fd, &a) ||
 	    a.state == AS_DIRECT || a.kconnected)
@@ -470,7 +585,12 @@ ssize_t sx_udp_recvmsg(int fd, struct msghdr *msg, int flags)
 	if (!(buf = sx_udpi_scratch()))
 		return errno = ENOBUFS, -1;
 	sx_guard++;
-	r = recv_loop(fd, &a, msg, flags, buf);
+	if (a.gss_prot)
+		g = hold_gss(fd);
+	r = recv_loop(fd, &a, g, msg, flags, buf);
+	saved = errno;
+	sx_gss_udp_unref(g);
+	errno = saved;
 	sx_guard--;
 	return r;
 }

@@ -74,6 +74,58 @@ ssize_t sx_gss_frame_parse(const uint8_t *buf, size_t len,
 	return (ssize_t)(SX_GSS_HLEN + toklen);
 }
 
+ssize_t sx_gss_dgram_parse(const uint8_t *buf, size_t len,
+			   const uint8_t **token)
+{
+	struct sx_gss_frame f;
+	size_t need = 0;
+	ssize_t n;
+
+	if (!token)
+		return -SX_PERR_ARG;
+	n = sx_gss_frame_parse(buf, len, &f, &need);
+	if (n < 0)
+		return n;
+	if (n > 0 && f.mtyp != SX_GSS_MTYP_DATA)
+		return -SX_PERR_GSS_MTYP;
+	/* A datagram cannot continue in the next one: incomplete is final,
+	 * and bytes after the message would be unprotected. */
+	if (n == 0 || (size_t)n != len)
+		return -SX_PERR_GSS_DGRAM;
+	*token = f.token;
+	return (ssize_t)f.len;
+}
+
+int sx_gss_krb5_wrap_seq(const uint8_t *token, size_t len, uint64_t *seq)
+{
+	uint64_t v = 0;
+
+	if (!token || !seq || len < 16 || token[0] != 0x05 || token[1] != 0x04)
+		return -1;
+	for (int i = 8; i < 16; i++)
+		v = v << 8 | token[i];
+	*seq = v;
+	return 0;
+}
+
+int sx_replay_check(struct sx_replay *w, uint64_t seq)
+{
+	uint64_t back;
+
+	if (!w->started || seq > w->top) {
+		back = w->started ? seq - w->top : 64;
+		w->seen = back >= 64 ? 1 : (w->seen << back) | 1;
+		w->top = seq;
+		w->started = 1;
+		return 1;
+	}
+	back = w->top - seq;
+	if (back >= 64 || (w->seen >> back & 1))
+		return 0;
+	w->seen |= (uint64_t)1 << back;
+	return 1;
+}
+
 /* ---- the data stream decoder ------------------------------------------ */
 
 void sx_gss_dec_init(struct sx_gss_dec *d)

@@ -24,6 +24,7 @@ const char *sx_perr_str(int err)
 	case SX_PERR_GSS_MTYP:  return "unexpected GSS-API message type";
 	case SX_PERR_GSS_ABORT: return "GSS-API abort message from the peer";
 	case SX_PERR_GSS_UNWRAP: return "GSS-API token refused by gss_unwrap";
+	case SX_PERR_GSS_DGRAM: return "GSS-API datagram is not exactly one message";
 	default:                return "unknown error";
 	}
 }

@@ -131,12 +131,23 @@ lab_krb5_kdestroy() {
 # (or SERVICE's), gssapi.enctype ENCTYPE (clear, integrity, confidentiality, or
 # "any" for Dante's default, integrity and confidentiality).  Connects out from
 # 127.0.0.1 to loopback only.  Sets LAB_SOCKD_PORT, LAB_SOCKD_LOG.
+# LAB_SOCKD_GSS_UDP=1: UDP ASSOCIATE too (to loopback, replies from it), data logged.
 lab_sockd_gss() {
-	local enc=$1 addr=$2 svc=${3:-rcmd} sockd port conf kt enc_line=
+	local enc=$1 addr=$2 svc=${3:-rcmd} sockd port conf kt enc_line= udp_rules=
 	sockd=$("$LAB_DIR/build-dante-gss.sh" --cached-only) ||
 		lab_skip "GSS-API Dante not built yet: run tests/lab/build-dante-gss.sh once (about 5 minutes; .ci/run does)"
 	kt=$LAB_KRB5_DIR/$svc.keytab
 	[ "$enc" = any ] || enc_line="gssapi.enctype: $enc"
+	[ "${LAB_SOCKD_GSS_UDP:-}" = 1 ] && udp_rules="socks pass {
+	from: 0/0 to: 127.0.0.0/8
+	command: udpassociate
+	log: connect disconnect error data
+}
+socks pass {
+	from: 127.0.0.0/8 to: 0/0
+	command: udpreply
+	log: connect disconnect error data
+}"
 	port=$(lab_free_port "$addr")
 	conf=$LAB_TMP/sockd-$port.conf
 	LAB_SOCKD_LOG=$LAB_TMP/sockd-$port.log
@@ -161,6 +172,7 @@ socks pass {
 	command: connect
 	log: connect disconnect error
 }
+$udp_rules
 socks block {
 	from: 0/0 to: 0/0
 	log: connect error

@@ -171,6 +171,115 @@ START_TEST(frame_encode)
 }
 END_TEST
 
+/* ---- datagrams (UDP through the relay) -------------------------------- */
+
+START_TEST(dgram_exact_message)
+{
+	const uint8_t dg[] = { 1, 3, 0, 3, 'a', 'b', 'c' };
+	const uint8_t empty[] = { 1, 3, 0, 0 };
+	const uint8_t *tok = NULL;
+	uint8_t *big = calloc(1, 4 + 65535);
+
+	ck_assert_int_eq(sx_gss_dgram_parse(dg, sizeof(dg), &tok), 3);
+	ck_assert_ptr_eq(tok, dg + 4);
+	ck_assert_int_eq(sx_gss_dgram_parse(empty, sizeof(empty), &tok), 0);
+	ck_assert_ptr_eq(tok, empty + 4);
+	/* the largest token LEN can name */
+	ck_assert_int_eq(sx_gss_frame_encode(big, 4 + 65535, 3, big + 4, 65535), 4 + 65535);
+	ck_assert_int_eq(sx_gss_dgram_parse(big, 4 + 65535, &tok), 65535);
+	free(big);
+}
+END_TEST
+
+START_TEST(dgram_rejects)
+{
+	const uint8_t dg[] = { 1, 3, 0, 3, 'a', 'b', 'c', 'X' };
+	const uint8_t auth[] = { 1, 1, 0, 1, 'a' };
+	const uint8_t prot[] = { 1, 2, 0, 1, 'a' };
+	const uint8_t abort_msg[] = { 1, 0xff };
+	const uint8_t badver[] = { 5, 3, 0, 1, 'a' };
+	const uint8_t badtyp[] = { 1, 9, 0, 1, 'a' };
+	const uint8_t *tok = NULL;
+
+	/* shorter than LEN says, at every length; a bare prefix of a header */
+	for (size_t n = 0; n < 7; n++)
+		ck_assert_int_eq(sx_gss_dgram_parse(dg, n, &tok), -SX_PERR_GSS_DGRAM);
+	/* bytes after the message: they would be unprotected */
+	ck_assert_int_eq(sx_gss_dgram_parse(dg, 8, &tok), -SX_PERR_GSS_DGRAM);
+	ck_assert_int_eq(sx_gss_dgram_parse(auth, sizeof(auth), &tok), -SX_PERR_GSS_MTYP);
+	ck_assert_int_eq(sx_gss_dgram_parse(prot, sizeof(prot), &tok), -SX_PERR_GSS_MTYP);
+	ck_assert_int_eq(sx_gss_dgram_parse(abort_msg, 2, &tok), -SX_PERR_GSS_MTYP);
+	ck_assert_int_eq(sx_gss_dgram_parse(badver, sizeof(badver), &tok), -SX_PERR_VERSION);
+	ck_assert_int_eq(sx_gss_dgram_parse(badtyp, sizeof(badtyp), &tok), -SX_PERR_GSS_MTYP);
+	ck_assert_int_eq(sx_gss_dgram_parse(NULL, 0, &tok), -SX_PERR_GSS_DGRAM);
+	ck_assert_int_eq(sx_gss_dgram_parse(NULL, 4, &tok), -SX_PERR_ARG);
+	ck_assert_int_eq(sx_gss_dgram_parse(dg, 7, NULL), -SX_PERR_ARG);
+	ck_assert_ptr_null(tok);
+	ck_assert_str_ne(sx_perr_str(-SX_PERR_GSS_DGRAM), "unknown error");
+}
+END_TEST
+
+START_TEST(krb5_wrap_seq)
+{
+	uint8_t tok[16] = { 0x05, 0x04, 0x01, 0xff, 0, 12, 0, 0,
+			    0, 0, 0, 0, 0x26, 0x34, 0x66, 0x84 };
+	uint64_t seq = 7;
+
+	ck_assert_int_eq(sx_gss_krb5_wrap_seq(tok, sizeof(tok), &seq), 0);
+	ck_assert(seq == 0x26346684u);
+	tok[8] = 0x80;
+	ck_assert_int_eq(sx_gss_krb5_wrap_seq(tok, sizeof(tok), &seq), 0);
+	ck_assert(seq == (0x80ull << 56 | 0x26346684u));
+	seq = 7;
+	ck_assert_int_eq(sx_gss_krb5_wrap_seq(tok, 15, &seq), -1);
+	tok[1] = 0x05;          /* a MIC token, not a wrap token */
+	ck_assert_int_eq(sx_gss_krb5_wrap_seq(tok, sizeof(tok), &seq), -1);
+	tok[0] = 0x60;          /* RFC 1964 (ASN.1 framed) tokens: no */
+	tok[1] = 0x04;
+	ck_assert_int_eq(sx_gss_krb5_wrap_seq(tok, sizeof(tok), &seq), -1);
+	ck_assert(seq == 7);
+	ck_assert_int_eq(sx_gss_krb5_wrap_seq(NULL, 16, &seq), -1);
+}
+END_TEST
+
+START_TEST(replay_window)
+{
+	struct sx_replay w;
+
+	memset(&w, 0, sizeof(w));
+	ck_assert_int_eq(sx_replay_check(&w, 1000), 1);    /* any start */
+	ck_assert_int_eq(sx_replay_check(&w, 1000), 0);    /* repeated */
+	ck_assert_int_eq(sx_replay_check(&w, 1001), 1);
+	ck_assert_int_eq(sx_replay_check(&w, 1005), 1);    /* a gap: fine */
+	ck_assert_int_eq(sx_replay_check(&w, 1003), 1);    /* late: fine */
+	ck_assert_int_eq(sx_replay_check(&w, 1003), 0);
+	ck_assert_int_eq(sx_replay_check(&w, 1002), 1);
+	ck_assert_int_eq(sx_replay_check(&w, 1004), 1);
+	for (uint64_t s = 1000; s <= 1005; s++)
+		ck_assert_int_eq(sx_replay_check(&w, s), 0);
+	ck_assert_int_eq(sx_replay_check(&w, 999), 1);     /* before the start, in the window */
+	/* the window: 64 numbers up to the highest */
+	ck_assert_int_eq(sx_replay_check(&w, 1005 + 63), 1);
+	ck_assert_int_eq(sx_replay_check(&w, 1005), 0);    /* still remembered */
+	ck_assert_int_eq(sx_replay_check(&w, 1006), 1);    /* never seen, in the window */
+	ck_assert_int_eq(sx_replay_check(&w, 1004), 0);    /* fell out: too old */
+	/* a jump past the window forgets everything before it */
+	ck_assert_int_eq(sx_replay_check(&w, 5000), 1);
+	ck_assert_int_eq(sx_replay_check(&w, 5000 - 63), 1);
+	ck_assert_int_eq(sx_replay_check(&w, 5000 - 64), 0);
+	ck_assert_int_eq(sx_replay_check(&w, 1068), 0);
+	/* exactly 64 ahead: the old top falls out */
+	ck_assert_int_eq(sx_replay_check(&w, 5064), 1);
+	ck_assert_int_eq(sx_replay_check(&w, 5000), 0);
+	ck_assert_int_eq(sx_replay_check(&w, 5001), 1);
+	/* the largest numbers */
+	memset(&w, 0, sizeof(w));
+	ck_assert_int_eq(sx_replay_check(&w, UINT64_MAX), 1);
+	ck_assert_int_eq(sx_replay_check(&w, UINT64_MAX), 0);
+	ck_assert_int_eq(sx_replay_check(&w, 0), 0);
+}
+END_TEST
+
 /* ---- decoder ----------------------------------------------------------- */
 
 static const size_t small_sizes[] = { 0, 1, 2, 17, 3, 0, 100, 5 };
@@ -330,6 +439,10 @@ static Suite *gss_suite(void)
 	tcase_add_test(tc, frame_parse_prefixes);
 	tcase_add_test(tc, frame_abort_and_errors);
 	tcase_add_test(tc, frame_encode);
+	tcase_add_test(tc, dgram_exact_message);
+	tcase_add_test(tc, dgram_rejects);
+	tcase_add_test(tc, krb5_wrap_seq);
+	tcase_add_test(tc, replay_window);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("decoder");
 	tcase_set_timeout(tc, 60);
