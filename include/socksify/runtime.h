@@ -148,7 +148,8 @@ const struct sx_runtime *sx_runtime(void);
 
 /* Logging: "socksify: " + message on stderr or the log file.  Keeps errno. */
 void sx_log(enum sx_log_level level, const char *fmt, ...) SX_PRINTF(2, 3);
-void sx_vlog(enum sx_log_level level, const char *fmt, va_list ap);
+void sx_vlog(enum sx_log_level level, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 bool sx_log_enabled(enum sx_log_level level);
 
 /* "1.2.3.4:80", "[2001:db8::1]:443"; "?" for other families. */

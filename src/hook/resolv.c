@@ -49,8 +49,14 @@ static const char *joined(char *buf, size_t len, const char *name,
 	return buf;
 }
 
+/* copy() (gcc 9+) carries the target's attributes; clang lacks it. */
+#if defined(__has_attribute) && __has_attribute(copy)
+#define SX_COPY(name) copy(name),
+#else
+#define SX_COPY(name)
+#endif
 #define ALIAS(name) \
-	extern __typeof(name) __##name __attribute__((alias(#name), copy(name), \
+	extern __typeof(name) __##name __attribute__((alias(#name), SX_COPY(name) \
 						     visibility("default")));
 
 SX_EXPORT int res_query(const char *dname, int class, int type,
