@@ -2,7 +2,7 @@
  * udp.h - UDP through a SOCKS 5 proxy (UDP ASSOCIATE, RFC 1928 section 7).
  *
  *   src/client/udp.c   the association: control connection and relay
- *   src/hook/udp.c     per-socket state, the send and receive paths
+ *   src/hook/udp*.c    per-socket state, the send and receive paths
  *   src/hook/io.c      the data-call hooks that dispatch to them
  */
 #ifndef SOCKSIFY_UDP_H
@@ -41,7 +41,7 @@ struct sx_udp_relay {
 int sx_udp_associate(int udpfd, const struct sx_runtime *rt,
 		     struct sx_udp_relay *out, struct sx_failure *f);
 
-/* ---- per-socket state (src/hook/udp.c) ------------------------------- */
+/* ---- per-socket state (src/hook/udp*.c) ------------------------------ */
 
 /* Does a send to sa on this descriptor (not flagged yet) need an
  * association?  (A UDP socket of sa's family, a route through the proxy.) */

@@ -1,6 +1,7 @@
 /*
- * udp_int.h - what src/hook/udp.c (state, addresses, connect) and
- * src/hook/udpio.c (set-up, send, receive) share.  Not a public API.
+ * udp_int.h - what src/hook/udpstate.c (the association table),
+ * src/hook/udp.c (addresses, connect) and src/hook/udpio.c (set-up, send,
+ * receive) share.  Not a public API.
  */
 #ifndef SOCKSIFY_HOOK_UDP_INT_H
 #define SOCKSIFY_HOOK_UDP_INT_H
@@ -45,7 +46,9 @@ struct assoc {
 	unsigned nnext;
 };
 
+/* ---- the association table (udpstate.c) ---------------------------- */
 
+/* A per-thread buffer of SX_UDP_SCRATCH bytes, or NULL. */
 uint8_t *sx_udpi_scratch(void);
 int sx_udpi_identity(int fd, dev_t *dev, ino_t *ino);
 /* A copy of fd's association; false (and the flag cleared) if none. */
@@ -62,6 +65,8 @@ void sx_udpi_setup_unlock(void);
  * 0 (direct from now on) or an errno value. (udpio.c) */
 int sx_udpi_policy(int fd, const struct assoc *a, const char *why,
 		   const char *dtext);
+
+/* ---- addresses (udp.c) ---------------------------------------------- */
 
 /* sa (IPv4 or IPv6) as an address of a socket of family: an IPv4 address
  * on an IPv6 socket becomes v4-mapped.  false if it cannot be. */

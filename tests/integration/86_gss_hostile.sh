@@ -25,14 +25,15 @@ lab_krb5_kinit
 [ -n "${SX_LIB:-}" ] && export SOCKSIFY_LIBRARY=$SX_LIB
 
 # The server: build/progs/gss_server (mk/gss-server.mk), or compiled here.
-G_SRC=$LAB_ROOT/tests/progs/gss_server.c
+G_SRC=$LAB_ROOT/tests/progs/gss_server.c G_IO=$LAB_ROOT/tests/progs/gss/gss_server_io
 G_BIN=$LAB_PROGS/gss_server
-if [ ! -x "$G_BIN" ] || [ "$G_SRC" -nt "$G_BIN" ]; then
+if [ ! -x "$G_BIN" ] || [ "$G_SRC" -nt "$G_BIN" ] || [ "$G_IO.c" -nt "$G_BIN" ] ||
+	[ "$G_IO.h" -nt "$G_BIN" ]; then
 	command -v krb5-config.heimdal >/dev/null || lab_skip "heimdal-dev not installed (krb5-config.heimdal)"
 	G_BIN=$LAB_TMP/gss_server
 	# shellcheck disable=SC2046
 	gcc -O2 -g -std=gnu11 -D_GNU_SOURCE -Wall -Wextra $(krb5-config.heimdal --cflags gssapi) \
-		-o "$G_BIN" "$G_SRC" $(krb5-config.heimdal --libs gssapi) -lpthread ||
+		-o "$G_BIN" "$G_SRC" "$G_IO.c" $(krb5-config.heimdal --libs gssapi) -lpthread ||
 		lab_fail "cannot compile $G_SRC"
 fi
 H_PROBE=$(lab_need_prog sxprobe)
