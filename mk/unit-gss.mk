@@ -1,5 +1,5 @@
 # mk/unit-gss.mk - the unit tests of the GSS-API client code (issue 4):
-# src/client/gss_io.c (the protected data path) and src/client/gssapi.c
+# src/client/gss_io.c + gss_send.c (the protected data path) and src/client/gssapi.c
 # (context and protection-level negotiation), driven over a socketpair with
 # the mock GSS-API table of tests/unit/gss_mock.c.
 #

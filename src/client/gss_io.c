@@ -2,7 +2,7 @@
  * gss_io.c - the data of a socket authenticated with GSS-API at level
  * integrity or confidentiality: every byte sent goes out in 01 03 frames
  * (gss_wrap, token <= 65535 bytes), every frame received is unwrapped
- * (src/proto/gss.c decodes the stream).
+ * (src/proto/gss.c decodes the stream; gss_send.c sends).
  *
  * State per socket, shared by its dups, found by descriptor number through
  * a small table; SX_FD_GSS marks the descriptors so the hooks pay one
@@ -30,48 +30,31 @@
 
 #include "socksify/gssapi.h"
 #include "socksify/runtime.h"
-
-#define SEND_WAIT_MS 30000      /* finishing a frame on a non-blocking socket */
-
-struct gsock {
-	pthread_mutex_t rlock, wlock, glock;
-	int refs;                       /* descriptors + calls in progress */
-	const struct sx_gss_api *api;
-	sx_gss_ctx ctx;
-	int level;
-	size_t maxin;                   /* plaintext per frame */
-	bool eof;
-	atomic_bool in_recv;            /* a reader waits in recvfrom */
-	bool rerr_logged;               /* one line per socket */
-	int werr;                       /* sticky: the send stream is broken */
-	uint8_t *plain;                 /* maxin bytes, to gather iovecs */
-	bool counted;                   /* in sx_gss_live */
-	struct sx_gss_dec dec;          /* last: large */
-};
+#include "gss_int.h"
 
 static struct gsock **tab;
 static size_t tabcap;
 static pthread_mutex_t tlock = PTHREAD_MUTEX_INITIALIZER;
 
-static struct {
-	ssize_t (*recvfrom)(int, void *, size_t, int, struct sockaddr *, socklen_t *);
-	ssize_t (*sendmsg)(int, const struct msghdr *, int);
-	ssize_t (*read)(int, void *, size_t);
-	ssize_t (*pread)(int, void *, size_t, off_t);
-} real;
+struct sx_gss_real sx_gss_real;
 static pthread_once_t real_once = PTHREAD_ONCE_INIT;
 
 static void real_load(void)
 {
-	*(void **)&real.recvfrom = dlsym(RTLD_NEXT, "recvfrom");
-	*(void **)&real.sendmsg = dlsym(RTLD_NEXT, "sendmsg");
-	*(void **)&real.read = dlsym(RTLD_NEXT, "read");
-	*(void **)&real.pread = dlsym(RTLD_NEXT, "pread");
+	*(void **)&sx_gss_real.recvfrom = dlsym(RTLD_NEXT, "recvfrom");
+	*(void **)&sx_gss_real.sendmsg = dlsym(RTLD_NEXT, "sendmsg");
+	*(void **)&sx_gss_real.read = dlsym(RTLD_NEXT, "read");
+	*(void **)&sx_gss_real.pread = dlsym(RTLD_NEXT, "pread");
+}
+
+void sx_gssi_real_init(void)
+{
+	pthread_once(&real_once, real_load);
 }
 
 /* ---- the table ---------------------------------------------------------- */
 
-static struct gsock *get(int fd)
+struct gsock *sx_gssi_get(int fd)
 {
 	struct gsock *g = NULL;
 
@@ -104,7 +87,7 @@ static void destroy(struct gsock *g)
 	free(g);
 }
 
-static void put(struct gsock *g)
+void sx_gssi_put(struct gsock *g)
 {
 	bool last;
 
@@ -157,7 +140,7 @@ int sx_gss_attach(int fd, const struct sx_gss_api *api, sx_gss_ctx ctx,
 {
 	struct gsock *g = calloc(1, sizeof(*g)), *old;
 
-	pthread_once(&real_once, real_load);
+	sx_gssi_real_init();
 	if (!g)
 		return -1;
 	g->api = api;
@@ -184,7 +167,7 @@ int sx_gss_attach(int fd, const struct sx_gss_api *api, sx_gss_ctx ctx,
 	g->counted = true;
 	atomic_fetch_add(&sx_gss_live, 1);
 	if (old)
-		put(old);
+		sx_gssi_put(old);
 	return 0;
 }
 
@@ -200,7 +183,7 @@ void sx_gss_close(int fd)
 	pthread_mutex_unlock(&tlock);
 	sx_fd_flags_set(fd, 0, SX_FD_GSS);
 	if (g)
-		put(g);
+		sx_gssi_put(g);
 }
 
 void sx_gss_dup(int oldfd, int newfd)
@@ -209,16 +192,16 @@ void sx_gss_dup(int oldfd, int newfd)
 
 	if (oldfd == newfd)
 		return;
-	g = get(oldfd);
+	g = sx_gssi_get(oldfd);
 	if (!g) {
 		if (sx_fd_flags(newfd) & SX_FD_GSS)
 			sx_gss_close(newfd);
 		return;
 	}
 	if (install(newfd, g, &old) < 0)
-		put(g);
+		sx_gssi_put(g);
 	if (old)
-		put(old);
+		sx_gssi_put(old);
 }
 
 void sx_gss_move(int from, int to)
@@ -248,7 +231,7 @@ bool sx_gss_detach(int fd, const struct sx_gss_api **api, sx_gss_ctx *ctx,
 	*level = g->level;
 	g->ctx = NULL;          /* the caller owns it now */
 	pthread_mutex_unlock(&g->glock);
-	put(g);
+	sx_gssi_put(g);
 	return true;
 }
 
@@ -259,13 +242,13 @@ bool sx_gss_pending(int fd)
 	size_t need;
 	bool r;
 
-	if (!(sx_fd_flags(fd) & SX_FD_GSS) || !(g = get(fd)))
+	if (!(sx_fd_flags(fd) & SX_FD_GSS) || !(g = sx_gssi_get(fd)))
 		return false;
 	/* A reader blocked in recvfrom holds rlock with nothing decoded: do
 	 * not wait for it (poll and epoll_wait must keep their timeouts). */
 	while (pthread_mutex_trylock(&g->rlock) != 0) {
 		if (atomic_load(&g->in_recv)) {
-			put(g);
+			sx_gssi_put(g);
 			return false;
 		}
 		sched_yield();
@@ -274,7 +257,7 @@ bool sx_gss_pending(int fd)
 	    sx_gss_frame_parse(g->dec.raw + g->dec.rstart, sx_gss_dec_partial(&g->dec),
 			       &fr, &need) != 0;
 	pthread_mutex_unlock(&g->rlock);
-	put(g);
+	sx_gssi_put(g);
 	return r;
 }
 
@@ -312,7 +295,7 @@ static int unwrap_cb(void *arg, const uint8_t *tok, size_t len, uint8_t *out,
 }
 
 /* "DEST via PROXY" for messages about the socket fd. */
-static const char *conn_text(int fd, char *buf, size_t len)
+const char *sx_gssi_conn_text(int fd, char *buf, size_t len)
 {
 	struct sockaddr_storage peer;
 	socklen_t plen;
@@ -333,15 +316,15 @@ static void log_recv_error(struct gsock *g, int fd, int r, const struct uw *u)
 	if (r == -SX_PERR_GSS_UNWRAP && u->not_encrypted)
 		sx_log(SX_LOG_ERROR, "%s: GSS-API: a message from the proxy was "
 		       "not encrypted although confidentiality was agreed",
-		       conn_text(fd, ct, sizeof(ct)));
+		       sx_gssi_conn_text(fd, ct, sizeof(ct)));
 	else if (r == -SX_PERR_GSS_UNWRAP && SX_GSS_ERROR(u->major)) {
 		sx_gss_status(g->api, "gss_unwrap", u->major, u->minor, msg,
 			      sizeof(msg));
 		sx_log(SX_LOG_ERROR, "%s: GSS-API data from the proxy refused: "
-		       "%s", conn_text(fd, ct, sizeof(ct)), msg);
+		       "%s", sx_gssi_conn_text(fd, ct, sizeof(ct)), msg);
 	} else {
 		sx_log(SX_LOG_ERROR, "%s: GSS-API data from the proxy: %s",
-		       conn_text(fd, ct, sizeof(ct)), sx_perr_str(r));
+		       sx_gssi_conn_text(fd, ct, sizeof(ct)), sx_perr_str(r));
 	}
 }
 
@@ -412,7 +395,7 @@ static ssize_t recv_core(struct gsock *g, int fd, const struct iovec *iov,
 					sx_log(SX_LOG_ERROR, "%s: GSS-API: the proxy "
 					       "closed the connection inside a "
 					       "protected message",
-					       conn_text(fd, ct, sizeof(ct)));
+					       sx_gssi_conn_text(fd, ct, sizeof(ct)));
 				g->rerr_logged = true;
 				err = EPROTO;
 			}
@@ -420,7 +403,7 @@ static ssize_t recv_core(struct gsock *g, int fd, const struct iovec *iov,
 		}
 		sp = sx_gss_dec_space(&g->dec, &room);
 		atomic_store(&g->in_recv, true);
-		n = real.recvfrom(fd, sp, room, rflags, NULL, NULL);
+		n = sx_gss_real.recvfrom(fd, sp, room, rflags, NULL, NULL);
 		atomic_store(&g->in_recv, false);
 		if (n > 0) {
 			sx_gss_dec_commit(&g->dec, (size_t)n);
@@ -441,7 +424,7 @@ static ssize_t recv_core(struct gsock *g, int fd, const struct iovec *iov,
 
 static ssize_t recv_fd(int fd, const struct iovec *iov, int iovcnt, int flags)
 {
-	struct gsock *g = get(fd);
+	struct gsock *g = sx_gssi_get(fd);
 	ssize_t r;
 	int saved;
 
@@ -449,7 +432,7 @@ static ssize_t recv_fd(int fd, const struct iovec *iov, int iovcnt, int flags)
 		return errno = EBADF, -1;
 	r = recv_core(g, fd, iov, iovcnt, flags);
 	saved = errno;
-	put(g);
+	sx_gssi_put(g);
 	errno = saved;
 	return r;
 }
@@ -481,233 +464,4 @@ ssize_t sx_gss_recvmsg(int fd, struct msghdr *msg, int flags)
 		msg->msg_flags = 0;
 	}
 	return r;
-}
-
-/* ---- sending -------------------------------------------------------------- */
-
-static int wait_writable(int fd, int ms)
-{
-	struct pollfd p = { .fd = fd, .events = POLLOUT };
-	int r;
-
-	do
-		r = poll(&p, 1, ms);
-	while (r < 0 && errno == EINTR);
-	return r;
-}
-
-/* Write header + token completely: the stream breaks otherwise. */
-static int send_frame(int fd, const uint8_t *hdr, const void *tok, size_t len,
-		      int flags, bool nonblock)
-{
-	struct iovec v[2] = { { (void *)hdr, SX_GSS_HLEN }, { (void *)tok, len } };
-	struct msghdr m = { .msg_iov = v, .msg_iovlen = 2 };
-	int sflags = (flags & (MSG_NOSIGNAL | MSG_MORE)) | MSG_DONTWAIT;
-	ssize_t n;
-
-	while (m.msg_iovlen > 0) {
-		n = real.sendmsg(fd, &m, sflags);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-			return errno;
-		if (n < 0) {
-			if (wait_writable(fd, nonblock ? SEND_WAIT_MS : -1) == 0)
-				return ETIMEDOUT;
-			continue;
-		}
-		while (n > 0 && m.msg_iovlen > 0) {
-			size_t c = (size_t)n < m.msg_iov->iov_len ? (size_t)n :
-				   m.msg_iov->iov_len;
-
-			m.msg_iov->iov_base = (uint8_t *)m.msg_iov->iov_base + c;
-			m.msg_iov->iov_len -= c;
-			n -= (ssize_t)c;
-			if (m.msg_iov->iov_len == 0) {
-				m.msg_iov++;
-				m.msg_iovlen--;
-			}
-		}
-	}
-	return 0;
-}
-
-/* The next chunk of plaintext: a pointer into iov when contiguous. */
-static const uint8_t *gather(struct gsock *g, const struct iovec *iov,
-			     int iovcnt, size_t off, size_t len)
-{
-	size_t done = 0;
-
-	for (int i = 0; i < iovcnt && done < len; i++) {
-		size_t n = iov[i].iov_len, c;
-
-		if (off >= n) {
-			off -= n;
-			continue;
-		}
-		c = n - off < len - done ? n - off : len - done;
-		if (done == 0 && c == len)
-			return (const uint8_t *)iov[i].iov_base + off;
-		memcpy(g->plain + done, (const uint8_t *)iov[i].iov_base + off, c);
-		done += c;
-		off = 0;
-	}
-	return g->plain;
-}
-
-static int wrap_send(struct gsock *g, int fd, const uint8_t *p, size_t len,
-		     int flags, bool nonblock)
-{
-	sx_gss_buffer_desc in = { len, (void *)p }, out = { 0, NULL };
-	sx_om_uint32 major, minor;
-	uint8_t hdr[SX_GSS_HLEN];
-	int conf = 0, err;
-	char msg[700], ct[400];
-
-	pthread_mutex_lock(&g->glock);
-	sx_guard++;
-	major = g->api->wrap(&minor, g->ctx, g->level == SX_GSS_PROT_CONFIDENTIALITY,
-			     0, &in, &conf, &out);
-	sx_guard--;
-	pthread_mutex_unlock(&g->glock);
-	if (SX_GSS_ERROR(major)) {
-		sx_gss_status(g->api, "gss_wrap", major, minor, msg, sizeof(msg));
-		sx_log(SX_LOG_ERROR, "%s: GSS-API: cannot protect data: %s",
-		       conn_text(fd, ct, sizeof(ct)), msg);
-		return EPROTO;
-	}
-	if (g->level == SX_GSS_PROT_CONFIDENTIALITY && !conf) {
-		g->api->release_buffer(&minor, &out);   /* never send it clear */
-		sx_log(SX_LOG_ERROR, "%s: GSS-API: gss_wrap left data not "
-		       "encrypted although confidentiality was agreed; not sent",
-		       conn_text(fd, ct, sizeof(ct)));
-		return EPROTO;
-	}
-	if (sx_gss_header_encode(hdr, sizeof(hdr), SX_GSS_MTYP_DATA, out.length) < 0) {
-		g->api->release_buffer(&minor, &out);
-		sx_log(SX_LOG_ERROR, "%s: GSS-API: gss_wrap made a token of %zu "
-		       "bytes, more than a message holds",
-		       conn_text(fd, ct, sizeof(ct)), out.length);
-		return EMSGSIZE;
-	}
-	err = send_frame(fd, hdr, out.value, out.length, flags, nonblock);
-	g->api->release_buffer(&minor, &out);
-	return err;
-}
-
-static ssize_t send_core(struct gsock *g, int fd, const struct iovec *iov,
-			 int iovcnt, int flags)
-{
-	size_t total = 0, sent = 0;
-	bool nonblock;
-	int err = 0;
-
-	for (int i = 0; i < iovcnt; i++)
-		total += iov[i].iov_len;
-	if (flags & MSG_OOB)
-		return errno = EOPNOTSUPP, -1;
-	if (total == 0)
-		return 0;
-	nonblock = (flags & MSG_DONTWAIT) || (fcntl(fd, F_GETFL) & O_NONBLOCK);
-	pthread_mutex_lock(&g->wlock);
-	err = g->werr;
-	while (!err && sent < total) {
-		size_t len = total - sent < g->maxin ? total - sent : g->maxin;
-
-		/* Start a frame only when the socket takes bytes now. */
-		if (nonblock && wait_writable(fd, 0) == 0) {
-			err = EAGAIN;
-			break;
-		}
-		err = wrap_send(g, fd, gather(g, iov, iovcnt, sent, len), len,
-				flags, nonblock);
-		if (err)
-			g->werr = err == ETIMEDOUT ? EPIPE : err;
-		else
-			sent += len;
-	}
-	pthread_mutex_unlock(&g->wlock);
-	if (sent > 0)
-		return (ssize_t)sent;
-	return errno = err, -1;
-}
-
-static ssize_t send_fd(int fd, const struct iovec *iov, int iovcnt, int flags)
-{
-	struct gsock *g = get(fd);
-	ssize_t r;
-	int saved;
-
-	if (!g)
-		return errno = EBADF, -1;
-	r = send_core(g, fd, iov, iovcnt, flags);
-	saved = errno;
-	put(g);
-	errno = saved;
-	return r;
-}
-
-ssize_t sx_gss_send(int fd, const void *buf, size_t len, int flags)
-{
-	struct iovec iov = { (void *)buf, len };
-
-	return send_fd(fd, &iov, 1, flags);
-}
-
-ssize_t sx_gss_writev(int fd, const struct iovec *iov, int iovcnt)
-{
-	if (iovcnt < 0 || iovcnt > IOV_MAX)
-		return errno = EINVAL, -1;
-	return send_fd(fd, iov, iovcnt, 0);
-}
-
-ssize_t sx_gss_sendmsg(int fd, const struct msghdr *msg, int flags)
-{
-	if (msg->msg_iovlen > IOV_MAX)
-		return errno = EMSGSIZE, -1;
-	return send_fd(fd, msg->msg_iov, (int)msg->msg_iovlen, flags);
-}
-
-/* sendfile() into a protected socket: read, then send protected. */
-ssize_t sx_gss_sendfile(int out_fd, int in_fd, off_t *offset, size_t count)
-{
-	size_t done = 0, chunk = 65536;
-	uint8_t *buf;
-	ssize_t n, s = 0;
-	int err = 0;
-
-	pthread_once(&real_once, real_load);
-	if (count == 0)
-		return 0;
-	buf = malloc(chunk);
-	if (!buf)
-		return errno = ENOMEM, -1;
-	while (done < count) {
-		size_t want = count - done < chunk ? count - done : chunk;
-
-		n = offset ? real.pread(in_fd, buf, want, *offset) :
-			     real.read(in_fd, buf, want);
-		if (n <= 0) {
-			err = n < 0 ? errno : 0;
-			break;
-		}
-		s = sx_gss_send(out_fd, buf, (size_t)n, 0);
-		if (s < 0) {
-			err = errno;
-			s = 0;
-		}
-		if (offset)
-			*offset += s;
-		else if (s < n)
-			lseek(in_fd, s - n, SEEK_CUR);   /* give back what was not sent */
-		done += (size_t)s;
-		if (s < n)
-			break;
-	}
-	free(buf);
-	if (done > 0)
-		return (ssize_t)done;
-	if (err)
-		return errno = err, -1;
-	return 0;
 }
