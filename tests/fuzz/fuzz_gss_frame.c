@@ -5,9 +5,14 @@
  * from the input, with an unwrap that refuses some tokens and returns
  * plaintext of varying length.  Invariants: the decoder never writes
  * past its buffers, plaintext comes out in order and only from complete
- * frames, errors are sticky.
+ * frames, errors are sticky.  Also the UDP side (RFC 1961 datagrams):
+ * sx_gss_dgram_parse on the whole input, the wrap-token sequence number,
+ * and the replay window fed 8-byte numbers from the input (a number it
+ * accepted is never accepted again).
  */
 #include "fuzz.h"
+
+#include <stdbool.h>
 
 #include "socksify/proto.h"
 
@@ -37,6 +42,30 @@ static int unwrap(void *arg, const uint8_t *tok, size_t len, uint8_t *out,
 	return 0;
 }
 
+static void fuzz_dgram(const uint8_t *data, size_t size)
+{
+	const uint8_t *tok = NULL;
+	ssize_t n = sx_gss_dgram_parse(data, size, &tok);
+	struct sx_replay w = { 0 };
+	bool accepted[256] = { false };
+	uint64_t seq;
+
+	if (n >= 0)
+		FUZZ_ASSERT(tok == data + SX_GSS_HLEN &&
+			    (size_t)n + SX_GSS_HLEN == size, "dgram %zd", n);
+	if (sx_gss_krb5_wrap_seq(data, size, &seq) == 0)
+		FUZZ_ASSERT(size >= 16, "seq from %zu bytes", size);
+	for (size_t i = 0; i + 8 <= size && i < 8 * 256; i += 8) {
+		memcpy(&seq, data + i, 8);
+		seq %= 256;             /* small numbers: repeats happen */
+		if (sx_replay_check(&w, seq) == 1) {
+			FUZZ_ASSERT(!accepted[seq], "seq %u accepted twice",
+				    (unsigned)seq);
+			accepted[seq] = true;
+		}
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct sx_gss_dec *d;
@@ -45,6 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int err = 0;
 
 	fuzz_check_stream(p_frame, data, size, 16);
+	fuzz_dgram(data, size);
 
 	d = malloc(sizeof(*d));
 	if (!d)
