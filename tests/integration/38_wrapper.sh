@@ -21,7 +21,8 @@ rc=$?
 lab_run "LD_PRELOAD seen by the program" timeout 10 "$LAB_SOCKSIFY" -- sh -c 'echo "$LD_PRELOAD"'
 lab_grep "LD_PRELOAD names the library" "$LAB_OUT" "libsocksify\\.so"
 lab_run "existing LD_PRELOAD kept" timeout 10 env LD_PRELOAD=libc.so.6 "$LAB_SOCKSIFY" sh -c 'echo "$LD_PRELOAD"'
-lab_grep "existing LD_PRELOAD kept" "$LAB_OUT" "^libc\\.so\\.6[ :].*libsocksify\\.so"
+# (a sanitizer or valgrind wrapper may put its runtime first)
+lab_grep "existing LD_PRELOAD kept" "$LAB_OUT" "(^|[ :])libc\\.so\\.6[ :].*libsocksify\\.so"
 lab_pass "exit status passed through, LD_PRELOAD set and appended"
 
 timeout 10 "$LAB_SOCKSIFY" /nonexistent/program >"$LAB_TMP/o" 2>"$LAB_TMP/e"

@@ -4,17 +4,18 @@
 #     with a message (as ssh refuses such a private key): every proxied connect fails
 #     (ENETUNREACH, "broken configuration"), nothing reaches the proxy or goes direct;
 #     mode 0600 works.
-#  2. Passwords never appear in socksify's messages, at any level (SOCKSIFY_DEBUG=2, on
-#     stderr and in SOCKSIFY_LOG), on success and on every kind of failure: rejected
+#  2. Passwords never appear in socksify's messages, at any level (SOCKSIFY_DEBUG unset,
+#     0, 1, 2, error, info, debug, quiet; log_level in the file; on stderr and in
+#     SOCKSIFY_LOG), on success and on every kind of failure: rejected
 #     credentials, a proxy closing at the authentication, broken URLs and files.  The
 #     hostile server's log proves the password was really sent.
-#  3. setuid/setgid programs ignore the environment and the per-user files.  The loader
+#  3. setuid and setgid programs ignore the environment and the per-user files.  The loader
 #     ignores LD_PRELOAD for them, but not /etc/ld.so.preload: in a private mount
 #     namespace, an overlay on /etc adds an ld.so.preload naming the library and an
-#     /etc/socksify.conf.  A setgid copy of a program then uses the system file's proxy,
-#     although SOCKSIFY_PROXY, SOCKSIFY_CONF, HOME/.socksify.conf, SOCKSIFY_LOG and
-#     SOCKSIFY_DEBUG all name something else; the same program without the setgid bit
-#     follows them.
+#     /etc/socksify.conf.  A setgid copy of a program, and a setuid one (owner nobody),
+#     then use the system file's proxy, although SOCKSIFY_PROXY, SOCKSIFY_CONF,
+#     HOME/.socksify.conf, SOCKSIFY_LOG and SOCKSIFY_DEBUG all name something else; the
+#     same program without either bit follows them.
 . "$(dirname "$0")/../lab/lab.sh"
 . "$(dirname "$0")/../lab/hostile.sh"
 lab_init
@@ -69,11 +70,26 @@ for fault in ok auth-fail auth-version auth-truncated close-auth-request close-a
 		probe "$plain" SOCKSIFY_DEBUG=debug SOCKSIFY_PIPELINING=$pipe SOCKSIFY_USER=hu "SOCKSIFY_PASSWORD=$PW" -- -n
 	done
 done
+# Every other level (default, error, info, quiet, by number and by name, and log_level
+# in the file): what they print is a subset, but check it all the same.
+lvconf=$LAB_TMP/lv.conf
+(umask 077; { cat "$upconf"; echo "log_level debug"; } >"$lvconf")
+for fault in ok auth-fail close-auth-reply; do
+	echo "$fault" >"$H_FAULT_FILE"
+	for lvl in "" 0 1 error info quiet; do
+		probe "$upconf" ${lvl:+SOCKSIFY_DEBUG=$lvl} -- -s x
+		probe "$plain" ${lvl:+SOCKSIFY_DEBUG=$lvl} SOCKSIFY_LOG=$LAB_TMP/sx.log \
+			"SOCKSIFY_PROXY=socks5://hu:$PW@$H_PROXY" -- -n
+	done
+	probe "$lvconf" -- -s x
+	probe "$lvconf" SOCKSIFY_LOG=$LAB_TMP/sx.log SOCKSIFY_PIPELINING=on -- -n
+done
 grep -q "authentication failed: user name or password rejected by the proxy (user 'hu')" "$ALL" ||
 	lab_fail "no authentication failure message was seen"
 grep -q "via $H_PROXY: connected" "$ALL" || lab_fail "no debug line on success was seen"
 n=$(grep -c "^auth hu $PW\$" "$H_LOG")
-[ "$n" -ge 40 ] || lab_fail "the server saw the password only $n times"
+[ "$n" -ge 90 ] || lab_fail "the server saw the password only $n times"
+lab_log "the server saw the password $n times"
 # Broken settings that quote the URL or the file.
 echo ok >"$H_FAULT_FILE"
 probe "$plain" SOCKSIFY_DEBUG=2 "SOCKSIFY_PROXY=socks5://hu:$PW@$H_PROXY:99999" -- && lab_fail "bad URL connected"
@@ -89,7 +105,7 @@ if grep -F -e "$PW" "$ALL" >/dev/null; then
 	grep -F -e "$PW" "$ALL" | head -5 >&2
 	lab_fail "the password appears in socksify's messages"
 fi
-lab_pass "the password never appears in $(grep -c '^socksify:' "$ALL") messages (SOCKSIFY_DEBUG=2, stderr and SOCKSIFY_LOG, success and failures)"
+lab_pass "the password never appears in $(grep -c '^socksify:' "$ALL") messages (every log level, stderr and SOCKSIFY_LOG, success and failures)"
 
 # ---- 3. setgid programs ------------------------------------------------------------
 # Four proxies; which one a program uses tells which settings it followed.
@@ -127,14 +143,18 @@ used() {   # which proxy saw the last connection
 		: >"$LAB_TMP/px-$src.log"
 	done
 }
+# The log's directory is writable by anyone: a setuid program (running as nobody)
+# could follow SOCKSIFY_LOG there.
+mkdir -m 1777 "$LAB_TMP/logs"
+sglog=$LAB_TMP/logs/sg.log
 envs=(HOME="$home" SOCKSIFY_CONF="$LAB_TMP/named.conf" SOCKSIFY_PROXY="socks5://$LAB_HOSTIP:$PX_env"
-	SOCKSIFY_DIRECT= SOCKSIFY_DEBUG=2 SOCKSIFY_LOG="$LAB_TMP/sg.log")
+	SOCKSIFY_DIRECT= SOCKSIFY_DEBUG=2 SOCKSIFY_LOG="$sglog")
 in_ovl "${envs[@]}" "$LAB_TMP/sg/probe-setgid" -s sg "$LAB_HOSTIP" "$H_DEST_PORT"
 rc=$?
 [ "$rc" = 99 ] && lab_skip "overlay mount on /etc not possible here"
 grep -q "^GOT sg$" "$LAB_TMP/p.out" || lab_fail "setgid: $(cat "$LAB_TMP/p.out" "$LAB_TMP/p.err")"
 [ "$(used)" = "sys " ] || lab_fail "setgid program: expected the system file's proxy only"
-[ -e "$LAB_TMP/sg.log" ] && lab_fail "setgid program: SOCKSIFY_LOG was followed"
+[ -e "$sglog" ] && lab_fail "setgid program: SOCKSIFY_LOG was followed"
 grep -q '^socksify:' "$LAB_TMP/p.err" && lab_fail "setgid program: SOCKSIFY_DEBUG was followed: $(cat "$LAB_TMP/p.err")"
 lab_pass "setgid: only the system file (SOCKSIFY_PROXY, SOCKSIFY_CONF, ~/.socksify.conf, SOCKSIFY_LOG, SOCKSIFY_DEBUG ignored)"
 
@@ -142,11 +162,26 @@ in_ovl HOME="$home" SOCKSIFY_DIRECT= "$LAB_TMP/sg/probe-setgid" -s sg "$LAB_HOST
 grep -q "^GOT sg$" "$LAB_TMP/p.out" || lab_fail "setgid (HOME only): $(cat "$LAB_TMP/p.out" "$LAB_TMP/p.err")"
 [ "$(used)" = "sys " ] || lab_fail "setgid program with only HOME set: expected the system file's proxy"
 
+# A setuid program (owner nobody: run by root, its effective uid differs from its
+# real one, so the loader sets AT_SECURE): the same.
+cp "$H_PROBE" "$LAB_TMP/sg/probe-setuid"
+chown nobody "$LAB_TMP/sg/probe-setuid" && chmod 4755 "$LAB_TMP/sg/probe-setuid" ||
+	lab_fail "cannot make a setuid program"
+in_ovl "${envs[@]}" "$LAB_TMP/sg/probe-setuid" -s su "$LAB_HOSTIP" "$H_DEST_PORT"
+grep -q "^GOT su$" "$LAB_TMP/p.out" || lab_fail "setuid: $(cat "$LAB_TMP/p.out" "$LAB_TMP/p.err")"
+[ "$(used)" = "sys " ] || lab_fail "setuid program: expected the system file's proxy only"
+[ -e "$sglog" ] && lab_fail "setuid program: SOCKSIFY_LOG was followed"
+grep -q '^socksify:' "$LAB_TMP/p.err" && lab_fail "setuid program: SOCKSIFY_DEBUG was followed: $(cat "$LAB_TMP/p.err")"
+in_ovl HOME="$home" SOCKSIFY_DIRECT= "$LAB_TMP/sg/probe-setuid" -s su "$LAB_HOSTIP" "$H_DEST_PORT"
+grep -q "^GOT su$" "$LAB_TMP/p.out" || lab_fail "setuid (HOME only): $(cat "$LAB_TMP/p.out" "$LAB_TMP/p.err")"
+[ "$(used)" = "sys " ] || lab_fail "setuid program with only HOME set: expected the system file's proxy"
+lab_pass "setuid: only the system file (the same variables and ~/.socksify.conf ignored)"
+
 # The same program without the bit follows every one of them.
 in_ovl "${envs[@]}" "$LAB_TMP/sg/probe-plain" -s pl "$LAB_HOSTIP" "$H_DEST_PORT"
 grep -q "^GOT pl$" "$LAB_TMP/p.out" || lab_fail "plain: $(cat "$LAB_TMP/p.out" "$LAB_TMP/p.err")"
 [ "$(used)" = "env " ] || lab_fail "plain program: expected SOCKSIFY_PROXY's proxy"
-lab_grep "plain program: SOCKSIFY_LOG followed" "$LAB_TMP/sg.log" "via $LAB_HOSTIP:$PX_env: connected"
+lab_grep "plain program: SOCKSIFY_LOG followed" "$sglog" "via $LAB_HOSTIP:$PX_env: connected"
 in_ovl HOME="$home" SOCKSIFY_DIRECT= "$LAB_TMP/sg/probe-plain" -s pl "$LAB_HOSTIP" "$H_DEST_PORT"
 [ "$(used)" = "home " ] || lab_fail "plain program with only HOME set: expected ~/.socksify.conf's proxy"
 in_ovl SOCKSIFY_CONF="$LAB_TMP/named.conf" SOCKSIFY_DIRECT= "$LAB_TMP/sg/probe-plain" -s pl "$LAB_HOSTIP" "$H_DEST_PORT"

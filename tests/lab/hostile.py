@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""A hostile SOCKS 5 server for the socksify lab: every connection gets one fault.
+"""A hostile SOCKS 5 (and 4/4a) server for the socksify lab: every connection gets one fault.
 
   hostile.py --port 0 --port-file F --log LOG [--bind ADDR] [--fault NAME]
              [--fault-file FILE] [--allow CIDR]... [--source ADDR]
@@ -52,8 +52,17 @@ Faults (one connection each; "reply" is the reply to the CONNECT request):
   namelen-lie-close     length byte 200, 20 name bytes + port, close
   namelen-lie-hang      length byte 200, 20 name bytes + port, then silence
 
+SOCKS 4 and 4a (the first byte is 4): the request is read in full (a 4a name is never
+resolved: reply 91), and the faults that make sense apply: ok, split, coalesce, eager
+(reply 90 + "HI\\n" sent as soon as the first byte arrives), silent-accept,
+close-accept, silent / silent-request (read the request, never answer), close-request
+(or close-greeting), reset-request (or reset-greeting), slow, trickle, rep-N (CD N;
+90 relays), version-N (VN N instead of 0), truncated-K (K bytes of the 8-byte reply).
+Any other fault: logged as an error, connection closed.
+
 --log gets one line per event: "conn PEER FAULT", "greeting 00 02", "auth USER PASS",
-"request cmd=1 atyp=1 HOST PORT", "relay HOST PORT", "end FAULT after N ms" (when a
+"request cmd=1 atyp=1 HOST PORT", "socks4 request cmd=1 HOST PORT user=USERID",
+"relay HOST PORT", "end FAULT after N ms" (when a
 waiting fault sees the client give up), "error ...".
 """
 import argparse, ipaddress, os, re, select, socket, socketserver, struct, threading, time
@@ -181,7 +190,10 @@ class Session:
             return wait_client_noread(s, f)
         if f == "close-accept":
             return
-        ver, n = recv_exact(s, 2)
+        ver = recv_exact(s, 1)[0]
+        if ver == 4:
+            return Socks4(s, f).run()
+        n = recv_exact(s, 1)[0]
         methods = recv_exact(s, n)
         log("greeting " + " ".join("%02x" % m for m in methods))
         if f == "close-greeting":
@@ -314,6 +326,77 @@ class Session:
         out, rep = self.connect_out(host, port)
         if out is None:
             return
+        relay(s, out)
+
+
+class Socks4(Session):
+    """SOCKS 4 / 4a: the first byte (VN 4) has been read."""
+    CODES = {"ok": 90, "split": 90, "coalesce": 90, "slow": 90, "trickle": 90, "eager": 90}
+
+    def read_request(self):
+        s = self.s
+        cmd = recv_exact(s, 1)[0]
+        port = struct.unpack("!H", recv_exact(s, 2))[0]
+        ip = recv_exact(s, 4)
+        user = self.read_nul()
+        host = socket.inet_ntop(socket.AF_INET, ip)
+        if ip[:3] == b"\0\0\0" and ip[3]:
+            host = self.read_nul()      # SOCKS 4a: a name (never resolved here)
+        log("socks4 request cmd=%d %s %d user=%s" % (cmd, host, port, user))
+        return cmd, host, port
+
+    def read_nul(self):
+        buf = b""
+        while len(buf) < 1024:
+            c = recv_exact(self.s, 1)
+            if c == b"\0":
+                return buf.decode(errors="replace")
+            buf += c
+        raise Closed("no NUL within 1024 bytes")
+
+    def run(self):
+        s, f, name, arg = self.s, self.fault, self.name, self.arg
+        if f == "eager":        # the reply and data before the rest of the request
+            self.send(b"\x00\x5a\x10\xe1\x7f\x00\x00\x01HI\n")
+        cmd, host, port = self.read_request()
+        if f in ("close-greeting", "close-request"):
+            return
+        if f in ("reset-greeting", "reset-request"):
+            return rst_close(s)
+        if f in ("silent", "silent-request"):
+            return wait_client(s, f)
+        if f == "slow":
+            time.sleep(3)
+        code = arg if name == "rep" and arg is not None else self.CODES.get(f)
+        if code is None and name not in ("version", "truncated"):
+            log("error %s: not a SOCKS 4 fault" % f)
+            return
+        code = 90 if code is None else code
+        out = None
+        if code == 90 and cmd == 1:
+            out, rep = self.connect_out(host, port)
+            if out is None:
+                code = 91
+        if f == "eager":
+            return relay(s, out) if out else None
+        ver = arg if name == "version" and arg is not None else 0
+        reply = bytes([ver, code]) + struct.pack("!H", 4321) + socket.inet_aton("127.0.0.1")
+        if name == "truncated" and arg is not None:
+            reply = reply[:arg]
+        if f == "coalesce":
+            reply += b"HI\n"
+        try:
+            self.send(reply)
+        except OSError:
+            if out:
+                out.close()
+            raise
+        if name == "truncated" and arg is not None:
+            return
+        if out is None or ver != 0:
+            if out:
+                out.close()
+            return wait_client(s, f)
         relay(s, out)
 
 

@@ -7,13 +7,19 @@
 #                            the proxy (which connects from 127.0.0.1); tests/lab/hostile.py on
 #                            $LAB_HOSTIP with a fault file; config files with
 #                            handshake_timeout 2 ($H_CONF_n: no credentials, $H_CONF_u:
-#                            user/password, mode 0600).  Proves the direct path works first.
+#                            user/password, mode 0600; $H_CONF_4, $H_CONF_a: socks4://,
+#                            socks4a://; $H_CONF_U: socks4:// with a user id).  Proves the
+#                            direct path works first.
 #   hostile_case FAULT CREDS EXPECT [LOGRE] [FLAGS]
 #                            one fault, blocking and non-blocking; CREDS n (no credentials),
 #                            u (user/password), p (n with pipelining on), q (u with
-#                            pipelining on); EXPECT OK,
+#                            pipelining on), 4 (socks4://), a (socks4a://), U (socks4://
+#                            with user $H_USER as the user id); EXPECT OK,
 #                            OK:TEXT (the program reads TEXT first) or an errno name; LOGRE
-#                            an ERE the socksify log line must match after "via PROXY: ";
+#                            an ERE the socksify log line must match after "via PROXY: "
+#                            (exactly one line per failed connect);
+#                            every run also counts the program's descriptors before its
+#                            socket() and after its close() (sxprobe -F): a leak fails;
 #                            FLAGS: "t" = a deadline fault (ms >= 1900), "r" = retry on the
 #                            same socket after the failure (must fail the same way), "i" =
 #                            SIGALRM every millisecond during the connect (handler without
@@ -23,11 +29,15 @@
 #
 # Bounds: handshake_timeout and connect_timeout are 2 s; a case must end (outcome
 # reported by the program) within H_BOUND_MS = 3000 ms, and the whole process within
-# 4000 ms of wall time.  Exit status above 1 (a crash, a kill by timeout) fails the case.
+# 4000 ms of wall time (12000 under valgrind).  Exit status above 1 (a crash, a kill
+# by timeout) fails the case, and so does a descriptor leak (/proc/self/fd counted
+# before and after, sxprobe -F).
 
 H_DEADLINE_MS=2000
 H_BOUND_MS=3000
 H_WALL_MS=4000
+# Under valgrind (make check-valgrind) the program takes a second or two to start.
+[ -n "${SX_UNDER_VALGRIND:-}" ] && H_WALL_MS=12000
 H_BAD=()
 H_OKS=0
 H_RUNS=0
@@ -60,6 +70,12 @@ hostile_setup() {
 		"$H_USER" "$H_PASS" >>"$H_CONF_u")
 	(umask 077; { cat "$H_CONF_n"; echo "pipelining on"; } >"$H_CONF_p"
 	 { cat "$H_CONF_u"; echo "pipelining on"; } >"$H_CONF_q")
+	H_CONF_4=$LAB_TMP/h-socks4.conf
+	H_CONF_a=$LAB_TMP/h-socks4a.conf
+	H_CONF_U=$LAB_TMP/h-socks4-user.conf
+	sed "s|socks5://|socks4://|" "$H_CONF_n" >"$H_CONF_4"
+	sed "s|socks5://|socks4a://|" "$H_CONF_n" >"$H_CONF_a"
+	{ cat "$H_CONF_4"; printf 'user %s\n' "$H_USER"; } >"$H_CONF_U"
 	# The destination is reachable directly from the client namespace...
 	lab_run "direct path to the destination" lab_ns "$H_PROBE" -s direct "$LAB_HOSTIP" "$H_DEST_PORT"
 	lab_grep "direct path works" "$LAB_OUT" "^GOT direct$"
@@ -82,22 +98,30 @@ h_bad() {
 
 # h_one FAULT CREDS EXPECT LOGRE FLAGS MODE(""|-n)
 h_one() {
-	local fault=$1 creds=$2 expect=$3 logre=$4 flags=$5 mode=$6 conf t0 wall rc ms got
+	local fault=$1 creds=$2 expect=$3 logre=$4 flags=$5 mode=$6 conf t0 wall rc ms got fds n want
 	local what="$fault/$creds/${mode:-blocking}$flags" line="l$RANDOM" retry= sig=()
 	local out=$LAB_TMP/h.out err=$LAB_TMP/h.err
 	case $creds in
-	u) conf=$H_CONF_u ;; p) conf=$H_CONF_p ;; q) conf=$H_CONF_q ;; *) conf=$H_CONF_n ;;
+	u) conf=$H_CONF_u ;; p) conf=$H_CONF_p ;; q) conf=$H_CONF_q ;;
+	4) conf=$H_CONF_4 ;; a) conf=$H_CONF_a ;; U) conf=$H_CONF_U ;; *) conf=$H_CONF_n ;;
 	esac
 	case $flags in *r*) retry=-r ;; esac
 	case $flags in *i*) sig=(-i 1000) ;; *I*) sig=(-i 1000 -R) ;; esac
 	echo "$fault" >"$H_FAULT_FILE"
 	H_RUNS=$((H_RUNS + 1))
 	t0=$(h_now_ms)
-	lab_ns "$LAB_SOCKSIFY" -c "$conf" "$H_PROBE" $mode $retry "${sig[@]}" -s "$line" \
+	lab_ns "$LAB_SOCKSIFY" -c "$conf" "$H_PROBE" -F $mode $retry "${sig[@]}" -s "$line" \
 		"$LAB_HOSTIP" "$H_DEST_PORT" >"$out" 2>"$err"
 	rc=$?
 	wall=$(( $(h_now_ms) - t0 ))
 	ms=$(sed -n '1s/.* ms=\([0-9]*\).*/\1/p' "$out")
+	fds=$(sed -n 's/^FDS before=\([0-9]*\) after=\([0-9]*\)$/\1 \2/p' "$out")
+	if [ "$rc" = 3 ] && [ -n "$fds" ]; then
+		h_bad "$what: descriptor leak: /proc/self/fd count before/after: $fds"
+		rc=1
+	elif [ "$rc" -le 1 ] && [ -z "$fds" ]; then
+		h_bad "$what: no descriptor count (FDS line) from the program"
+	fi
 	if [ "${#sig[@]}" -gt 0 ] && ! grep -Eq '^signals=[1-9][0-9]* ' "$err"; then
 		h_bad "$what: no signal arrived during the connect: $(head -c 200 "$err")"
 	fi
@@ -128,6 +152,11 @@ h_one() {
 		if ! grep -Eq "^socksify: $LAB_HOSTIP:$H_DEST_PORT via $H_PROXY: .*($logre)" "$err"; then
 			h_bad "$what: no log line matching /$logre/; stderr: $(head -c 400 "$err")"
 		fi
+		# One line per failed connect (two with -r: the retry fails too).
+		want=1
+		[ -n "$retry" ] && want=2
+		n=$(grep -c '^socksify:' "$err")
+		[ "$n" = "$want" ] || h_bad "$what: $n log lines, expected $want: $(head -c 400 "$err")"
 		if [ -n "$retry" ] && ! grep -q "^RETRY ERR $expect " "$out"; then
 			h_bad "$what: a retry on the same socket did not fail the same way: $(grep RETRY "$out")"
 		fi
@@ -152,7 +181,7 @@ hostile_done() {
 		lab_show "$H_LOG"
 		lab_fail "${#H_BAD[@]} of $H_RUNS runs went wrong (see BAD lines above)"
 	fi
-	[ "$H_RUNS" = 0 ] || lab_pass "$H_RUNS runs: documented errno and log line, within ${H_BOUND_MS} ms, no crash"
+	[ "$H_RUNS" = 0 ] || lab_pass "$H_RUNS runs: documented errno and log line, within ${H_BOUND_MS} ms, no crash, no descriptor leak"
 	# Fail-closed audit: every connection the destination saw came from the proxy.
 	direct=$(grep -v '^conn 127\.0\.0\.1$' "$H_DEST_LOG")
 	[ -z "$direct" ] || { lab_show "$H_DEST_LOG"; lab_fail "the destination saw a connection not from the proxy: $direct"; }

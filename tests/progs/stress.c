@@ -20,7 +20,9 @@
  * in /proc/self/fd are counted: after the run (and the abandoned handshakes' end)
  * there must be as many as before.
  *
- * Prints one summary line; exit 0 only if every connect that should work worked
+ * Prints one summary line (ending with how many children of each kind -- fork+exec
+ * of /bin/true, vfork+exec and posix_spawn of a socksified "stress -c" -- exited 0);
+ * exit 0 only if every connect that should work worked
  * (each read SXOK), every child exited 0 and no descriptor leaked.
  */
 #include <dirent.h>
@@ -53,6 +55,7 @@ static const char *self_path, *host_arg, *port_arg;
 static int nthreads = 16, nconnects = 500, quiet, close_us = 1000;
 static atomic_int ok, failed, abandoned, children, child_failed, done_workers;
 static atomic_int nsig;
+static atomic_int kind_ok[3];           /* children that exited 0: fork, vfork, spawn */
 static atomic_bool stop;
 static pthread_t workers[MAX_THREADS];
 static int errcount[256];
@@ -261,7 +264,7 @@ static void *worker(void *arg)
 }
 
 /* ---- processes ------------------------------------------------------------ */
-static void reap(pid_t pid)
+static void reap(pid_t pid, int kind)
 {
 	int st;
 
@@ -272,6 +275,8 @@ static void reap(pid_t pid)
 		}
 	}
 	atomic_fetch_add(&children, 1);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		atomic_fetch_add(&kind_ok[kind], 1);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		atomic_fetch_add(&child_failed, 1);
 		if (!quiet)
@@ -300,8 +305,9 @@ static void *spawner(void *arg)
 	(void)arg;
 	while (!atomic_load(&stop)) {
 		pid_t pid = -1;
+		int kind = round++ % 3;
 
-		switch (round++ % 3) {
+		switch (kind) {
 		case 0:
 			pid = fork();
 			if (pid == 0) {
@@ -321,7 +327,7 @@ static void *spawner(void *arg)
 			atomic_fetch_add(&child_failed, 1);
 			continue;
 		}
-		reap(pid);
+		reap(pid, kind);
 	}
 	return NULL;
 }
@@ -485,10 +491,12 @@ int main(int argc, char **argv)
 	}
 	total = nthreads * nconnects;
 	printf("connects=%d ok=%d abandoned=%d failed=%d children=%d child_failed=%d "
-	       "signals=%d fds_before=%d fds_after=%d settle_ms=%ld ms=%ld\n", total,
+	       "signals=%d fds_before=%d fds_after=%d settle_ms=%ld ms=%ld "
+	       "fork=%d vfork=%d spawn=%d\n", total,
 	       atomic_load(&ok), atomic_load(&abandoned), atomic_load(&failed),
 	       atomic_load(&children), atomic_load(&child_failed), atomic_load(&nsig),
-	       fds_before, fds_after, now_ms() - settle, now_ms() - t0);
+	       fds_before, fds_after, now_ms() - settle, now_ms() - t0,
+	       atomic_load(&kind_ok[0]), atomic_load(&kind_ok[1]), atomic_load(&kind_ok[2]));
 	freeaddrinfo(dst);
 	return atomic_load(&failed) || atomic_load(&child_failed) ||
 	       atomic_load(&ok) + atomic_load(&abandoned) != total ||

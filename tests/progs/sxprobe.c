@@ -1,7 +1,7 @@
 /* sxprobe - one connect() to HOST PORT, reported with its errno name and how long
  * it took, for the hostile-server and deadline tests.
  *
- *   sxprobe [-n] [-r] [-s LINE] [-i USEC] [-R] [-w MS] HOST PORT
+ *   sxprobe [-n] [-r] [-F] [-s LINE] [-i USEC] [-R] [-w MS] HOST PORT
  *
  * Prints one line "OK peer=ADDR:PORT ms=N" or "ERR ENAME ms=N (strerror)", where
  * ms is the wall time from the connect() call to its outcome (for -n: until
@@ -16,7 +16,11 @@
  *            without SA_RESTART (with -R: with SA_RESTART).  On EINTR the program
  *            does what POSIX allows: it calls connect() again and waits (EALREADY,
  *            EINPROGRESS: poll; EISCONN: connected).  Prints "signals=N eintr=N".
+ *   -F       count the descriptors in /proc/self/fd before socket() and after
+ *            close() (waiting up to 3 s for a handshake worker to let go of its
+ *            own), print "FDS before=N after=N"; exit 3 if they differ (a leak)
  */
+#include <dirent.h>
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
@@ -58,6 +62,35 @@ static long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;           /* the directory's own descriptor */
+}
+
+/* After close(): the count settles once a handshake worker has let go (<= 3 s). */
+static int fds_settled(int before)
+{
+	long end = now_ms() + 3000;
+	int n;
+
+	while ((n = count_fds()) != before && now_ms() < end) {
+		struct timespec ts = { 0, 20000000 };
+
+		nanosleep(&ts, NULL);
+	}
+	return n;
 }
 
 static const char *ename(int err)
@@ -184,14 +217,16 @@ static void report(const char *prefix, int fd, int err, long ms)
 int main(int argc, char **argv)
 {
 	const char *line = NULL;
-	int nonblock = 0, retry = 0, restart = 0, opt, fd, rc, err;
+	int nonblock = 0, retry = 0, restart = 0, fdcheck = 0, opt, fd, rc, err;
+	int fds_before = 0, fds_after;
 	long usec = 0, waitms = 30000, t0, ms;
 	struct addrinfo hints, *ai;
 
-	while ((opt = getopt(argc, argv, "nrs:i:Rw:")) != -1) {
+	while ((opt = getopt(argc, argv, "nrFs:i:Rw:")) != -1) {
 		switch (opt) {
 		case 'n': nonblock = 1; break;
 		case 'r': retry = 1; break;
+		case 'F': fdcheck = 1; break;
 		case 's': line = optarg; break;
 		case 'i': usec = atol(optarg); break;
 		case 'R': restart = 1; break;
@@ -200,7 +235,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (argc - optind != 2 || usec < 0 || usec > 999999) {
-		fprintf(stderr, "usage: sxprobe [-n] [-r] [-s LINE] [-i USEC] [-R] "
+		fprintf(stderr, "usage: sxprobe [-n] [-r] [-F] [-s LINE] [-i USEC] [-R] "
 			"[-w MS] HOST PORT\n");
 		return 2;
 	}
@@ -213,6 +248,8 @@ int main(int argc, char **argv)
 		printf("ERR getaddrinfo: %s\n", gai_strerror(rc));
 		return 2;
 	}
+	if (fdcheck)
+		fds_before = count_fds();
 	fd = socket(ai->ai_family, SOCK_STREAM | (nonblock ? SOCK_NONBLOCK : 0), 0);
 	if (fd < 0) {
 		printf("ERR %s in socket\n", ename(errno));
@@ -237,5 +274,11 @@ int main(int argc, char **argv)
 		err = EIO;
 	close(fd);
 	freeaddrinfo(ai);
+	if (fdcheck) {
+		fds_after = fds_settled(fds_before);
+		printf("FDS before=%d after=%d\n", fds_before, fds_after);
+		if (fds_after != fds_before)
+			return 3;
+	}
 	return err ? 1 : 0;
 }
