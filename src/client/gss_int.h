@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include "socksify/gssapi.h"
 
@@ -44,6 +45,11 @@ void sx_gssi_real_init(void);
 /* The socket's state with a reference held (NULL if none); put it back. */
 struct gsock *sx_gssi_get(int fd);
 void sx_gssi_put(struct gsock *g);
+/* core(g, fd, ...) with fd's state held, errno kept; EBADF without one. */
+typedef ssize_t (*sx_gssi_core_fn)(struct gsock *g, int fd,
+				   const struct iovec *iov, int iovcnt, int flags);
+ssize_t sx_gssi_call(int fd, sx_gssi_core_fn core, const struct iovec *iov,
+		     int iovcnt, int flags);
 /* "DEST via PROXY" for messages about the socket fd. */
 const char *sx_gssi_conn_text(int fd, char *buf, size_t len);
 

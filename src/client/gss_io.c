@@ -422,7 +422,8 @@ static ssize_t recv_core(struct gsock *g, int fd, const struct iovec *iov,
 	return 0;
 }
 
-static ssize_t recv_fd(int fd, const struct iovec *iov, int iovcnt, int flags)
+ssize_t sx_gssi_call(int fd, sx_gssi_core_fn core, const struct iovec *iov,
+		     int iovcnt, int flags)
 {
 	struct gsock *g = sx_gssi_get(fd);
 	ssize_t r;
@@ -430,11 +431,16 @@ static ssize_t recv_fd(int fd, const struct iovec *iov, int iovcnt, int flags)
 
 	if (!g)
 		return errno = EBADF, -1;
-	r = recv_core(g, fd, iov, iovcnt, flags);
+	r = core(g, fd, iov, iovcnt, flags);
 	saved = errno;
 	sx_gssi_put(g);
 	errno = saved;
 	return r;
+}
+
+static ssize_t recv_fd(int fd, const struct iovec *iov, int iovcnt, int flags)
+{
+	return sx_gssi_call(fd, recv_core, iov, iovcnt, flags);
 }
 
 ssize_t sx_gss_recv(int fd, void *buf, size_t len, int flags)

@@ -166,17 +166,7 @@ static ssize_t send_core(struct gsock *g, int fd, const struct iovec *iov,
 
 static ssize_t send_fd(int fd, const struct iovec *iov, int iovcnt, int flags)
 {
-	struct gsock *g = sx_gssi_get(fd);
-	ssize_t r;
-	int saved;
-
-	if (!g)
-		return errno = EBADF, -1;
-	r = send_core(g, fd, iov, iovcnt, flags);
-	saved = errno;
-	sx_gssi_put(g);
-	errno = saved;
-	return r;
+	return sx_gssi_call(fd, send_core, iov, iovcnt, flags);
 }
 
 ssize_t sx_gss_send(int fd, const void *buf, size_t len, int flags)

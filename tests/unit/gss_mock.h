@@ -76,6 +76,9 @@ int mock_open(struct mock_ctx *c, const uint8_t *tok, size_t len, uint8_t *out,
 
 /* The log file the library writes to (SOCKSIFY_LOG), set up by main. */
 void mock_env_setup(char *logpath, size_t len);
+/* main() of a test binary: environment, mock table, run suite s (Check's
+ * Suite *, void * here to keep check.h out); exit status. */
+int mock_unit_main(void *suite);
 void log_reset(void);
 bool log_has(const char *s);
 int log_count(const char *s);

@@ -5,6 +5,7 @@
 #include <check.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -145,4 +146,21 @@ void collect_check(struct collect *c, const uint8_t *sent)
 	ck_assert_msg(c->err == NULL, "proxy side: %s", c->err ? c->err : "");
 	ck_assert_mem_eq(c->plain, sent, c->want);
 	ck_assert_msg(!readable(P.s), "bytes after the last frame");
+}
+
+int mock_unit_main(void *suite)
+{
+	char log[256];
+	SRunner *sr;
+	int failed;
+
+	signal(SIGPIPE, SIG_IGN);
+	mock_env_setup(log, sizeof(log));
+	sx_gss_api_set(&mock_api);
+	sr = srunner_create(suite);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	unlink(log);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -592,17 +592,5 @@ static Suite *nego_suite(void)
 
 int main(void)
 {
-	char log[256];
-	SRunner *sr;
-	int failed;
-
-	signal(SIGPIPE, SIG_IGN);
-	mock_env_setup(log, sizeof(log));
-	sx_gss_api_set(&mock_api);
-	sr = srunner_create(nego_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	unlink(log);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return mock_unit_main(nego_suite());
 }
