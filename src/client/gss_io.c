@@ -171,7 +171,8 @@ int sx_gss_attach(int fd, const struct sx_gss_api *api, sx_gss_ctx ctx,
 	return 0;
 }
 
-void sx_gss_close(int fd)
+/* Take fd's state out of the table (its reference goes to the caller). */
+static struct gsock *take(int fd)
 {
 	struct gsock *g = NULL;
 
@@ -182,6 +183,13 @@ void sx_gss_close(int fd)
 	}
 	pthread_mutex_unlock(&tlock);
 	sx_fd_flags_set(fd, 0, SX_FD_GSS);
+	return g;
+}
+
+void sx_gss_close(int fd)
+{
+	struct gsock *g = take(fd);
+
 	if (g)
 		sx_gssi_put(g);
 }
@@ -214,15 +222,8 @@ void sx_gss_move(int from, int to)
 bool sx_gss_detach(int fd, const struct sx_gss_api **api, sx_gss_ctx *ctx,
 		   int *level)
 {
-	struct gsock *g = NULL;
+	struct gsock *g = take(fd);
 
-	pthread_mutex_lock(&tlock);
-	if (fd >= 0 && (size_t)fd < tabcap) {
-		g = tab[fd];
-		tab[fd] = NULL;
-	}
-	pthread_mutex_unlock(&tlock);
-	sx_fd_flags_set(fd, 0, SX_FD_GSS);
 	if (!g)
 		return false;
 	pthread_mutex_lock(&g->glock);
