@@ -5,11 +5,7 @@
 # minimum would allow less; a server that does not offer GSS-API at all.
 . "$(dirname "$0")/../lab/lab.sh"
 . "$(dirname "$0")/../lab/krb5.sh"
-lab_init
-lab_need_lib
-lab_netns
-lab_krb5 "$LAB_HOSTIP"
-lab_krb5_kinit
+lab_gss_lab
 lab_http_server
 url=http://127.0.0.1:$LAB_HTTP_PORT/$LAB_HTTP_FILE
 SXCONF=$LAB_TMP/gss.conf

@@ -7,11 +7,7 @@
 #    (SOCKSIFY_DIRECT=) and the proxy would refuse it anyway.
 . "$(dirname "$0")/../lab/lab.sh"
 . "$(dirname "$0")/../lab/krb5.sh"
-lab_init
-lab_need_lib
-lab_netns
-lab_krb5 "$LAB_HOSTIP"
-lab_krb5_kinit
+lab_gss_lab
 lab_http_server
 lab_sockd_gss integrity "$LAB_HOSTIP"
 lab_danted none "$LAB_HOSTIP"

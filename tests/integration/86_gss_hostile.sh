@@ -17,11 +17,7 @@
 # gssapi_min_protection allows; and the benchmark modes (--serve echo|source|discard).
 . "$(dirname "$0")/../lab/lab.sh"
 . "$(dirname "$0")/../lab/krb5.sh"
-lab_init
-lab_need_lib
-lab_netns
-lab_krb5 "$LAB_HOSTIP"
-lab_krb5_kinit
+lab_gss_lab
 [ -n "${SX_LIB:-}" ] && export SOCKSIFY_LIBRARY=$SX_LIB
 
 # The server: build/progs/gss_server (mk/gss-server.mk), or compiled here.

@@ -10,11 +10,7 @@
 # confidentiality the payload is nowhere in it.
 . "$(dirname "$0")/../lab/lab.sh"
 . "$(dirname "$0")/../lab/krb5.sh"
-lab_init
-lab_need_lib
-lab_netns
-lab_krb5 "$LAB_HOSTIP"
-lab_krb5_kinit
+lab_gss_lab
 lab_http_server
 lab_sockd_gss "$GSS_LEVEL" 127.0.0.1
 

@@ -115,6 +115,16 @@ lab_krb5_service() {
 	chmod 644 "$LAB_KRB5_DIR/$name.keytab"
 }
 
+# lab_gss_lab: the usual start of a GSS-API test: the lab, the client
+# namespace, a realm whose services live at $LAB_HOSTIP, alice's ticket.
+lab_gss_lab() {
+	lab_init
+	lab_need_lib
+	lab_netns
+	lab_krb5 "$LAB_HOSTIP"
+	lab_krb5_kinit
+}
+
 # lab_krb5_kinit: alice's TGT into $KRB5CCNAME, from her keytab.
 lab_krb5_kinit() {
 	lab_krb5_tool kinit -k -t "$LAB_KRB5_ALICE_KT" -c "$KRB5CCNAME" "alice@$LAB_KRB5_REALM" ||

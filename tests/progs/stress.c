@@ -25,7 +25,6 @@
  * exit 0 only if every connect that should work worked
  * (each read SXOK), every child exited 0 and no descriptor leaked.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -44,6 +43,8 @@
 #include <netinet/in.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "fdcount.h"
 
 extern char **environ;
 
@@ -73,21 +74,6 @@ static long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
-}
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1;           /* the directory's own descriptor */
 }
 
 static void note_failure(int err, const char *what)

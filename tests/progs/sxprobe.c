@@ -20,7 +20,6 @@
  *            close() (waiting up to 3 s for a handshake worker to let go of its
  *            own), print "FDS before=N after=N"; exit 3 if they differ (a leak)
  */
-#include <dirent.h>
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
@@ -32,6 +31,8 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "fdcount.h"
 
 static volatile sig_atomic_t nsignals;
 static int neintr;
@@ -62,21 +63,6 @@ static long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
-}
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1;           /* the directory's own descriptor */
 }
 
 /* After close(): the count settles once a handshake worker has let go (<= 3 s). */
