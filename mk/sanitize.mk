@@ -50,24 +50,24 @@ VG_INT      = valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=d
 # The integration tests run with valgrind around their programs: all that drive
 # C programs (ours, curl, wget, git, ssh, nc, dig, host), the hostile servers, two
 # GSS-API ones, the wrapper's own.  Measured under valgrind on 2 cores (s): left
-# out are 05_lab_reference 92_show_config 94_man_pages (no program under
-# socksify), 46_eventloops (the JVM's stack banging: ~1000 "invalid write"
-# reports, and 71 s), 62_pipelining_microsocks (counts round trips: fails when
+# out are 050_lab_reference 920_show_config 940_man_pages (no program under
+# socksify), 460_eventloops (the JVM's stack banging: ~1000 "invalid write"
+# reports, and 71 s), 620_pipelining_microsocks (counts round trips: fails when
 # valgrind's overhead meets a loaded machine), and for time only
-# 23_node (15) 50_dns_remote_clients (21) 51_dns_remote_ssh_git (16) 80/81/84/85
+# 230_node (15) 500_dns_remote_clients (21) 510_dns_remote_ssh_git (16) 800/810/840/850
 # GSS (24 17 12 45) -- all clean under valgrind when last run in full (17 min
 # for all 61).  The whole target takes about 11 minutes.
-VG_TESTS   ?= 10_danted_none 11_danted_username 12_microsocks 13_ssh_dynamic 14_socks4 \
-              15_chain 16_failover 17_socks4_real 20_curl 21_wget 22_python 24_nc \
-              25_ssh_client 26_git 27_ipv6_dest 30_proxy_down 31_reply_codes \
-              32_reply_parsing 33_timeouts 35_logging 36_direct 37_config \
-              38_hostile_close 38_hostile_protocol 38_wrapper 39_hostile_creds \
-              39_hostile_deadline 39_hostile_socks4 39_socket_semantics 40_threads \
-              41_fd_lifecycle 45_nonblocking 47_bind 48_stress 49_stress_slow_proxy \
-              52_dns_resolver_api 53_dns_local_names 54_dns_local_mode \
-              60_pipelining_danted 61_pipelining_ssh 70_udp_danted 71_udp_own_server \
-              72_udp_dig 82_gss_confidentiality 83_gss_failures 90_check \
-              91_check_dns_allproxy 93_wrapper_options
+VG_TESTS   ?= 100_danted_none 110_danted_username 120_microsocks 130_ssh_dynamic 140_socks4 \
+              150_chain 160_failover 170_socks4_real 200_curl 210_wget 220_python 240_nc \
+              250_ssh_client 260_git 270_ipv6_dest 300_proxy_down 310_reply_codes \
+              320_reply_parsing 330_timeouts 350_logging 360_direct 370_config \
+              380_hostile_close 381_hostile_protocol 382_wrapper 390_hostile_creds \
+              391_hostile_deadline 392_hostile_socks4 393_socket_semantics 400_threads \
+              410_fd_lifecycle 450_nonblocking 470_bind 480_stress 490_stress_slow_proxy \
+              520_dns_resolver_api 530_dns_local_names 540_dns_local_mode \
+              600_pipelining_danted 610_pipelining_ssh 700_udp_danted 710_udp_own_server \
+              720_udp_dig 820_gss_confidentiality 830_gss_failures 900_check \
+              910_check_dns_allproxy 930_wrapper_options
 
 .PHONY: check-sanitize check-sanitize-unit check-sanitize-integration check-tsan \
         check-asan-integration \
@@ -200,7 +200,7 @@ TB          = build-tsan
 TSAN_FLAGS  = -O1 -g -fno-omit-frame-pointer -fsanitize=thread
 TSAN_OBJ    = $(PURE_SRC:%.c=$(TB)/obj/%.o) $(CORE_SRC:%.c=$(TB)/obj/%.o)
 TSAN_REPORTS = $(CURDIR)/$(TB)/reports
-TSAN_TESTS ?= 40_threads
+TSAN_TESTS ?= 400_threads
 .SECONDARY: $(TSAN_OBJ)
 
 $(TB)/obj/%.o: %.c $(HEADERS) mk/sanitize.mk
