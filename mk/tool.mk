@@ -13,7 +13,7 @@
 
 TOOL_SRC    = $(sort $(wildcard src/tool/*.c))
 TOOL_OBJ    = $(TOOL_SRC:%.c=$(B)/obj/%.o)
-TOOL_LIBOBJ = $(filter-out $(B)/obj/src/hook/%,$(PURE_OBJ) $(CORE_OBJ))
+TOOL_LIBOBJ = $(NOHOOK_OBJ)
 MAN_PAGES   = man/socksify.1 man/socksify.conf.5
 
 .PHONY: tool install-tool uninstall-tool check-man
@@ -28,7 +28,7 @@ $(B)/tool/libsx.a: $(TOOL_LIBOBJ)
 	$(AR) rcs $@ $^
 
 $(B)/socksify-tool: $(TOOL_OBJ) $(B)/tool/libsx.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TOOL_OBJ) $(B)/tool/libsx.a -ldl -lpthread
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TOOL_OBJ) $(B)/tool/libsx.a -ldl -lpthread
 
 install-tool: $(B)/socksify-tool
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
