@@ -50,10 +50,12 @@ $(error SAN=$(SAN): use SAN=asan, SAN=ubsan or SAN=tsan)
 endif
 ALL_CFLAGS = $(CFLAGS) $(SAN_FLAGS)
 
-# Pure code: protocol and config parsing, no hooks.  Unit tests link it.
-PURE_SRC   = $(sort $(wildcard src/proto/*.c src/conf/*.c src/dns/*.c))
+# Pure code: protocol and config parsing, no hooks, and the real-symbol
+# table the config files are read through.  Unit tests link it.
+PURE_SRC   = $(sort $(wildcard src/proto/*.c src/conf/*.c src/dns/*.c)) src/core/real.c
 # The rest of the library: runtime, client, hooks.
-CORE_SRC   = $(sort $(wildcard src/*.c src/core/*.c src/client/*.c src/hook/*.c))
+CORE_SRC   = $(filter-out $(PURE_SRC),$(sort $(wildcard src/*.c src/core/*.c \
+             src/client/*.c src/hook/*.c)))
 PURE_OBJ   = $(PURE_SRC:%.c=$(B)/obj/%.o)
 CORE_OBJ   = $(CORE_SRC:%.c=$(B)/obj/%.o)
 # Everything but the hooks: what the tool and the client-level unit tests link.

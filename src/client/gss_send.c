@@ -22,8 +22,9 @@ static int wait_writable(int fd, int ms)
 	struct pollfd p = { .fd = fd, .events = POLLOUT };
 	int r;
 
+	sx_real_init();
 	do
-		r = poll(&p, 1, ms);
+		r = sx_real.poll(&p, 1, ms);
 	while (r < 0 && errno == EINTR);
 	return r;
 }
@@ -140,7 +141,8 @@ static ssize_t send_core(struct gsock *g, int fd, const struct iovec *iov,
 		return errno = EOPNOTSUPP, -1;
 	if (total == 0)
 		return 0;
-	nonblock = (flags & MSG_DONTWAIT) || (fcntl(fd, F_GETFL) & O_NONBLOCK);
+	sx_real_init();
+	nonblock = (flags & MSG_DONTWAIT) || (sx_real.fcntl(fd, F_GETFL) & O_NONBLOCK);
 	pthread_mutex_lock(&g->wlock);
 	err = g->werr;
 	while (!err && sent < total) {
