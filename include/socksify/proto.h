@@ -161,7 +161,7 @@ const char *sx_s4_rep_str(uint8_t code);
 int sx_s4_rep_errno(uint8_t code);
 
 /*
- * UDP ASSOCIATE datagrams (RFC 1928 section 7; src/proto/udp.c):
+ * UDP ASSOCIATE datagrams (RFC 1928 section 7; src/proto/socks5_udp.c):
  *   |RSV 2|FRAG 1|ATYP|DST.ADDR|DST.PORT|DATA|
  * The encoder writes the header only (RSV 0); the data follows it.
  * The parser reads a received datagram's header: > 0 its length (the data

@@ -229,7 +229,7 @@ int sx_route_start(struct sx_conn *c, int fd)
 static int wait_connected(struct sx_conn *c, int fd, const char *hop)
 {
 	socklen_t elen = sizeof(int);
-	int err = sx_io_wait(fd, POLLOUT, c->connect_deadline);
+	int err = sx_wire_wait(fd, POLLOUT, c->connect_deadline);
 
 	if (!err && sx_real.getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
 		err = errno;

@@ -1,5 +1,5 @@
 /*
- * udp.c - the UDP ASSOCIATE control connection.
+ * udp_assoc.c - the UDP ASSOCIATE control connection.
  *
  * The control connection is a TCP socket the library opens itself, so it
  * must not collide with the program's descriptors: it is moved high
@@ -111,7 +111,7 @@ static int ctl_connect(int fd, const struct sockaddr *sa, socklen_t len,
 		return 0;
 	if (errno != EINPROGRESS)
 		err = errno;
-	else if (!(err = sx_io_wait(fd, POLLOUT, deadline)) &&
+	else if (!(err = sx_wire_wait(fd, POLLOUT, deadline)) &&
 		 sx_real.getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
 		err = errno;
 	if (!err)

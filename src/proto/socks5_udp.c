@@ -1,5 +1,5 @@
 /*
- * udp.c - the header of a UDP datagram relayed by a SOCKS 5 server
+ * socks5_udp.c - the header of a UDP datagram relayed by a SOCKS 5 server
  * (RFC 1928, section 7).  Pure code, like socks5.c.
  *
  *   +----+------+------+----------+----------+----------+
