@@ -72,7 +72,8 @@ UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 # Unit tests that drive src/client (over socketpairs, with scripted peers or
 # the mock GSS-API table) link every object but the hooks, and the helpers
 # tests/unit/*.c that are not tests themselves; the others the pure objects.
-UNIT_CLIENT = test_gss_client test_gss_send test_gss_negotiate
+UNIT_CLIENT = test_gss_client test_gss_send test_gss_negotiate test_handshake \
+              test_routes
 UNIT_AUX_SRC = $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))
 UNIT_AUX_OBJ = $(UNIT_AUX_SRC:%.c=$(B)/obj/%.o)
 

@@ -107,7 +107,7 @@ static int userpass_reply(int fd, const struct sx_proxy *p, int64_t deadline,
 	struct sx_wire_res r;
 
 	r = sx_wire_recv(fd, buf, sizeof(buf), sx_parse_userpass, &status,
-			    deadline);
+			 deadline);
 	if (r.err)
 		return io_fail(f, r, "authentication reply");
 	if (status != 0)
@@ -142,7 +142,7 @@ static int request_reply(int fd, struct sx_s5_reply *reply, int64_t deadline,
 	struct sx_wire_res r;
 
 	r = sx_wire_recv(fd, buf, sizeof(buf), sx_parse_s5_reply, reply,
-			    deadline);
+			 deadline);
 	if (r.err)
 		return io_fail(f, r, "reply");
 	if (reply->rep != SX_S5_REP_SUCCEEDED)
@@ -204,7 +204,7 @@ static int socks5_pipelined(int fd, const struct sx_proxy *p, uint8_t cmd,
 	if (r.err)
 		return io_fail(f, r, "greeting");
 	r = sx_wire_recv(fd, buf, sizeof(buf), sx_parse_method, &method,
-			    deadline);
+			 deadline);
 	/* ssh -D closes without a 0xFF when it does not like the methods */
 	if (r.err == SX_WIRE_EOF && method_only_userpass(p))
 		return fail(f, ECONNABORTED, "proxy closed the connection "
@@ -255,7 +255,7 @@ int sx_socks5_handshake(int fd, const struct sx_proxy *p, uint8_t cmd,
 	if (r.err)
 		return io_fail(f, r, "greeting");
 	r = sx_wire_recv(fd, buf, sizeof(buf), sx_parse_method, &method,
-			    deadline);
+			 deadline);
 	if (r.err)
 		return io_fail(f, r, "method selection");
 	if (check_method(method, userpass, false, f) < 0)
@@ -325,7 +325,7 @@ int sx_socks4_handshake(int fd, const struct sx_proxy *p, uint8_t cmd,
 	if (r.err)
 		return io_fail(f, r, "request");
 	r = sx_wire_recv(fd, buf, sizeof(buf), parse_s4_reply, &reply,
-			    deadline);
+			 deadline);
 	if (r.err)
 		return io_fail(f, r, "reply");
 	if (reply.code != SX_S4_REP_GRANTED)
