@@ -80,6 +80,15 @@ struct sx_addr {
 	} u;
 };
 
+/*
+ * The SOCKS 5 address (ATYP, DST/BND.ADDR, port) that ends a reply or a UDP
+ * header, starting at buf + off: a parser as above for the whole message
+ * (its total length, 0 with *need, or a negative enum sx_perr); fills *a,
+ * if not NULL, once complete.
+ */
+ssize_t sx_s5_addr_parse(const uint8_t *buf, size_t len, size_t off,
+			 struct sx_addr *a, size_t *need);
+
 /* A parsed SOCKS 5 reply (to CONNECT, BIND or UDP ASSOCIATE). */
 struct sx_s5_reply {
 	uint8_t rep;           /* SX_S5_REP_* or any other value the server sent */
