@@ -69,12 +69,15 @@ CHECK_CFLAGS = $(eval CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/de
 CHECK_LIBS   = $(eval CHECK_LIBS := $(or $(shell $(PKG_CONFIG) --libs check 2>/dev/null),$(CHECK_PC_LIBS)))$(CHECK_LIBS)
 UNIT_SRC   = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
-# Unit tests that drive src/client (over socketpairs, with scripted peers or
-# the mock GSS-API table) link every object but the hooks, and the helpers
-# tests/unit/*.c that are not tests themselves; the others the pure objects.
+# Unit tests link the pure objects and the helpers tests/unit/*_util.c;
+# those that drive src/client (over socketpairs, with scripted peers or the
+# mock GSS-API table) link every object but the hooks, and the other helpers
+# tests/unit/*.c that are not tests themselves.
 UNIT_CLIENT = test_gss_client test_gss_send test_gss_negotiate test_handshake \
               test_routes
-UNIT_AUX_SRC = $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))
+UNIT_UTIL_SRC = $(sort $(wildcard tests/unit/*_util.c))
+UNIT_UTIL_OBJ = $(UNIT_UTIL_SRC:%.c=$(B)/obj/%.o)
+UNIT_AUX_SRC = $(filter-out $(UNIT_SRC) $(UNIT_UTIL_SRC),$(wildcard tests/unit/*.c))
 UNIT_AUX_OBJ = $(UNIT_AUX_SRC:%.c=$(B)/obj/%.o)
 
 # Small helper programs the integration tests drive (tests/progs/*.c).
@@ -102,7 +105,7 @@ $(B)/obj/tests/unit/%.o: tests/unit/%.c Makefile
 	@$(CC) $(ALL_CFLAGS) $(SX_CFLAGS) $(CHECK_CFLAGS) -fvisibility=default \
 	  -Itests/unit $(DEPFLAGS) -c -o $@ $<
 
-$(B)/tests/%: $(B)/obj/tests/unit/%.o $(PURE_OBJ)
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(UNIT_UTIL_OBJ) $(PURE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
 
@@ -115,7 +118,7 @@ $(B)/progs/%: tests/progs/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -std=gnu11 -D_GNU_SOURCE $(WARNFLAGS) $(DEPFLAGS) -o $@ $< -lpthread
 
-.SECONDARY: $(UNIT_SRC:%.c=$(B)/obj/%.o) $(UNIT_AUX_OBJ)
+.SECONDARY: $(UNIT_SRC:%.c=$(B)/obj/%.o) $(UNIT_AUX_OBJ) $(UNIT_UTIL_OBJ)
 -include $(wildcard $(B)/obj/*/*.d $(B)/obj/*/*/*.d $(B)/progs/*.d)
 
 check-unit: $(UNIT_BIN)
