@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "socksify/engine.h"
+
 #define SX_CONF_MAX_DIRECT 64
 #define SX_CONF_MAX_DOMAINS 32
 #define SX_CONF_ERRLEN 512
@@ -141,6 +143,10 @@ struct sx_conf {
 	 * 0x07 to UDP ASSOCIATE): refuse (default) or send it direct;
 	 * either way with a log line. */
 	enum sx_udp_policy { SX_UDP_REFUSE = 0, SX_UDP_DIRECT = 1 } udp;
+	/* How the socksify command runs a program (src/tool; the library
+	 * ignores both): engine (default auto) and strict (default no). */
+	enum sx_engine engine;
+	bool strict;
 	enum sx_log_level log_level;
 	char log_file[256];         /* empty = stderr */
 	/*

@@ -132,6 +132,8 @@ static const struct keyword {
 	{ "gssapi_delegate", set_gssapi_delegate },
 	{ "udp", set_udp },
 	{ "pipelining", set_pipelining },
+	{ "engine", set_engine },
+	{ "strict", set_strict },
 };
 #define NKEYWORDS (sizeof keywords / sizeof keywords[0])
 _Static_assert(NKEYWORDS <= SX_CONF_ORIGIN_MAX, "raise SX_CONF_ORIGIN_MAX");
@@ -381,6 +383,8 @@ int sx_conf_apply_env(struct sx_conf *c, const char *(*getenv_fn)(const char *))
 		{ "SOCKSIFY_DNS", set_dns, false, "dns" },
 		{ "SOCKSIFY_BIND", set_bind, false, "bind" },
 		{ "SOCKSIFY_PIPELINING", set_pipelining, false, "pipelining" },
+		{ "SOCKSIFY_ENGINE", set_engine, false, "engine" },
+		{ "SOCKSIFY_STRICT", set_strict, false, "strict" },
 	};
 	char msg[SX_CONF_ERRLEN];
 	bool used = false;

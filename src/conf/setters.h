@@ -60,5 +60,8 @@ int set_gssapi_principal(struct sx_conf *c, const char *val, char *err, size_t e
 int set_gssapi_protection(struct sx_conf *c, const char *val, char *err, size_t errlen);
 int set_gssapi_min_protection(struct sx_conf *c, const char *val, char *err, size_t errlen);
 int set_bind(struct sx_conf *c, const char *val, char *err, size_t errlen);
+/* engine and strict: read by the socksify command only (src/tool) */
+int set_engine(struct sx_conf *c, const char *val, char *err, size_t errlen);
+int set_strict(struct sx_conf *c, const char *val, char *err, size_t errlen);
 
 #endif
