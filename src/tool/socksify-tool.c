@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "socksify/conf.h"
+#include "cmd.h"
 #include "tool.h"
 
 #ifndef SX_VERSION
@@ -228,7 +229,7 @@ static const char *const shown[] = {
 	"dns_map_v4", "dns_map_v6", "dns_map_size", "dns_hosts", "gssapi",
 	"gssapi_service", "gssapi_principal", "gssapi_protection",
 	"gssapi_min_protection", "gssapi_delegate", "udp", "pipelining",
-	"fallback", "failover_downtime", "round_robin",
+	"fallback", "failover_downtime", "round_robin", "engine", "strict",
 };
 
 static void show_others(const struct sx_conf *c)
@@ -251,6 +252,9 @@ int sx_tool_show_config(const struct sx_conf *c)
 	char buf[512];
 	static const char *const bind_names[] = { "auto", "proxy", "local" };
 	static const char *const pipe_names[] = { "auto", "off", "on" };
+	static const char *const engine_names[] = {
+		"auto", "preload", "seccomp", "ptrace",
+	};
 
 	printf("# socksify settings for a program started now (socksify %s)\n",
 	       SX_VERSION);
@@ -277,6 +281,8 @@ int sx_tool_show_config(const struct sx_conf *c)
 	show(c, "udp", c->udp == SX_UDP_DIRECT ? "direct" : "refuse");
 	show(c, "pipelining", pipe_names[p->pipelining <= SX_PIPE_ON ?
 					 p->pipelining : 0]);
+	show(c, "engine", engine_names[c->engine <= SX_ENGINE_PTRACE ? c->engine : 0]);
+	show(c, "strict", c->strict ? "yes" : "no");
 	show_others(c);
 	if (c->error[0]) {
 		fprintf(stderr, "socksify: configuration error: %s\n", c->error);
@@ -285,7 +291,7 @@ int sx_tool_show_config(const struct sx_conf *c)
 	return 0;
 }
 
-int main(int argc, char **argv)
+int sx_tool_main(int argc, char **argv)
 {
 	struct sx_conf c;
 	int rc;
