@@ -14,10 +14,12 @@ w() { timeout -k 5 20 env -u SOCKSIFY_DEBUG "$W" "$@"; }
 is() { local got; got=$(cat "$LAB_OUT"); [ "$got" = "$2" ] || { cat "$LAB_ERR" >&2; lab_fail "$1: got '$got', expected '$2'"; }; }
 errhas() { grep -Eq -- "$2" "$LAB_ERR" || { cat "$LAB_ERR" >&2; lab_fail "$1: no /$2/ on stderr"; }; }
 
-lab_run "-c -s -q -v" w -c /x.conf -s socks5://198.18.0.1:1 -q -v sh -c "$ENVP"
-is "-c -s -q -v" "conf=/x.conf proxy=socks5://198.18.0.1:1 quiet=1 debug=1 dns= user="
-lab_run "joined forms" w -c/y.conf -ssocks4://198.18.0.2:2 -vv --dns remote sh -c "$ENVP"
-is "-cFILE -sURL -vv --dns" "conf=/y.conf proxy=socks4://198.18.0.2:2 quiet= debug=2 dns=remote user="
+# (the files must exist: socksify refuses a broken configuration before it starts anything)
+: >"$LAB_TMP/x.conf"; : >"$LAB_TMP/y.conf"
+lab_run "-c -s -q -v" w -c "$LAB_TMP/x.conf" -s socks5://198.18.0.1:1 -q -v sh -c "$ENVP"
+is "-c -s -q -v" "conf=$LAB_TMP/x.conf proxy=socks5://198.18.0.1:1 quiet=1 debug=1 dns= user="
+lab_run "joined forms" w -c"$LAB_TMP/y.conf" -ssocks4://198.18.0.2:2 -vv --dns remote sh -c "$ENVP"
+is "-cFILE -sURL -vv --dns" "conf=$LAB_TMP/y.conf proxy=socks4://198.18.0.2:2 quiet= debug=2 dns=remote user="
 lab_run "-v -v, --dns=local" w -v -v --dns=local -- sh -c "$ENVP"
 is "-v -v --dns=local" "conf= proxy= quiet= debug=2 dns=local user="
 lab_run "-u with SOCKSIFY_PASSWORD set" env SOCKSIFY_PASSWORD=pw1 "$W" -u carol sh -c "$ENVP"' pw=$SOCKSIFY_PASSWORD'
