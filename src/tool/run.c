@@ -127,10 +127,18 @@ void sx_cmd_choose(const struct sx_conf *c, const char *file,
 		ch->engine = SX_ENGINE_PRELOAD;
 		return;
 	}
-	refuse(ch, SX_EXIT_NOENGINE, "not started: %s is %s, which only the seccomp "
-	       "or ptrace engine can socksify, and neither is available here (%s); "
-	       "see socksify(1), ENGINES", c->strict ? "strict mode" : ch->path,
-	       c->strict ? "on" : sx_prog_kind_name(ch->kind), why);
+	if (c->strict)
+		refuse(ch, SX_EXIT_NOENGINE, "not started: strict mode needs the "
+		       "seccomp or ptrace engine, and neither is available here (%s); "
+		       "drop strict, or run where seccomp user notification or ptrace "
+		       "is allowed (socksify(1), ENGINES)", why);
+	else
+		refuse(ch, SX_EXIT_NOENGINE, "not started: %s is %s, which only the "
+		       "seccomp or ptrace engine can socksify, and neither is "
+		       "available here (%s); use a dynamically linked build of it, or "
+		       "run where seccomp user notification or ptrace is allowed "
+		       "(socksify(1), ENGINES)", ch->path, sx_prog_kind_name(ch->kind),
+		       why);
 }
 
 /* LD_PRELOAD with lib appended (once). */
