@@ -60,31 +60,7 @@ lab_netns
 lab_http_server
 lab_danted username "$LAB_HOSTIP"
 url=http://127.0.0.1:$LAB_HTTP_PORT/$LAB_HTTP_FILE
-cat >"$LAB_TMP/typepw.py" <<'EOP'
-import os, pty, sys, select, time
-pw = sys.argv[1].encode(); argv = sys.argv[2:]
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp(argv[0], argv)
-out = b""; sent = False; end = time.time() + 30
-while time.time() < end:
-    r, _, _ = select.select([fd], [], [], 0.2)
-    if r:
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        out += chunk
-    if not sent and b"Password for" in out:
-        time.sleep(0.2)
-        os.write(fd, pw + b"\n"); sent = True
-_, status = os.waitpid(pid, 0)
-sys.stdout.write(out.decode(errors="replace"))
-sys.exit(os.waitstatus_to_exitcode(status))
-EOP
-lab_run "-u on a terminal" timeout -k 5 40 "$LAB_PY" "$LAB_TMP/typepw.py" "$LAB_USER_PW" \
+lab_run "-u on a terminal" timeout -k 5 40 "$LAB_PY" "$LAB_DIR/typepw.py" "$LAB_USER_PW" \
 	ip netns exec "$LAB_NS" env SOCKSIFY_DIRECT= "$W" -s "socks5://$LAB_HOSTIP:$LAB_DANTED_PORT" -u "$LAB_USER" \
 	sh -c "curl -q -sS --max-time 10 '$url'; stty -a | grep -Eq '(^| )-echo( |\$)' && echo ECHO-OFF || echo ECHO-ON"
 lab_grep "prompt" "$LAB_OUT" "Password for $LAB_USER at the SOCKS proxy:"
