@@ -77,8 +77,9 @@ int sx_cmd_exec(const struct sx_conf *c, const struct sx_cmd_choice *ch,
 /* `socksify --check-engine [COMMAND]`: the exit status. */
 int sx_cmd_check_engine(const struct sx_conf *c, char *const argv[]);
 
-/* Is lib one of the blank- or colon-separated entries of list? */
-bool sx_cmd_preload_has(const char *list, const char *lib);
+/* Is word one of the words of list, separated by characters of seps
+ * (" :" for LD_PRELOAD)? */
+bool sx_cmd_has_word(const char *list, const char *word, const char *seps);
 
 /* ---- shellenv.c ------------------------------------------------------ */
 /* `socksify on`: print shell code that socksifies the shell: LD_PRELOAD

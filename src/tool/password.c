@@ -36,18 +36,7 @@ static void on_signal(int sig)
 
 static void tty_write(const char *s)
 {
-	size_t n = strlen(s);
-
-	while (n > 0) {
-		ssize_t w = write(tty_fd, s, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		s += w;
-		n -= (size_t)w;
-	}
+	dprintf(tty_fd, "%s", s);
 }
 
 /* One line from the terminal into buf; returns its length or -1 (too long). */

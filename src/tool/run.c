@@ -30,17 +30,17 @@ static const char *engine_name(enum sx_engine e)
 	}
 }
 
-bool sx_cmd_preload_has(const char *list, const char *lib)
+bool sx_cmd_has_word(const char *list, const char *word, const char *seps)
 {
-	size_t n = strlen(lib);
+	size_t n = strlen(word);
 
 	for (const char *p = list; p && *p;) {
-		size_t len = strcspn(p, " :");
+		size_t len = strcspn(p, seps);
 
-		if (len == n && memcmp(p, lib, n) == 0)
+		if (len == n && memcmp(p, word, n) == 0)
 			return true;
 		p += len;
-		p += strspn(p, " :");
+		p += strspn(p, seps);
 	}
 	return false;
 }
@@ -147,7 +147,7 @@ static void preload(const char *lib)
 	const char *old = getenv("LD_PRELOAD");
 	char *v;
 
-	if (old && old[0] && sx_cmd_preload_has(old, lib))
+	if (old && old[0] && sx_cmd_has_word(old, lib, " :"))
 		return;
 	if (!old || !old[0]) {
 		sx_cmd_setenv("LD_PRELOAD", lib);

@@ -48,22 +48,6 @@ static void saved_name(char *buf, size_t len, const char *name)
 	snprintf(buf, len, OFF_PREFIX "%s", name);
 }
 
-/* Is name one of the blank-separated words of list? */
-static bool in_list(const char *list, const char *name)
-{
-	size_t n = strlen(name);
-
-	for (const char *p = list; p && *p;) {
-		size_t len = strcspn(p, " ");
-
-		if (len == n && memcmp(p, name, n) == 0)
-			return true;
-		p += len;
-		p += strspn(p, " ");
-	}
-	return false;
-}
-
 /* One variable of `on`: save its old value unless an earlier `on` did (or
  * set it: then its old value is saved already, or it had none), print it,
  * and add it to the list. */
@@ -72,12 +56,12 @@ static void on_var(const char *name, const char *val, const char *old,
 {
 	char saved[128];
 
-	if (!in_list(prev_on, name) && old) {
+	if (!sx_cmd_has_word(prev_on, name, " ") && old) {
 		saved_name(saved, sizeof saved, name);
 		put_export(saved, old);
 	}
 	put_export(name, val);
-	if (!in_list(list, name) && strlen(list) + strlen(name) + 2 < len)
+	if (!sx_cmd_has_word(list, name, " ") && strlen(list) + strlen(name) + 2 < len)
 		snprintf(list + strlen(list), len - strlen(list), "%s%s",
 			 list[0] ? " " : "", name);
 }
@@ -92,7 +76,7 @@ int sx_cmd_on(const char *lib, const char *const names[],
 	snprintf(list, sizeof list, "%s", prev_on ? prev_on : "");
 	if (!old || !old[0])
 		preload = strdup(lib);
-	else if (sx_cmd_preload_has(old, lib))
+	else if (sx_cmd_has_word(old, lib, " :"))
 		preload = strdup(old);
 	else if (asprintf(&preload, "%s %s", old, lib) < 0)
 		preload = NULL;
@@ -114,7 +98,7 @@ static void off_unlisted(const char *lib)
 	char *rest;
 	size_t used = 0, n = strlen(lib);
 
-	if (!old || !sx_cmd_preload_has(old, lib))
+	if (!old || !sx_cmd_has_word(old, lib, " :"))
 		return;
 	rest = calloc(1, strlen(old) + 1);
 	if (!rest)
