@@ -110,7 +110,8 @@ void sx_cmd_setenv(const char *name, const char *val)
 		sx_cmd_die(SX_EXIT_USAGE, "cannot set %s: %s", name, strerror(errno));
 }
 
-static void opt_setenv(struct opts *o, const char *name, const char *val)
+/* Remember that an option sets name, and the value it had before. */
+static void opt_note(struct opts *o, const char *name)
 {
 	const char *old = getenv(name);
 	size_t i;
@@ -122,6 +123,11 @@ static void opt_setenv(struct opts *o, const char *name, const char *val)
 		o->before[i] = old ? strdup(old) : NULL;
 		o->nset++;
 	}
+}
+
+static void opt_setenv(struct opts *o, const char *name, const char *val)
+{
+	opt_note(o, name);
 	sx_cmd_setenv(name, val);
 }
 
@@ -298,10 +304,10 @@ static int shell_env(struct opts *o)
 			   c.engine == SX_ENGINE_PTRACE ? "ptrace" :
 			   c.engine == SX_ENGINE_SECCOMP ? "seccomp" : "auto",
 			   c.strict ? ", strict" : "");
-	if (o->user)
+	if (o->user) {
+		opt_note(o, "SOCKSIFY_PASSWORD");
 		sx_cmd_ask_password(o->user);
-	if (o->user && getenv("SOCKSIFY_PASSWORD"))
-		opt_setenv(o, "SOCKSIFY_PASSWORD", getenv("SOCKSIFY_PASSWORD"));
+	}
 	explicit_bzero(&c, sizeof c);
 	return sx_cmd_on(lib, o->set, (const char *const *)o->before, o->nset);
 }

@@ -121,7 +121,8 @@ static bool go_section(const struct elf *e)
 	bool found = false;
 
 	if (e->shnum == 0 || e->shnum > MAX_SHDRS || e->shstrndx >= e->shnum ||
-	    e->shentsize < (e->is64 ? 64u : 40u) || !(sh = malloc(size)))
+	    e->shentsize < (e->is64 ? 64u : 40u) || e->shentsize > 256 ||
+	    !(sh = malloc(size)))
 		return false;
 	if (!read_at(e->fd, sh, size, e->shoff))
 		goto out;

@@ -92,6 +92,17 @@ lab_grep "--show-config engine" "$LAB_OUT" "^engine +preload +# SOCKSIFY_ENGINE"
 lab_grep "--show-config strict" "$LAB_OUT" "^strict +yes +# SOCKSIFY_STRICT"
 lab_pass "--show-config without the library, socksify-tool link, engine/strict shown"
 
+# -u USER: Ctrl-C at the password prompt ends socksify (130), the program never runs,
+# and the terminal's echo is back on.
+rm -f "$LAB_TMP/ran"
+timeout -k 5 40 "$LAB_PY" "$LAB_DIR/typepw.py" --interrupt "$W" -u carol sh -c ": >'$LAB_TMP/ran'" >"$LAB_TMP/o" 2>&1
+rc=$?
+[ "$rc" = 130 ] || { cat "$LAB_TMP/o"; lab_fail "Ctrl-C at the prompt: exit $rc, expected 130"; }
+grep -q "Password for carol at the SOCKS proxy:" "$LAB_TMP/o" || { cat "$LAB_TMP/o"; lab_fail "Ctrl-C at the prompt: no prompt"; }
+grep -q "^terminal echo: on" "$LAB_TMP/o" || { cat "$LAB_TMP/o"; lab_fail "Ctrl-C at the prompt: echo left off"; }
+[ -e "$LAB_TMP/ran" ] && lab_fail "Ctrl-C at the prompt: the program ran"
+lab_pass "-u: Ctrl-C at the prompt -> 130, echo restored, program not run"
+
 # The installed command looks for the library in LIBDIR
 make -s -C "$LAB_ROOT" install-tool DESTDIR="$LAB_TMP/dest" PREFIX=/opt/sxtest >"$LAB_TMP/inst.out" 2>&1 ||
 	{ cat "$LAB_TMP/inst.out"; lab_fail "make install-tool"; }

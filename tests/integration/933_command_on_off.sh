@@ -76,10 +76,11 @@ lab_pass "--shell: \$SHELL socksified"
 lab_danted username "$LAB_HOSTIP"
 : >"$LAB_HTTP_LOG"
 lab_run "-u on (pty)" timeout -k 5 40 "$LAB_PY" "$LAB_DIR/typepw.py" "$LAB_USER_PW" ip netns exec "$LAB_NS" \
-	sh -c "eval \"\$('$W' -s socks5://$LAB_HOSTIP:$LAB_DANTED_PORT -u $LAB_USER on)\" && curl -q -sS --max-time 10 '$url' && echo \"user=\$SOCKSIFY_USER\""
+	sh -c "eval \"\$('$W' -s socks5://$LAB_HOSTIP:$LAB_DANTED_PORT -u $LAB_USER on)\" && curl -q -sS --max-time 10 '$url' && echo \"user=\$SOCKSIFY_USER\" && eval \"\$('$W' off)\" && echo \"after off: \${SOCKSIFY_PASSWORD-unset} \${SOCKSIFY_USER-unset}\""
 lab_grep "-u on: prompt" "$LAB_OUT" "Password for $LAB_USER at the SOCKS proxy:"
 lab_grep "-u on: curl through the proxy" "$LAB_OUT" "$LAB_HTTP_CONTENT"
 lab_grep "-u on: SOCKSIFY_USER" "$LAB_OUT" "user=$LAB_USER"
+lab_grep "-u on, then off: password and user unset" "$LAB_OUT" "after off: unset unset"
 grep -q -- "$LAB_USER_PW" "$LAB_OUT" && { cat "$LAB_OUT"; lab_fail "-u on: the password was echoed"; }
 lab_grep "-u on: danted names the user" "$LAB_DANTED_LOG" "username%$LAB_USER@"
 lab_pass "-u USER on: password asked on the terminal (no echo), the shell authenticates with it"
