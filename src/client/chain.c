@@ -301,9 +301,10 @@ static int exit_outcome(const struct sx_proxy *p, const struct sx_failure *f,
 			bool replied, int rep)
 {
 	if (p->type == SX_PROXY_SOCKS5) {
-		if (replied && rep >= SX_S5_REP_NET_UNREACHABLE &&
-		    rep <= SX_S5_REP_TTL_EXPIRED)
-			return OUT_DEST;
+		if (replied && ((rep >= SX_S5_REP_NET_UNREACHABLE &&
+				 rep <= SX_S5_REP_TTL_EXPIRED) ||
+				sx_s5_rep_is_tor((uint8_t)rep)))
+			return OUT_DEST;        /* Tor's: the onion service's */
 		if (replied && (rep == SX_S5_REP_CMD_UNSUPPORTED ||
 				rep == SX_S5_REP_ATYP_UNSUPPORTED))
 			return OUT_SKIP;
