@@ -270,10 +270,12 @@ static int hop_handshake(int fd, const struct sx_proxy *p, bool bind,
 			 int *rep)
 {
 	struct sx_s5_reply reply;
+	struct sx_proxy iso;
 	int rc;
 
 	*replied = false;
 	*rep = -1;
+	p = sx_isolate_hop(&sx_runtime()->conf, p, &iso);
 	if (p->type == SX_PROXY_SOCKS5) {
 		memset(&reply, 0, sizeof(reply));
 		reply.rep = 0xff;
