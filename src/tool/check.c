@@ -516,7 +516,9 @@ int sx_tool_check(const struct sx_conf *c, const char *dest)
 		check_dns(&k);
 		if (dest && parse_dest(&k, dest, &a, host, sizeof host) == 0) {
 			note_direct(&k, &a, dest);
+			/* .onion and proxy_only_domain: the proxy's alone */
 			if (a.atyp != SX_ATYP_NAME || sx_conf_remote_dns(c) ||
+			    sx_conf_name_is_proxy_only(c, host) ||
 			    resolve_dest(&k, &a, host) == 0)
 				dst = &a;
 		}
