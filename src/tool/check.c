@@ -250,6 +250,27 @@ static void gss_info(struct check *k, const struct sx_proxy *p, bool target)
 		     "HOST:PORT)", k->at);
 }
 
+/* proxy_only_domain (.onion) and isolate. */
+static void check_tor(struct check *k)
+{
+	const struct sx_conf *c = k->c;
+	char list[SX_CONF_MAX_PROXY_ONLY * 256];
+	bool names = false;
+
+	sx_tool_proxy_only_str(c, list, sizeof list);
+	for (size_t r = 0; r < c->nroutes; r++)
+		names = names || c->routes[r].hops[c->routes[r].nhops - 1].type !=
+				 SX_PROXY_SOCKS4;
+	fact(k, names ? "info" : "warn", "dns: names under %s go to the proxy "
+	     "only, whatever the dns setting%s", list, names ? "" : "; no route "
+	     "can carry a name (SOCKS 4), so programs cannot resolve them");
+	if (c->isolate == SX_ISOLATE_PROCESS)
+		fact(k, "info", "isolate: process (from %s): each process offers a "
+		     "username/password pair of its own to SOCKS hops without a "
+		     "configured user (this check: the pair of its own process)",
+		     sx_tool_origin(c, "isolate"));
+}
+
 static void check_dns(struct check *k)
 {
 	const struct sx_conf *c = k->c;
@@ -270,6 +291,7 @@ static void check_dns(struct check *k)
 		fact(k, "ok", "dns: remote (%s): host names go to the proxy, not "
 		     "to a DNS server (stand-in addresses from %s and %s)", why,
 		     v4, v6);
+	check_tor(k);
 }
 
 
@@ -462,7 +484,8 @@ static void check_route(struct check *k, size_t r, const struct sx_addr *dst,
 	char url[300];
 
 	for (size_t h = 0; h < rt->nhops; h++) {
-		const struct sx_proxy *p = &rt->hops[h];
+		struct sx_proxy iso;
+		const struct sx_proxy *p = sx_isolate_hop(k->c, &rt->hops[h], &iso);
 		bool last = h + 1 == rt->nhops;
 
 		k->at[0] = '\0';

@@ -58,6 +58,10 @@ for i in 0 2 3; do
 done
 lab_pass "A twice: ${auth[0]#auth }; A's child: ${auth[2]#auth }; B: ${auth[3]#auth }"
 
+lab_run "--show-config" env SOCKSIFY_ISOLATE=process "$LAB_SOCKSIFY" --show-config
+lab_grep "--show-config" "$LAB_OUT" "^isolate +process +# SOCKSIFY_ISOLATE$"
+lab_pass "--show-config names isolate and where it comes from"
+
 # A proxy that only speaks "no authentication": no failure, nothing sent.
 lab_fakesocks "$LAB_HOSTIP" --method 0
 LAB_PROXY=socks5://$LAB_HOSTIP:$LAB_FAKE_PORT

@@ -41,6 +41,14 @@ LAB_PROXY=socks5h://$DNS_PRXIP:1090
 LAB_SXENV=(SOCKSIFY_CONF="$LAB_TMP/local.conf")
 fetch "socks5h:// with dns local" "$URL" "$ONION"
 
+# socksify --check sends it as a name too (the tool is not preloaded: it must not
+# resolve it itself).
+: >"$FAKE_LOG"
+dns_remote "--check" --check "$ONION:$LAB_HTTP_PORT"
+lab_grep "--check: sent as a name" "$LAB_OUT" "^ok +connect: $ONION:$LAB_HTTP_PORT through the proxy: connected \\(sent as a name"
+lab_grep "--check: the proxy-only line" "$LAB_OUT" "^info +dns: names under onion go to the proxy only"
+lab_pass "--check $ONION: sent as a name, 0 DNS queries"
+
 # The resolver calls answer a mapped address, and turn it back into the name.
 LAB_PROXY=socks5://$DNS_PRXIP:1090
 dns_remote "getaddrinfo, gethostbyname, getnameinfo" "$LAB_PY" -c 'import socket, sys
