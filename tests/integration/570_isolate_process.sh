@@ -58,6 +58,28 @@ for i in 0 2 3; do
 done
 lab_pass "A twice: ${auth[0]#auth }; A's child: ${auth[2]#auth }; B: ${auth[3]#auth }"
 
+# A child made by a raw fork system call (no fork handlers run in it) is noticed by its
+# PID on its first connection.
+if [ "$(uname -m)" = x86_64 ]; then
+	: >"$LAB_FAKE_LOG"
+	lab_run "raw fork" lab_sx "$LAB_PY" -c 'import ctypes, os, socket, sys
+port = int(sys.argv[1])
+def conn():
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(b"x\n"); s.recv(10); s.close()
+conn()
+pid = ctypes.CDLL(None).syscall(57)      # SYS_fork: no atfork handlers
+if pid == 0:
+    conn(); os._exit(0)
+os.waitpid(pid, 0)
+print("child", pid)' "$LAB_ECHO_PORT"
+	mapfile -t auth < <(grep '^auth ' "$LAB_FAKE_LOG")
+	pc=$(awk '/^child/{print $2}' "$LAB_OUT")
+	[ "${#auth[@]}" = 2 ] && [ "${auth[0]}" != "${auth[1]}" ] && [[ ${auth[1]} =~ \ $pc$ ]] ||
+		{ lab_show "$LAB_FAKE_LOG"; lab_fail "raw-fork child (pid $pc): pairs '${auth[*]}'"; }
+	lab_pass "a raw fork's child gets its own pair on its first connection"
+fi
+
 lab_run "--show-config" env SOCKSIFY_ISOLATE=process "$LAB_SOCKSIFY" --show-config
 lab_grep "--show-config" "$LAB_OUT" "^isolate +process +# SOCKSIFY_ISOLATE$"
 lab_pass "--show-config names isolate and where it comes from"
@@ -70,6 +92,15 @@ lab_grep "echo through the proxy" "$LAB_OUT" "^GOT hi$"
 lab_grep "methods offered" "$LAB_FAKE_LOG" "^greeting 00 02$"
 grep -q '^auth ' "$LAB_FAKE_LOG" && lab_fail "credentials sent to a proxy that chose 'none'"
 lab_pass "a proxy choosing 'no authentication' gets the connection without a pair"
+
+# Pipelining on: a handshake with the process's pair is not pipelined (the proxy's
+# choice of method must be known first), so a proxy choosing "none" still works.
+: >"$LAB_FAKE_LOG"
+LAB_SXENV=(SOCKSIFY_ISOLATE=process SOCKSIFY_PIPELINING=on)
+lab_run "pipelining on, proxy without user/pass" lab_sx "$(lab_need_prog sxconnect)" -s hi 127.0.0.1 "$LAB_ECHO_PORT"
+lab_grep "pipelining on: echo" "$LAB_OUT" "^GOT hi$"
+lab_grep "pipelining on: methods offered" "$LAB_FAKE_LOG" "^greeting 00 02$"
+lab_pass "with pipelining on, the pair's handshake waits for the proxy's choice"
 
 # A configured user is kept (the proxy may need it to let us in).
 lab_fakesocks "$LAB_HOSTIP" --prefer-userpass
