@@ -423,7 +423,8 @@ static int connect_step(struct check *k, const struct sx_proxy *p,
 		return -1;
 	}
 	if (reply.rep != SX_S5_REP_SUCCEEDED) {
-		snprintf(f->why, sizeof f->why, "%s (SOCKS reply %u)",
+		snprintf(f->why, sizeof f->why, sx_s5_rep_is_tor(reply.rep) ?
+			 "%s (SOCKS reply 0x%02X)" : "%s (SOCKS reply %u)",
 			 sx_s5_rep_str(reply.rep), reply.rep);
 		return -1;
 	}

@@ -110,6 +110,15 @@ lab_run "configured user" lab_sx "$(lab_need_prog sxconnect)" 127.0.0.1 "$LAB_EC
 lab_grep "configured pair sent" "$LAB_FAKE_LOG" "^auth alice alice-pw$"
 lab_pass "a hop with a configured user keeps it under isolate process"
 
+# SOCKS 4: the pair's user is the user id (Tor isolates on it too).
+lab_start_py h4 hostile.py --bind "$LAB_HOSTIP" --log "$LAB_TMP/h4.log" --fault ok
+LAB_PROXY=socks4://$LAB_HOSTIP:$LAB_PORT
+LAB_SXENV=(SOCKSIFY_ISOLATE=process)
+lab_run "socks4" lab_sx "$(lab_need_prog sxconnect)" -s hi 127.0.0.1 "$LAB_ECHO_PORT"
+lab_grep "socks4: echo" "$LAB_OUT" "^GOT hi$"
+lab_grep "socks4 user id" "$LAB_TMP/h4.log" "^socks4 request cmd=1 127\.0\.0\.1 $LAB_ECHO_PORT user=sx-[0-9a-f]{32}$"
+lab_pass "SOCKS 4: the process's user as the user id"
+
 # Without isolate: "none" alone, as before.
 lab_fakesocks "$LAB_HOSTIP" --prefer-userpass
 LAB_PROXY=socks5://$LAB_HOSTIP:$LAB_FAKE_PORT
