@@ -49,4 +49,15 @@ for i in 0 1 2 3 4 5 6 7; do
 done
 [ "$bad" = 0 ] || lab_fail "Tor reply code mapping (see above)"
 lab_pass "0xF0-0xF7 -> ${expect[*]}, one line naming the cause each"
+
+# A Tor reply is about the onion service, not the proxy: no fallback route is tried.
+lab_fakesocks "$LAB_HOSTIP" --reply 240
+first=$LAB_FAKE_PORT
+lab_fakesocks "$LAB_HOSTIP"
+LAB_PROXY="socks5://$LAB_HOSTIP:$first | socks5://$LAB_HOSTIP:$LAB_FAKE_PORT"
+lab_sx "$LAB_PY" -c "$py" "$ONION" 80 blocking >"$LAB_TMP/o" 2>"$LAB_TMP/e"
+lab_grep "no failover: errno" "$LAB_TMP/o" "^ERR EHOSTUNREACH$"
+grep -q "next route" "$LAB_TMP/e" && { lab_show "$LAB_TMP/e"; lab_fail "a Tor reply failed over"; }
+[ -s "$LAB_FAKE_LOG" ] && { lab_show "$LAB_FAKE_LOG"; lab_fail "the fallback proxy was asked"; }
+lab_pass "0xF0 ends the connection: the fallback route is not tried"
 exit 0
