@@ -319,11 +319,15 @@ static int run(struct opts *o, char **cmd)
 	char lib[4096];
 	int rc;
 
-	find_library(lib, sizeof lib);
 	load_conf(&c);
 	sx_cmd_choose(&c, cmd[0], &ch);
 	if (ch.status)
 		sx_cmd_die(ch.status, "%s", ch.why);
+	/* the kernel engines need the library only beside strict */
+	if (ch.engine == SX_ENGINE_PRELOAD || c.strict)
+		find_library(lib, sizeof lib);
+	else
+		sx_cmd_library(lib, sizeof lib);
 	if (o->user)
 		sx_cmd_ask_password(o->user);
 	rc = sx_cmd_exec(&c, &ch, lib, cmd);

@@ -195,10 +195,9 @@ int sx_cmd_exec(const struct sx_conf *c, const struct sx_cmd_choice *ch,
 		fprintf(stderr, "socksify: cannot run %s: %s\n", ch->path, strerror(err));
 		return err == ENOENT ? SX_EXIT_NOT_FOUND : SX_EXIT_CANNOT_RUN;
 	}
-	if (c->strict && ch->kind == SX_PROG_DYNAMIC) {
-		preload(lib);
+	/* the engine puts it in LD_PRELOAD */
+	if (c->strict && ch->kind == SX_PROG_DYNAMIC)
 		o.preload = lib;
-	}
 	sx_supervise_exec(&o, ch->path, argv, why, sizeof why);
 	err = errno;
 	fprintf(stderr, "socksify: not started: %s under the %s engine: %s\n",

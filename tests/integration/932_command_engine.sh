@@ -65,9 +65,11 @@ else
 fi
 [ ${#STATIC[@]} -gt 0 ] || lab_skip "neither busybox-static nor gcc -static available"
 for s in "${STATIC[@]}"; do kind "$s" "a static executable \\(no PT_INTERP\\)"; done
-printf '#!%s\n' "${STATIC[0]}" >"$LAB_TMP/static-script"
-chmod 755 "$LAB_TMP/static-script"
-kind "$LAB_TMP/static-script" "a static executable"
+if [ "${STATIC[0]}" = /bin/busybox ]; then
+	printf '#!/bin/busybox sh\n: >"$1"\n' >"$LAB_TMP/static-script"
+	chmod 755 "$LAB_TMP/static-script"
+	kind "$LAB_TMP/static-script" "a static executable"
+fi
 GO=$(readlink -f "$(command -v go 2>/dev/null)" 2>/dev/null)
 if [ -x "$GO" ]; then kind "$GO" "a Go executable"; else lab_log "no go binary: Go detection on real files not checked"; fi
 lab_pass "busybox-static / gcc -static: static; a #! script of a static interpreter: static; go: Go"
@@ -105,6 +107,8 @@ if [ "${STATIC[0]}" = /bin/busybox ]; then
 fi
 if [ -x "$LAB_TMP/static-prog" ]; then
 	engine_case "gcc -static under auto" -- "$LAB_TMP/static-prog" "$M"
+fi
+if [ -x "$LAB_TMP/static-script" ]; then
 	engine_case "#! script of a static interpreter" -- "$LAB_TMP/static-script" "$M"
 fi
 engine_case "a dynamic program under --strict" --strict -- sh -c ": >'$M'"
