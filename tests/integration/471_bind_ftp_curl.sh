@@ -8,21 +8,18 @@
 # is a BIND at the proxy, and getsockname() on it gives the port for PORT/EPRT.
 . "$(dirname "$0")/../lab/lab.sh"
 . "$(dirname "$0")/../lab/lab_ftp.sh"
-lab_init
-lab_need_lib
 lab_ftp_lab
 for fam in v4 v6; do
 	lab_ftp_use $fam
-	url=ftp://$LAB_FTP_HOST
-	lab_expect_direct_fails "curl without socksify ($fam)" curl -sS --max-time 5 --ftp-port - "$url/a.txt"
-	lab_run "curl download ($fam)" lab_sx curl -sS --ftp-port - "$url/a.txt"
+	lab_expect_direct_fails "curl without socksify ($fam)" curl -sS --max-time 5 --ftp-port - "$LAB_FTP_URL/a.txt"
+	lab_run "curl download ($fam)" lab_sx curl -sS --ftp-port - "$LAB_FTP_URL/a.txt"
 	lab_out_is "curl download ($fam)" "$LAB_FTP_A"
 	echo "up-$fam-$$" >"$LAB_TMP/up.txt"
-	lab_run "curl upload ($fam)" lab_sx curl -sS --ftp-port - -T "$LAB_TMP/up.txt" "$url/up-$fam.txt"
+	lab_run "curl upload ($fam)" lab_sx curl -sS --ftp-port - -T "$LAB_TMP/up.txt" "$LAB_FTP_URL/up-$fam.txt"
 	[ "$(cat "$LAB_FTP_DIR/up-$fam.txt" 2>/dev/null)" = "up-$fam-$$" ] ||
 		lab_fail "curl upload ($fam): the file did not arrive"
 	# Two transfers on one control connection: curl re-uses it for the second URL.
-	lab_run "curl two files ($fam)" lab_sx curl -sS -v --ftp-port - "$url/a.txt" "$url/b.txt"
+	lab_run "curl two files ($fam)" lab_sx curl -sS -v --ftp-port - "$LAB_FTP_URL/a.txt" "$LAB_FTP_URL/b.txt"
 	lab_out_is "curl two files ($fam)" "$LAB_FTP_A
 $LAB_FTP_B"
 	lab_grep "one control connection ($fam)" "$LAB_ERR" "Re-using existing connection"

@@ -8,16 +8,13 @@
 # cannot upload over FTP: the uploads are in 471 and 473.)
 . "$(dirname "$0")/../lab/lab.sh"
 . "$(dirname "$0")/../lab/lab_ftp.sh"
-lab_init
-lab_need_lib
 lab_ftp_lab
 for fam in v4 v6; do
 	lab_ftp_use $fam
-	url=ftp://$LAB_FTP_HOST
-	lab_run "wget download ($fam)" lab_sx wget -q --tries=1 --no-passive-ftp -O - "$url/a.txt"
+	lab_run "wget download ($fam)" lab_sx wget -q --tries=1 --no-passive-ftp -O - "$LAB_FTP_URL/a.txt"
 	lab_out_is "wget download ($fam)" "$LAB_FTP_A"
 	conns=$(grep -c "tcp/connect \[.*\.$LAB_FTP_PORT\$" "$LAB_DANTED_LOG")
-	lab_run "wget glob ($fam)" lab_sx wget -nv --tries=1 --no-passive-ftp -P "$LAB_TMP/w-$fam" "$url/*.txt"
+	lab_run "wget glob ($fam)" lab_sx wget -nv --tries=1 --no-passive-ftp -P "$LAB_TMP/w-$fam" "$LAB_FTP_URL/*.txt"
 	[ "$(cat "$LAB_TMP/w-$fam/a.txt" "$LAB_TMP/w-$fam/b.txt" 2>/dev/null)" = "$LAB_FTP_A
 $LAB_FTP_B" ] || { lab_show "$LAB_ERR"; lab_fail "wget glob ($fam): files missing"; }
 	[ "$(grep -c "tcp/connect \[.*\.$LAB_FTP_PORT\$" "$LAB_DANTED_LOG")" = $((conns + 1)) ] ||

@@ -8,8 +8,6 @@
 # socket to the port getsockname() reported for the previous listener.
 . "$(dirname "$0")/../lab/lab.sh"
 . "$(dirname "$0")/../lab/lab_ftp.sh"
-lab_init
-lab_need_lib
 lab_ftp_lab
 ftp='import contextlib, ftplib, io, socket, sys
 

@@ -10,10 +10,8 @@
 # FTP server's address, the peer the BIND announced (danted checks it).
 . "$(dirname "$0")/../lab/lab.sh"
 . "$(dirname "$0")/../lab/lab_ftp.sh"
-lab_init
-lab_need_lib
-probe=$(lab_need_prog bindprobe)
 lab_ftp_lab
+probe=$(lab_need_prog bindprobe)
 peer='import socket, sys
 s = socket.create_connection((sys.argv[1], int(sys.argv[2])), 10, (sys.argv[4], 0))
 s.sendall(b"hello-" + sys.argv[3].encode() + b"\n")

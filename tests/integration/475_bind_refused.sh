@@ -8,12 +8,7 @@
 # address gets the errno from listen(), one binding the reported address from bind().
 . "$(dirname "$0")/../lab/lab.sh"
 . "$(dirname "$0")/../lab/lab_ftp.sh"
-lab_init
-lab_need_lib
-"$LAB_PY" -c "import pyftpdlib" 2>/dev/null || lab_skip "python3-pyftpdlib not installed"
-lab_netns
-lab_ftp_files
-lab_ftp_server 127.0.0.1
+lab_ftp_base
 url=ftp://127.0.0.1:$LAB_FTP_PORT
 prog='import socket, sys
 c = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)

@@ -6,12 +6,7 @@
 # and one log line, instead of a program waiting for ever.
 . "$(dirname "$0")/../lab/lab.sh"
 . "$(dirname "$0")/../lab/lab_ftp.sh"
-lab_init
-lab_need_lib
-"$LAB_PY" -c "import pyftpdlib" 2>/dev/null || lab_skip "python3-pyftpdlib not installed"
-lab_netns
-lab_ftp_files
-lab_ftp_server 127.0.0.1
+lab_ftp_base
 lab_fakesocks "$LAB_HOSTIP" --bind-silent
 LAB_PROXY=socks5://$LAB_HOSTIP:$LAB_FAKE_PORT
 echo "bind_timeout 3" >"$LAB_TMP/sx.conf"

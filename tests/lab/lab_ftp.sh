@@ -13,9 +13,13 @@
 # client binding its data listener there gets EADDRNOTAVAIL without a BIND; the FTP
 # server connects back to danted's BIND listener, never to the client namespace.
 #
-#   lab_ftp_lab [danted commands]   both families; LAB_FTP_DIR (served and writable:
-#                                   a.txt, b.txt), LAB_FTP_A, LAB_FTP_B (contents)
+#   lab_ftp_base                    lab_init, lab_need_lib, the namespace, the files
+#                                   (LAB_FTP_DIR, served and writable: a.txt, b.txt;
+#                                   LAB_FTP_A, LAB_FTP_B their contents) and the
+#                                   FTP server on 127.0.0.1 (LAB_FTP_PORT)
+#   lab_ftp_lab [danted commands]   lab_ftp_base, and everything for both families
 #   lab_ftp_use v4|v6               LAB_PROXY, LAB_FTP_HOST (URL form host:port),
+#                                   LAB_FTP_URL (ftp://LAB_FTP_HOST),
 #                                   LAB_FTP_ADDR, LAB_FTP_PORT, LAB_DANTED_LOG
 #   lab_ftp_server ADDR             one more FTP server on ADDR: LAB_FTP_PORT
 #   lab_netns_v6                    IPv6 on the veth: LAB_HOSTIP6, LAB_NSIP6
@@ -48,14 +52,20 @@ lab_ftp_server() {
 	lab_wait_port "$addr" "$LAB_FTP_PORT" 10 || { lab_show "$LAB_TMP/ftpd-$LAB_FTP_PORT.out"; lab_fail "FTP server did not start"; }
 }
 
-lab_ftp_lab() {
-	local cmds=${1:-connect bind bindreply}
+lab_ftp_base() {
+	lab_init
+	lab_need_lib
 	"$LAB_PY" -c "import pyftpdlib" 2>/dev/null || lab_skip "python3-pyftpdlib not installed"
 	lab_netns
-	lab_netns_v6
 	lab_ftp_files
 	lab_ftp_server 127.0.0.1
+}
+
+lab_ftp_lab() {
+	local cmds=${1:-connect bind bindreply}
+	lab_ftp_base
 	LAB_FTP_PORT4=$LAB_FTP_PORT
+	lab_netns_v6
 	lab_ftp_server ::1
 	LAB_FTP_PORT6=$LAB_FTP_PORT
 	LAB_DANTED_COMMANDS=$cmds LAB_DANTED_EXTERNAL=$LAB_HOSTIP lab_danted none "$LAB_HOSTIP"
@@ -74,6 +84,7 @@ lab_ftp_use() {
 		LAB_FTP_ADDR=127.0.0.1 LAB_FTP_PORT=$LAB_FTP_PORT4 LAB_DANTED_LOG=$LAB_FTP_DLOG4
 		LAB_FTP_HOST="127.0.0.1:$LAB_FTP_PORT4"
 	fi
+	LAB_FTP_URL=ftp://$LAB_FTP_HOST
 }
 
 # lab_ftp_binds N: danted (of the family in use) logged at least N accepted BINDs.
