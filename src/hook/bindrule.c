@@ -7,8 +7,10 @@
  *   auto (default), proxy:
  *     1. an address getsockname() reported for a socket connected through
  *        the proxy (the proxy's BND.ADDR: what an FTP client puts in PORT
- *        or EPRT) or for a BIND listener, any port, loopback or not: BIND
- *        now; the kernel never sees the bind (the address is the proxy's).
+ *        or EPRT) or for a BIND listener, any port (on loopback: port 0 or
+ *        a port reported for a BIND listener; a local server keeps its
+ *        fixed port): BIND now; the kernel never sees the bind (the
+ *        address is the proxy's).
  *     2. loopback: local.
  *     3. proxy: BIND at listen().
  *     4. auto, in a process that has connected through the proxy: the
@@ -135,7 +137,8 @@ enum sx_bind_where sx_bind_rule(int fd, const struct sockaddr *sa,
 	    *family != sa->sa_family || sx_addr_from_sockaddr(&a, sa) < 0)
 		return SX_BIND_HERE;
 	proxied = sx_last_destination(&last);
-	if ((why = was_reported(&a, false)))
+	if ((why = was_reported(&a, false)) &&
+	    (!loopback(&a) || a.port == 0 || was_reported(&a, true)))
 		w = SX_BIND_NOW;
 	else if (loopback(&a))
 		w = SX_BIND_HERE, why = "loopback";

@@ -12,8 +12,13 @@ lab_ftp_lab
 for fam in v4 v6; do
 	lab_ftp_use $fam
 	lab_expect_direct_fails "curl without socksify ($fam)" curl -sS --max-time 5 --ftp-port - "$LAB_FTP_URL/a.txt"
+	LAB_SXENV=(SOCKSIFY_DEBUG=2)
 	lab_run "curl download ($fam)" lab_sx curl -sS --ftp-port - "$LAB_FTP_URL/a.txt"
+	LAB_SXENV=()
 	lab_out_is "curl download ($fam)" "$LAB_FTP_A"
+	# The decision, in one debug line.
+	[ "$(grep -c '^socksify: bind to ' "$LAB_ERR")" = 1 ] || { lab_show "$LAB_ERR"; lab_fail "not one bind line ($fam)"; }
+	lab_grep "bind line ($fam)" "$LAB_ERR" "^socksify: bind to \[?${LAB_FTP_PROXYIP//./\.}\]?:0: BIND at the proxy now \(the address getsockname\(\) reported for a connection through the proxy\)\$"
 	echo "up-$fam-$$" >"$LAB_TMP/up.txt"
 	lab_run "curl upload ($fam)" lab_sx curl -sS --ftp-port - -T "$LAB_TMP/up.txt" "$LAB_FTP_URL/up-$fam.txt"
 	[ "$(cat "$LAB_FTP_DIR/up-$fam.txt" 2>/dev/null)" = "up-$fam-$$" ] ||

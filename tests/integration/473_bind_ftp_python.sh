@@ -64,13 +64,17 @@ for fam in v4 v6; do
 	lab_ftp_use $fam
 	lab_expect_direct_fails "ftplib without socksify ($fam)" "$LAB_PY" -c "$ftp" plain "$LAB_FTP_ADDR" "$LAB_FTP_PORT" x
 	for kind in plain keep sameport; do
+		LAB_SXENV=(SOCKSIFY_DEBUG=2)
 		lab_run "ftplib $kind ($fam)" lab_sx "$LAB_PY" -c "$ftp" $kind "$LAB_FTP_ADDR" "$LAB_FTP_PORT" "up-$fam"
+		LAB_SXENV=()
 		if [ $kind = plain ]; then
 			lab_out_is "ftplib $kind ($fam)" "plain $LAB_FTP_A $LAB_FTP_B up-$fam"
 			[ "$(cat "$LAB_FTP_DIR/up-$fam.txt")" = "up-$fam" ] || lab_fail "ftplib upload ($fam)"
 		else
 			lab_out_is "ftplib $kind ($fam)" "$kind $LAB_FTP_A $LAB_FTP_B"
 		fi
+		[ $kind = sameport ] && lab_grep "same port: debug line ($fam)" "$LAB_ERR" \
+			"^socksify: bind to .*: BIND at the proxy at listen\(\) \(the port getsockname\(\) reported for an earlier BIND listener\)\$"
 	done
 	lab_ftp_binds 7
 done

@@ -1,8 +1,9 @@
 #!/bin/bash
 # BIND listener and accepted socket as a program sees them (issue 19), IPv4 and
 # IPv6 through danted (topology: tests/lab/lab_ftp.sh), with tests/progs/bindprobe.c:
-# getsockname() of the listener, accept()'s address, getpeername() and
-# getsockname() of the accepted socket in the socket's family and length; the
+# getsockname() of the listener, accept()'s address (the peer in the proxy's second
+# reply), getpeername() (the same) and getsockname() of the accepted socket, in the
+# socket's family and length; the
 # accepted socket has its own file status flags (accept4's SOCK_NONBLOCK /
 # SOCK_CLOEXEC honoured, the non-blocking listener stays non-blocking); listen()
 # again after one accepted connection is a fresh BIND; a blocking accept() honours
@@ -33,8 +34,8 @@ for fam in v4 v6; do
 		"$LAB_PY" -c "$peer" "$host" "$port" "$fam-$r" "$LAB_FTP_ADDR" || lab_fail "cannot connect to $host:$port"
 	done
 	wait "$pid" || { lab_show "$LAB_TMP/probe-$fam.out" "$LAB_TMP/probe-$fam.err"; lab_fail "bindprobe ($fam)"; }
-	lab_grep "round 1 ($fam)" "$LAB_TMP/probe-$fam.out" "^round1 ok [0-9a-f:.]+ hello-$fam-1\$"
-	lab_grep "round 2 ($fam)" "$LAB_TMP/probe-$fam.out" "^round2 ok [0-9a-f:.]+ hello-$fam-2\$"
+	lab_grep "round 1 ($fam)" "$LAB_TMP/probe-$fam.out" "^round1 ok ${LAB_FTP_ADDR//./\\.} hello-$fam-1\$"
+	lab_grep "round 2 ($fam)" "$LAB_TMP/probe-$fam.out" "^round2 ok ${LAB_FTP_ADDR//./\\.} hello-$fam-2\$"
 	lab_ftp_binds 2
 done
 lab_pass "BIND: addresses, flags and a fresh BIND on listen again, IPv4 and IPv6"

@@ -5,7 +5,8 @@
 # --no-passive-ftp bind to the address the control connection reported: the bind
 # fails at once with the reply's errno (EOPNOTSUPP, EACCES) and socksify's one
 # line, the transfer fails, nothing waits.  A program listening on the wildcard
-# address gets the errno from listen(), one binding the reported address from bind().
+# address gets the errno from listen(), one binding the reported address from bind();
+# a server binding that address (127.0.0.1 here) on a fixed port listens locally.
 . "$(dirname "$0")/../lab/lab.sh"
 . "$(dirname "$0")/../lab/lab_ftp.sh"
 lab_ftp_base
@@ -16,6 +17,8 @@ l = socket.socket()
 try:
     if sys.argv[2] == "reported":
         l.bind((c.getsockname()[0], 0))
+    elif sys.argv[2] == "server":                  # loopback, a fixed port
+        l.bind((c.getsockname()[0], int(sys.argv[1])))
     else:
         l.bind(("", 0))
 except OSError as e:
@@ -24,7 +27,7 @@ try:
     l.listen(1)
 except OSError as e:
     print("listen", e.errno); sys.exit(0)
-print("listening"); sys.exit(1)'
+print("listening", l.getsockname()[0]); sys.exit(1)'
 one_line() {   # one_line DESC: exactly one socksify line in $LAB_ERR, the refusal
 	lab_grep "$1" "$LAB_ERR" "^socksify: .* via $LAB_HOSTIP:$LAB_FAKE_PORT: .*\\(SOCKS reply $code\\)\$"
 	[ "$(grep -c '^socksify:' "$LAB_ERR")" = 1 ] || { lab_show "$LAB_ERR"; lab_fail "$1: not one log line"; }
@@ -45,6 +48,9 @@ for code in 7 2; do
 	lab_run "reported address ($code)" lab_sx "$LAB_PY" -c "$prog" "$LAB_FTP_PORT" reported
 	lab_out_is "reported address ($code)" "bind $err"
 	one_line "reported address ($code)"
+	# A server on the reported address but a fixed port: loopback, it stays local.
+	lab_run_fails "local server ($code)" lab_sx "$LAB_PY" -c "$prog" "$LAB_FTP_PORT" server
+	lab_out_is "local server ($code)" "listening 127.0.0.1"
 	[ $((SECONDS - start)) -le 15 ] || lab_fail "BIND refused ($code): took $((SECONDS - start)) s"
 	grep -q "bind refused $code" "$LAB_FAKE_LOG" || lab_fail "fakesocks saw no BIND ($code)"
 done

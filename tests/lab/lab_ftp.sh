@@ -20,7 +20,8 @@
 #   lab_ftp_lab [danted commands]   lab_ftp_base, and everything for both families
 #   lab_ftp_use v4|v6               LAB_PROXY, LAB_FTP_HOST (URL form host:port),
 #                                   LAB_FTP_URL (ftp://LAB_FTP_HOST),
-#                                   LAB_FTP_ADDR, LAB_FTP_PORT, LAB_DANTED_LOG
+#                                   LAB_FTP_ADDR, LAB_FTP_PORT, LAB_DANTED_LOG,
+#                                   LAB_FTP_PROXYIP (danted's address)
 #   lab_ftp_server ADDR             one more FTP server on ADDR: LAB_FTP_PORT
 #   lab_netns_v6                    IPv6 on the veth: LAB_HOSTIP6, LAB_NSIP6
 
@@ -76,10 +77,12 @@ lab_ftp_lab() {
 
 lab_ftp_use() {
 	if [ "$1" = v6 ]; then
+		LAB_FTP_PROXYIP=$LAB_HOSTIP6
 		LAB_PROXY=socks5://[$LAB_HOSTIP6]:$LAB_FTP_DPORT6
 		LAB_FTP_ADDR=::1 LAB_FTP_PORT=$LAB_FTP_PORT6 LAB_DANTED_LOG=$LAB_FTP_DLOG6
 		LAB_FTP_HOST="[::1]:$LAB_FTP_PORT6"
 	else
+		LAB_FTP_PROXYIP=$LAB_HOSTIP
 		LAB_PROXY=socks5://$LAB_HOSTIP:$LAB_FTP_DPORT4
 		LAB_FTP_ADDR=127.0.0.1 LAB_FTP_PORT=$LAB_FTP_PORT4 LAB_DANTED_LOG=$LAB_FTP_DLOG4
 		LAB_FTP_HOST="127.0.0.1:$LAB_FTP_PORT4"
