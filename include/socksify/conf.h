@@ -140,6 +140,7 @@ struct sx_conf {
 	bool dns_hosts_local;       /* names in /etc/hosts resolve locally */
 	int connect_timeout_ms;     /* TCP connect to the proxy; default 10000 */
 	int handshake_timeout_ms;   /* SOCKS handshake; default 10000 */
+	int bind_timeout_ms;        /* BIND: wait for the peer; default 60000 */
 	/* UDP whose route cannot carry it (SOCKS 4, or a server answering
 	 * 0x07 to UDP ASSOCIATE): refuse (default) or send it direct;
 	 * either way with a log line. */

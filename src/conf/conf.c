@@ -79,6 +79,7 @@ void sx_conf_defaults(struct sx_conf *c)
 
 	c->connect_timeout_ms = 10000;
 	c->handshake_timeout_ms = 10000;
+	c->bind_timeout_ms = 60000;
 	c->log_level = SX_LOG_ERROR;
 
 	c->dns = SX_DNS_AUTO;
@@ -121,6 +122,7 @@ static const struct keyword {
 	{ "log_level", set_log_level },
 	{ "log_file", set_log_file },
 	{ "bind", set_bind },
+	{ "bind_timeout", set_bind_timeout },
 	{ "dns", set_dns },
 	{ "dns_map_v4", set_dns_map_v4 },
 	{ "dns_map_v6", set_dns_map_v6 },

@@ -43,6 +43,7 @@ int add_direct(struct sx_conf *c, const char *val, char *err, size_t errlen);
 int set_connect_timeout(struct sx_conf *c, const char *val, char *err, size_t errlen);
 int set_failover_downtime(struct sx_conf *c, const char *val, char *err, size_t errlen);
 int set_handshake_timeout(struct sx_conf *c, const char *val, char *err, size_t errlen);
+int set_bind_timeout(struct sx_conf *c, const char *val, char *err, size_t errlen);
 
 /* src/conf/net.c: a domain item ("corp.example", ".corp.example",
  * "*.corp.example") in lower case without dots around it: 0, or -1 */

@@ -237,7 +237,7 @@ static void show_gss(const struct sx_conf *c)
 /* Keywords this function prints; any other (newer) one is listed too. */
 static const char *const shown[] = {
 	"proxy", "user", "password", "direct", "connect_timeout",
-	"handshake_timeout", "log_level", "log_file", "bind", "dns",
+	"handshake_timeout", "log_level", "log_file", "bind", "bind_timeout", "dns",
 	"dns_map_v4", "dns_map_v6", "dns_map_size", "dns_hosts", "gssapi",
 	"gssapi_service", "gssapi_principal", "gssapi_protection",
 	"gssapi_min_protection", "gssapi_delegate", "udp", "pipelining",
@@ -289,6 +289,7 @@ int sx_tool_show_config(const struct sx_conf *c)
 	show(c, "log_level", level_name(c->log_level));
 	show(c, "log_file", c->log_file[0] ? c->log_file : "stderr");
 	show(c, "bind", bind_names[c->bind <= SX_BIND_LOCAL ? c->bind : 0]);
+	show_timeout(c, "bind_timeout", c->bind_timeout_ms);
 	show_dns(c);
 	show_gss(c);
 	show(c, "udp", c->udp == SX_UDP_DIRECT ? "direct" : "refuse");
