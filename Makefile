@@ -1,6 +1,6 @@
 # socksify - make a program use a SOCKS proxy
 #
-#   make                 build build/libsocksify.so
+#   make                 build build/libsocksify.so and build/socksify
 #   make check           installs the test packages (root), then unit tests
 #                        (Check) and integration tests (real servers)
 #   make check-unit      unit tests only
@@ -143,7 +143,7 @@ check-after-deps: all $(UNIT_BIN) $(PROG_BIN)
 # table sx_real instead): scripts/check-layering over the objects, and
 # tests/check-layering-demo shows it fails on an object that does.
 LAYER_OBJ  = $(filter $(patsubst %,$(B)/obj/src/%/%,client core proto conf dns engine), \
-             $(PURE_OBJ) $(CORE_OBJ))
+             $(PURE_OBJ) $(CORE_OBJ) $(TOOL_ENGINE_OBJ))
 CHECK_LAYERING = scripts/check-layering --known scripts/layering-known $(B) $(LAYER_OBJ)
 check-layering: all
 	@$(CHECK_LAYERING)
@@ -159,9 +159,6 @@ demo: all
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(SYSCONFDIR)
 	install -m 0644 $(B)/libsocksify.so $(DESTDIR)$(LIBDIR)/libsocksify.so
-	sed -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
-	  scripts/socksify > $(DESTDIR)$(BINDIR)/socksify
-	chmod 0755 $(DESTDIR)$(BINDIR)/socksify
 	if [ ! -e $(DESTDIR)$(SYSCONFDIR)/socksify.conf ]; then \
 	  install -m 0644 etc/socksify.conf $(DESTDIR)$(SYSCONFDIR)/socksify.conf; fi
 
@@ -174,7 +171,7 @@ clean:
 
 help:
 	@echo 'socksify $(VERSION): make [TARGET] [SAN=asan|ubsan|tsan] [B=DIR] [CC=...]'
-	@echo '  all (default)               build/libsocksify.so and build/socksify-tool'
+	@echo '  all (default)               build/libsocksify.so and build/socksify (the command)'
 	@echo '  check                       install the test packages (root; scripts/install-deps),'
 	@echo '                              then the layering check, unit and integration tests'
 	@echo '  check-unit                  the unit tests (Check; no root)'
@@ -194,7 +191,7 @@ help:
 	@echo '  deps                        install the test packages (root)'
 	@echo '  demo                        a SOCKS server, a web server and socksify curl'
 	@echo '  install, uninstall          PREFIX=/usr/local DESTDIR= SYSCONFDIR=/etc'
-	@echo '  tool, install-tool          socksify-tool (socksify --check, --show-config)'
+	@echo '  tool, install-tool          build/socksify, the command (and socksify-tool)'
 	@echo '  clean                       remove $(B)/'
 	@echo 'One test: tests/run-unit build/tests/test_proto; tests/run-integration'
 	@echo '  tests/integration/100_danted_none.sh (tests/README).'

@@ -49,7 +49,7 @@ VG_INT      = valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=d
 # The integration tests run with valgrind around their programs: all that drive
 # C programs (ours, curl, wget, git, ssh, nc, dig, host), the hostile servers, two
 # GSS-API ones, the wrapper's own.  Measured under valgrind on 2 cores (s): left
-# out are 050_lab_reference 920_show_config 940_man_pages (no program under
+# out are 050_lab_reference 920_show_config 922_man_pages (no program under
 # socksify), 460_eventloops (the JVM's stack banging: ~1000 "invalid write"
 # reports, and 71 s), 620_pipelining_microsocks (counts round trips: fails when
 # valgrind's overhead meets a loaded machine), and for time only
@@ -66,7 +66,7 @@ VG_TESTS   ?= 100_danted_none 110_danted_username 120_microsocks 130_ssh_dynamic
               520_dns_resolver_api 530_dns_local_names 540_dns_local_mode \
               600_pipelining_danted 610_pipelining_ssh 700_udp_danted 710_udp_own_server \
               720_udp_dig 820_gss_confidentiality 830_gss_failures 900_check \
-              910_check_dns_allproxy 930_wrapper_options
+              910_check_dns_allproxy 921_wrapper_options
 
 .PHONY: check-sanitize check-sanitize-unit check-sanitize-integration check-tsan \
         check-asan-integration check-ubsan \
@@ -102,9 +102,10 @@ sx="$(CURDIR)/scripts/socksify"
 opts=()
 while [ $$# -gt 0 ]; do
 	case $$1 in
-	-c|-s|-u|--dns) [ $$# -ge 2 ] || exec "$$sx" "$${opts[@]}" "$$@"
+	-c|-s|-u|--dns|--engine) [ $$# -ge 2 ] || exec "$$sx" "$${opts[@]}" "$$@"
 		opts+=("$$1" "$$2"); shift 2 ;;
-	--check|--show-config|-h|--help|--version) exec "$$sx" "$${opts[@]}" "$$@" ;;
+	--check|--show-config|--check-engine|--shell|-h|--help|--version|on|off)
+		exec "$$sx" "$${opts[@]}" "$$@" ;;
 	--) shift; break ;;
 	-*) opts+=("$$1"); shift ;;
 	*) break ;;

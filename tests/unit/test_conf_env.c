@@ -355,6 +355,41 @@ START_TEST(udp_policy)
 }
 END_TEST
 
+/* engine and strict: read by the socksify command; file and variables */
+START_TEST(engine_and_strict)
+{
+	struct sx_conf c;
+
+	sx_conf_defaults(&c);
+	ck_assert_int_eq(c.engine, SX_ENGINE_AUTO);
+	ck_assert(!c.strict);
+	parse_ok(&c, "engine seccomp\nstrict yes\n");
+	ck_assert_int_eq(c.engine, SX_ENGINE_SECCOMP);
+	ck_assert(c.strict);
+	parse_ok(&c, "engine PTRACE\nstrict off\n");
+	ck_assert_int_eq(c.engine, SX_ENGINE_PTRACE);
+	ck_assert(!c.strict);
+	parse_err(&c, "engine preload\nengine warp\n", "t.conf:2: bad engine 'warp' "
+		  "(use auto, preload, seccomp or ptrace)");
+	ck_assert_int_eq(c.engine, SX_ENGINE_PRELOAD);  /* the earlier value stays */
+	parse_err(&c, "strict maybe\n", "t.conf:1: bad strict 'maybe' (use yes or no)");
+
+	env_reset();
+	sx_conf_defaults(&c);
+	env_set("SOCKSIFY_ENGINE", "auto");
+	env_set("SOCKSIFY_STRICT", "1");
+	ck_assert_int_eq(sx_conf_apply_env(&c, stub_getenv), 0);
+	ck_assert_int_eq(c.engine, SX_ENGINE_AUTO);
+	ck_assert(c.strict);
+	ck_assert_str_eq(sx_conf_origin(&c, "strict"), "SOCKSIFY_STRICT");
+	env_set("SOCKSIFY_ENGINE", "kernel");
+	ck_assert_int_eq(sx_conf_apply_env(&c, stub_getenv), -1);
+	ck_assert_str_eq(c.error, "SOCKSIFY_ENGINE: bad engine 'kernel' (use auto, "
+			 "preload, seccomp or ptrace)");
+	env_reset();
+}
+END_TEST
+
 START_TEST(env_errors)
 {
 	struct sx_conf c;
@@ -420,6 +455,7 @@ static Suite *conf_env_suite(void)
 	tcase_add_test(tc, pipelining_file_and_env);
 	tcase_add_test(tc, gssapi_keywords);
 	tcase_add_test(tc, udp_policy);
+	tcase_add_test(tc, engine_and_strict);
 	suite_add_tcase(s, tc);
 	return s;
 }
