@@ -64,4 +64,72 @@ bool sx_dnsmap_name(struct sx_dnsmap *m, uint32_t idx, char *buf, size_t len);
 void sx_dnsmap_lock(void);
 void sx_dnsmap_unlock(void);
 
+/* ---- the shared table (one per socksify run) ----------------------------
+ *
+ * The same mapping in memory that every process of one socksify run maps
+ * (MAP_SHARED), so that a name resolved in one process is known in all:
+ * Chromium resolves in its network service and connects from another
+ * process, a shell pipeline passes an address from `getent` to `curl`.
+ *
+ *  - bounded: capacity slots of 280 bytes, fixed at creation;
+ *  - readers never block: address -> name is a seqlock read of one slot
+ *    (bounded retries), name -> address first probes the hash chain the
+ *    same way; only adding a name takes the lock;
+ *  - the lock is a robust, process-shared mutex: a process that dies
+ *    holding it (SIGKILL mid-insert) leaves a slot marked "being
+ *    written"; the next process to take the lock gets EOWNERDEAD, empties
+ *    that slot, rebuilds the hash chains and goes on;
+ *  - full: the least recently used name (CLOCK approximation) gives up its
+ *    slot, and the slot's generation moves on, so the recycled slot gets a
+ *    different address: an old address of the evicted name then means
+ *    "unknown" (EHOSTUNREACH), never the newer name, until the slot has
+ *    been recycled generations() times (63 with the defaults).
+ *
+ * A "key" is the offset of an address in the ranges: address = base + 1 +
+ * key; key = generation * capacity + slot.
+ *
+ * This part is I/O-free: the caller provides the memory.  sx_dnsshm_open
+ * (src/core/names_shm.c) creates or joins the file that holds it.
+ */
+struct sx_dnsshm;
+
+/* Bytes of memory a table of capacity names needs (0 if too many). */
+size_t sx_dnsshm_bytes(uint32_t capacity);
+
+/* Lay out a new table in zeroed memory of at least sx_dnsshm_bytes(capacity)
+ * bytes.  Returns the table (== mem), or NULL if the ranges cannot hold
+ * capacity names or len is too small. */
+struct sx_dnsshm *sx_dnsshm_format(void *mem, size_t len, const struct sx_net *v4,
+				   const struct sx_net *v6, uint32_t capacity);
+
+/* A table another process formatted: NULL unless it is one (magic, version,
+ * layout of this build) with exactly these ranges and capacity. */
+struct sx_dnsshm *sx_dnsshm_join(void *mem, size_t len, const struct sx_net *v4,
+				 const struct sx_net *v6, uint32_t capacity);
+
+/* name -> its mapped address in family (AF_INET or AF_INET6), adding the
+ * name if needed.  Returns 0, or -1 with errno EINVAL (bad name) or
+ * EAGAIN (the lock is unusable). */
+int sx_dnsshm_map(struct sx_dnsshm *t, const char *name, int family, void *addr);
+
+/* address -> name.  Returns false if addr is outside the mapped ranges;
+ * true otherwise, with the name in buf, or "" if the address stands for
+ * no name (now).  Never blocks. */
+bool sx_dnsshm_lookup(struct sx_dnsshm *t, int family, const void *addr,
+		      char *buf, size_t len);
+
+/* Counters, for tests and --show-config. */
+struct sx_dnsshm_stats {
+	uint32_t capacity, used, generations;
+	uint64_t recycled, recoveries;
+};
+void sx_dnsshm_stats(const struct sx_dnsshm *t, struct sx_dnsshm_stats *st);
+
+/* The file behind a run's table (src/core/names_shm.c): open path, or
+ * create it (mode 0600, atomically, fully formatted before anyone can see
+ * it).  The file must be a regular file of ours with no access for others.
+ * Returns NULL (errno set) when there is no usable table at path. */
+struct sx_dnsshm *sx_dnsshm_open(const char *path, const struct sx_net *v4,
+				 const struct sx_net *v6, uint32_t capacity);
+
 #endif

@@ -16,11 +16,13 @@
 
 #include "socksify/dnsmap.h"
 #include "socksify/runtime.h"
+#include "names_int.h"
 
 #define HOSTS_FILE "/etc/hosts"
 #define HOSTS_MAX (1 << 20)
 
 static struct sx_dnsmap map;
+static struct sx_dnsshm *shared;        /* the run's table, if there is one */
 static pthread_once_t map_once = PTHREAD_ONCE_INIT;
 static bool map_ok;
 static pthread_mutex_t hosts_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -46,7 +48,8 @@ static void map_init(void)
 
 	if (size > max)
 		size = max;
-	map_ok = sx_dnsmap_init(&map, &c->dns_map_v4, &c->dns_map_v6, size) == 0;
+	shared = sx_names_shared(c, size);
+	map_ok = shared || sx_dnsmap_init(&map, &c->dns_map_v4, &c->dns_map_v6, size) == 0;
 	pthread_atfork(prepare, release, release);
 }
 
@@ -192,6 +195,9 @@ int sx_names_map(const char *name, int family, void *addr)
 
 	if (!m)
 		return EAI_SYSTEM;
+	if (shared)
+		return sx_dnsshm_map(shared, name, family, addr) == 0 ? 0 :
+		       errno == EINVAL ? EAI_NONAME : EAI_AGAIN;
 	if (sx_dnsmap_put(m, name, &idx) < 0)
 		return errno == ENOMEM ? EAI_MEMORY : EAI_NONAME;
 	if (family == AF_INET6)
@@ -208,6 +214,8 @@ bool sx_names_lookup(int family, const void *addr, char *buf, size_t len)
 
 	if (!sx_conf_remote_dns(&sx_runtime()->conf) || !(m = map_get()))
 		return false;
+	if (shared)
+		return sx_dnsshm_lookup(shared, family, addr, buf, len);
 	if (!sx_dnsmap_in_range(m, family, addr, &idx))
 		return false;
 	if (!sx_dnsmap_name(m, idx, buf, len))
