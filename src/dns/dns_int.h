@@ -14,4 +14,11 @@ int sx_dnsname_normalise(const char *name, char *out);
 /* FNV-1a of a normalised name. */
 uint32_t sx_dnsname_hash(const char *s);
 
+/* Fault injection for the unit tests (tests/unit/test_dnsshm.c): when set,
+ * called by a writer holding the shared table's lock, with the slot it
+ * took (SX_DNSSHM_TAKEN) and in the middle of writing it
+ * (SX_DNSSHM_MIDWRITE: sequence odd, half the name written). */
+enum { SX_DNSSHM_TAKEN = 1, SX_DNSSHM_MIDWRITE = 2 };
+extern void (*sx_dnsshm_fault)(int where);
+
 #endif

@@ -54,6 +54,8 @@ struct sx_dnsshm {
 	_Atomic uint64_t recoveries;    /* EOWNERDEAD repairs */
 };
 
+void (*sx_dnsshm_fault)(int where);
+
 #define HEADER_BYTES ((sizeof(struct sx_dnsshm) + 63) & ~(size_t)63)
 #define LAYOUT (uint32_t)(sizeof(struct sx_dnsshm) << 16 | sizeof(struct slot))
 
@@ -251,8 +253,11 @@ static void slot_write(struct slot *s, const uint64_t *w, uint32_t n, uint32_t h
 	atomic_store_explicit(&s->hash, h, memory_order_relaxed);
 	atomic_store_explicit(&s->gen, gen, memory_order_relaxed);
 	atomic_store_explicit(&s->len, n, memory_order_relaxed);
-	for (i = 0; i < NAME_WORDS; i++)
+	for (i = 0; i < NAME_WORDS; i++) {
+		if (i == 1 && sx_dnsshm_fault)
+			sx_dnsshm_fault(SX_DNSSHM_MIDWRITE);
 		atomic_store_explicit(&s->name[i], w ? w[i] : 0, memory_order_relaxed);
+	}
 	atomic_store_explicit(&s->seq, seq + 2, memory_order_release);
 }
 
@@ -335,6 +340,8 @@ static int put_locked(struct sx_dnsshm *t, const uint64_t *w, uint32_t n, uint32
 		*gen = (*gen + 1) % t->generations;
 		atomic_fetch_add_explicit(&t->recycled, 1, memory_order_relaxed);
 	}
+	if (sx_dnsshm_fault)
+		sx_dnsshm_fault(SX_DNSSHM_TAKEN);
 	slot_write(s, w, n, h, *gen);
 	chain_insert(t, i, h);
 	atomic_store_explicit(&s->ref, 1, memory_order_relaxed);
