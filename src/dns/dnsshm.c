@@ -315,7 +315,7 @@ static uint32_t slot_take(struct sx_dnsshm *t)
 		return used;
 	}
 	for (n = 0;; n++) {
-		h = atomic_load_explicit(&t->hand, memory_order_relaxed);
+		h = atomic_load_explicit(&t->hand, memory_order_relaxed) % t->capacity;
 		atomic_store_explicit(&t->hand, (h + 1) % t->capacity, memory_order_relaxed);
 		/* After one full turn every bit is clear: at most capacity + 1 steps. */
 		if (n > t->capacity ||
@@ -334,7 +334,7 @@ static int put_locked(struct sx_dnsshm *t, const uint64_t *w, uint32_t n, uint32
 		return 0;
 	i = slot_take(t);
 	s = &slots(t)[i];
-	*gen = atomic_load_explicit(&s->gen, memory_order_relaxed);
+	*gen = atomic_load_explicit(&s->gen, memory_order_relaxed) % t->generations;
 	if (atomic_load_explicit(&s->len, memory_order_relaxed)) {
 		chain_remove(t, i, atomic_load_explicit(&s->hash, memory_order_relaxed));
 		*gen = (*gen + 1) % t->generations;
