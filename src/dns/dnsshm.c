@@ -241,7 +241,7 @@ static void chain_remove(struct sx_dnsshm *t, uint32_t i, uint32_t h)
 				      memory_order_release);
 }
 
-/* Seqlock write of a slot's name (n == 0: empty it). */
+/* Seqlock write of a slot's name: n bytes in w, zero-padded words. */
 static void slot_write(struct slot *s, const uint64_t *w, uint32_t n, uint32_t h,
 		       uint32_t gen)
 {
@@ -253,10 +253,11 @@ static void slot_write(struct slot *s, const uint64_t *w, uint32_t n, uint32_t h
 	atomic_store_explicit(&s->hash, h, memory_order_relaxed);
 	atomic_store_explicit(&s->gen, gen, memory_order_relaxed);
 	atomic_store_explicit(&s->len, n, memory_order_relaxed);
-	for (i = 0; i < NAME_WORDS; i++) {
+	/* The words a reader compares: the name and its NUL, zero-padded. */
+	for (i = 0; i < (int)(n + 8) / 8; i++) {
 		if (i == 1 && sx_dnsshm_fault)
 			sx_dnsshm_fault(SX_DNSSHM_MIDWRITE);
-		atomic_store_explicit(&s->name[i], w ? w[i] : 0, memory_order_relaxed);
+		atomic_store_explicit(&s->name[i], w[i], memory_order_relaxed);
 	}
 	atomic_store_explicit(&s->seq, seq + 2, memory_order_release);
 }
