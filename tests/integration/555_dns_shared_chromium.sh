@@ -11,10 +11,7 @@ lab_init
 lab_need_lib
 CHROMIUM=$(command -v chromium || command -v chromium-browser)
 [ -n "$CHROMIUM" ] || lab_skip "chromium not installed (Debian package chromium)"
-dns_lab
-dns_http
-dns_danted
-LAB_PROXY=socks5h://$DNS_PRXIP:$DNS_DANTED_PORT
+dns_lab_remote
 page=page-$$.html
 marker="socksify-shared-names-$$-$RANDOM$RANDOM"
 printf '<html><body><p id="m">%s</p></body></html>\n' "$marker" >"$LAB_TMP/www/$page"

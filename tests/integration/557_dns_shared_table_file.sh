@@ -13,10 +13,7 @@
 . "$(dirname "$0")/../lab/dns.sh"
 lab_init
 lab_need_lib
-dns_lab
-dns_http
-dns_danted
-LAB_PROXY=socks5h://$DNS_PRXIP:$DNS_DANTED_PORT
+dns_lab_remote
 port=$LAB_HTTP_PORT path=/$LAB_HTTP_FILE
 dir=$LAB_TMP/names
 mkdir -m 0700 "$dir"
