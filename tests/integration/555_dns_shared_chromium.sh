@@ -25,7 +25,7 @@ LAB_TIMEOUT=150
 chromium_fetch() {
 	lab_sx "$CHROMIUM" --headless=new --no-sandbox --disable-gpu --disable-quic \
 		--no-first-run --disable-background-networking --disable-component-update \
-		--disable-sync --disable-dev-shm-usage --user-data-dir="$profile" \
+		--disable-sync --user-data-dir="$profile" \
 		--dump-dom "$url"
 }
 
