@@ -83,7 +83,7 @@ void sx_dnsmap_unlock(void);
  *    slot, and the slot's generation moves on, so the recycled slot gets a
  *    different address: an old address of the evicted name then means
  *    "unknown" (EHOSTUNREACH), never the newer name, until the slot has
- *    been recycled generations() times (63 with the defaults).
+ *    been recycled "generations" times (63 with the defaults).
  *
  * A "key" is the offset of an address in the ranges: address = base + 1 +
  * key; key = generation * capacity + slot.
@@ -118,7 +118,7 @@ int sx_dnsshm_map(struct sx_dnsshm *t, const char *name, int family, void *addr)
 bool sx_dnsshm_lookup(struct sx_dnsshm *t, int family, const void *addr,
 		      char *buf, size_t len);
 
-/* Counters, for tests and --show-config. */
+/* Counters, for tests and benchmarks. */
 struct sx_dnsshm_stats {
 	uint32_t capacity, used, generations;
 	uint64_t recycled, recoveries;
@@ -131,5 +131,21 @@ void sx_dnsshm_stats(const struct sx_dnsshm *t, struct sx_dnsshm_stats *st);
  * Returns NULL (errno set) when there is no usable table at path. */
 struct sx_dnsshm *sx_dnsshm_open(const char *path, const struct sx_net *v4,
 				 const struct sx_net *v6, uint32_t capacity);
+
+/* The table of this socksify run: sx_dnsshm_open on the path in
+ * SOCKSIFY_NAMES with the ranges and size (dns_map_size, capped to what the
+ * ranges hold) of config c, as every process of the run opens it.  NULL if
+ * SOCKSIFY_NAMES is unset or empty (no shared table: a table per process),
+ * or, after one log line, if the table cannot be used.
+ *
+ * A supervisor for static programs (which the library cannot reach) shares
+ * the run's table the same way: make sure SOCKSIFY_NAMES is set (as the
+ * socksify command does) in its own environment and the program's, open
+ * it with this, answer the program's DNS query for a name with
+ * sx_dnsshm_map(t, name, AF_INET or AF_INET6, addr), and at connect turn
+ * the address back with sx_dnsshm_lookup: a name is sent to the proxy as
+ * address type 3, "" is a mapped address nobody knows (EHOSTUNREACH), and
+ * false means an ordinary address. */
+struct sx_dnsshm *sx_dnsshm_open_run(const struct sx_conf *c);
 
 #endif

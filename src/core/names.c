@@ -1,7 +1,7 @@
 /*
  * names.c - remote DNS: which names get a mapped address, the mapping
- * itself (src/dns/dnsmap.c), and the names in /etc/hosts, which resolve
- * locally.
+ * itself (the run's shared table, src/dns/dnsshm.c, or one per process,
+ * src/dns/dnsmap.c), and the names in /etc/hosts, which resolve locally.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -16,7 +16,6 @@
 
 #include "socksify/dnsmap.h"
 #include "socksify/runtime.h"
-#include "names_int.h"
 
 #define HOSTS_FILE "/etc/hosts"
 #define HOSTS_MAX (1 << 20)
@@ -48,7 +47,7 @@ static void map_init(void)
 
 	if (size > max)
 		size = max;
-	shared = sx_names_shared(c, size);
+	shared = sx_dnsshm_open_run(c);
 	map_ok = shared || sx_dnsmap_init(&map, &c->dns_map_v4, &c->dns_map_v6, size) == 0;
 	pthread_atfork(prepare, release, release);
 }

@@ -29,7 +29,6 @@
 
 #include "socksify/dnsmap.h"
 #include "socksify/runtime.h"
-#include "names_int.h"
 
 #define NAMES_PREFIX "socksify-names."
 
@@ -165,14 +164,18 @@ static const char *names_path(void)
 	return p && p[0] == '/' ? p : NULL;
 }
 
-struct sx_dnsshm *sx_names_shared(const struct sx_conf *c, uint32_t size)
+struct sx_dnsshm *sx_dnsshm_open_run(const struct sx_conf *c)
 {
 	const char *path = names_path();
+	uint32_t size = c->dns_map_size;
+	uint32_t max = sx_dnsmap_max_capacity(&c->dns_map_v4, &c->dns_map_v6);
 	struct sx_dnsshm *t;
 	int err;
 
 	if (!path)
 		return NULL;
+	if (size > max)
+		size = max;
 	if (access(path, F_OK) < 0)
 		remove_stale(path);
 	t = sx_dnsshm_open(path, &c->dns_map_v4, &c->dns_map_v6, size);
