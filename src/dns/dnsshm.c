@@ -159,15 +159,16 @@ static bool slot_read(struct slot *s, struct snap *o)
 			sched_yield();
 			continue;
 		}
-		o->hnext = atomic_load_explicit(&s->hnext, memory_order_relaxed);
-		o->hash = atomic_load_explicit(&s->hash, memory_order_relaxed);
-		o->gen = atomic_load_explicit(&s->gen, memory_order_relaxed);
-		o->len = atomic_load_explicit(&s->len, memory_order_relaxed);
+		/* Acquire loads: if one of them sees a writer's (release) store,
+		 * the second look at seq sees that writer's odd number. */
+		o->hnext = atomic_load_explicit(&s->hnext, memory_order_acquire);
+		o->hash = atomic_load_explicit(&s->hash, memory_order_acquire);
+		o->gen = atomic_load_explicit(&s->gen, memory_order_acquire);
+		o->len = atomic_load_explicit(&s->len, memory_order_acquire);
 		if (o->len > 255)
 			o->len = 0;
 		for (i = 0; i < (int)(o->len + 8) / 8; i++)
-			o->name[i] = atomic_load_explicit(&s->name[i], memory_order_relaxed);
-		atomic_thread_fence(memory_order_acquire);
+			o->name[i] = atomic_load_explicit(&s->name[i], memory_order_acquire);
 		if (atomic_load_explicit(&s->seq, memory_order_relaxed) == s1)
 			return true;
 	}
@@ -248,16 +249,17 @@ static void slot_write(struct slot *s, const uint64_t *w, uint32_t n, uint32_t h
 	uint32_t seq = atomic_load_explicit(&s->seq, memory_order_relaxed);
 	int i;
 
+	/* Release stores after the odd number: a reader that sees any of them
+	 * sees the odd number too (see slot_read). */
 	atomic_store_explicit(&s->seq, seq + 1, memory_order_relaxed);
-	atomic_thread_fence(memory_order_release);
-	atomic_store_explicit(&s->hash, h, memory_order_relaxed);
-	atomic_store_explicit(&s->gen, gen, memory_order_relaxed);
-	atomic_store_explicit(&s->len, n, memory_order_relaxed);
+	atomic_store_explicit(&s->hash, h, memory_order_release);
+	atomic_store_explicit(&s->gen, gen, memory_order_release);
+	atomic_store_explicit(&s->len, n, memory_order_release);
 	/* The words a reader compares: the name and its NUL, zero-padded. */
 	for (i = 0; i < (int)(n + 8) / 8; i++) {
 		if (i == 1 && sx_dnsshm_fault)
 			sx_dnsshm_fault(SX_DNSSHM_MIDWRITE);
-		atomic_store_explicit(&s->name[i], w[i], memory_order_relaxed);
+		atomic_store_explicit(&s->name[i], w[i], memory_order_release);
 	}
 	atomic_store_explicit(&s->seq, seq + 2, memory_order_release);
 }

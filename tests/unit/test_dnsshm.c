@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -373,6 +374,76 @@ START_TEST(readers_while_writing)
 }
 END_TEST
 
+/* Threads of two processes at once (the lock and the seqlock serve
+ * threads as they serve processes): every answer is right, every name has
+ * one address in both processes. */
+struct thread_arg {
+	struct sx_dnsshm *t;
+	int id, bad;
+};
+
+static void *thread_main(void *p)
+{
+	struct thread_arg *a = p;
+	char addr[INET6_ADDRSTRLEN], n[256], name[64];
+	int i;
+
+	for (i = 0; i < 400; i++) {
+		snprintf(name, sizeof name, "t-%d.example", (i * 7 + a->id) % 300);
+		if (!raw_map4(a->t, name, addr) ||
+		    strcmp(raw_name_of(a->t, addr, n, sizeof n), name) != 0)
+			a->bad++;
+	}
+	return NULL;
+}
+
+static int run_threads(struct sx_dnsshm *t, int base)
+{
+	struct thread_arg a[4];
+	pthread_t th[4];
+	int i, bad = 0;
+
+	for (i = 0; i < 4; i++) {
+		a[i] = (struct thread_arg){ t, base + i, 0 };
+		if (pthread_create(&th[i], NULL, thread_main, &a[i]) != 0)
+			return -1;
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		bad += a[i].bad;
+	}
+	return bad;
+}
+
+START_TEST(threads_in_two_processes)
+{
+	struct sx_dnsshm *t = table(1024);
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], name[64];
+	struct sx_dnsshm_stats st;
+	pid_t pid;
+	int i;
+
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(run_threads(t, 100) == 0 ? 0 : 1);
+	ck_assert_int_eq(run_threads(t, 0), 0);
+	expect_exit0(pid);
+	sx_dnsshm_stats(t, &st);
+	ck_assert_uint_eq(st.used, 300);
+	for (i = 0; i < 300; i++) {
+		snprintf(name, sizeof name, "t-%d.example", i);
+		map4(t, name, a);
+		pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0)
+			_exit(raw_map4(t, name, b) && strcmp(a, b) == 0 ? 0 : 1);
+		expect_exit0(pid);
+	}
+	table_free();
+}
+END_TEST
+
 static void die_here(int where)
 {
 	static int target;
@@ -505,6 +576,7 @@ static Suite *dnsshm_suite(void)
 	tc = tcase_create("processes");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, processes_insert_concurrently);
+	tcase_add_test(tc, threads_in_two_processes);
 	tcase_add_test(tc, readers_while_writing);
 	tcase_add_test(tc, writer_killed_after_taking_slot);
 	tcase_add_test(tc, writer_killed_mid_write);
