@@ -131,11 +131,14 @@ static pid_t owner_pid(const char *path)
 	return *end == '.' && pid > 0 ? (pid_t)pid : 0;
 }
 
-/* Remove the tables (and temporary files) of runs whose program is gone. */
+/* Remove the tables (and temporary files) of other runs whose program is
+ * gone.  Never this run's: its program may have left already while its
+ * other processes go on (and one of them may be creating the table now). */
 static void remove_stale(const char *path)
 {
 	char dir[4096];
 	const char *slash = strrchr(path, '/');
+	pid_t ours = owner_pid(path);
 	struct dirent *d;
 	struct stat st;
 	DIR *dp;
@@ -149,7 +152,7 @@ static void remove_stale(const char *path)
 	while ((d = readdir(dp))) {
 		pid_t pid = owner_pid(d->d_name);
 
-		if (pid && kill(pid, 0) < 0 && errno == ESRCH &&
+		if (pid && pid != ours && kill(pid, 0) < 0 && errno == ESRCH &&
 		    fstatat(dirfd(dp), d->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    S_ISREG(st.st_mode) && st.st_uid == geteuid())
 			unlinkat(dirfd(dp), d->d_name, 0);

@@ -79,6 +79,14 @@ chmod 600 "$stale"
 works "a run next to a stale table" bare SOCKSIFY_NAMES="$dir/socksify-names.$$.next"
 [ ! -e "$stale" ] || lab_fail "the stale table of pid $dead is still there"
 lab_pass "a killed run's table is removed by the next run"
+# ... but never by its own run, whose program may be gone while the others go on
+# (here: a temporary file as if another process of the run were creating the table).
+busy=$dir/socksify-names.$dead.run.Xy12Ab
+printf 'being made' >"$busy"
+chmod 600 "$busy"
+works "a run whose program is gone" bare SOCKSIFY_NAMES="$dir/socksify-names.$dead.run"
+[ -e "$busy" ] || lab_fail "a run removed its own files"
+lab_pass "a run whose program has exited keeps its own table"
 
 # 5. Refused: a file others can read; a table made with other dns_map settings.
 refused() {   # DESC FILE ENV...: one line, and each process keeps its own table
