@@ -306,14 +306,15 @@ static int table_lock(struct sx_dnsshm *t)
 	return rc;
 }
 
-/* A slot for a new name: a fresh one while there are any, else CLOCK:
- * the first slot not used since the hand last passed it. */
-static uint32_t slot_take(struct sx_dnsshm *t)
+/* A slot for a new name: a fresh one (*fresh) while there are any, else
+ * CLOCK: the first slot not used since the hand last passed it. */
+static uint32_t slot_take(struct sx_dnsshm *t, bool *fresh)
 {
 	uint32_t used = atomic_load_explicit(&t->used, memory_order_relaxed);
 	uint32_t h, n;
 
-	if (used < t->capacity) {
+	*fresh = used < t->capacity;
+	if (*fresh) {
 		atomic_store_explicit(&t->used, used + 1, memory_order_relaxed);
 		return used;
 	}
@@ -332,15 +333,19 @@ static int put_locked(struct sx_dnsshm *t, const uint64_t *w, uint32_t n, uint32
 {
 	struct slot *s;
 	uint32_t i;
+	bool fresh;
 
 	if (chain_find(t, w, n, h, t->capacity, slot, gen))
 		return 0;
-	i = slot_take(t);
+	i = slot_take(t, &fresh);
 	s = &slots(t)[i];
-	*gen = atomic_load_explicit(&s->gen, memory_order_relaxed) % t->generations;
+	*gen = 0;
+	if (!fresh)     /* even a slot emptied by a repair: its last name had
+			 * an address out there, the new name gets another */
+		*gen = (atomic_load_explicit(&s->gen, memory_order_relaxed) + 1) %
+		       t->generations;
 	if (atomic_load_explicit(&s->len, memory_order_relaxed)) {
 		chain_remove(t, i, atomic_load_explicit(&s->hash, memory_order_relaxed));
-		*gen = (*gen + 1) % t->generations;
 		atomic_fetch_add_explicit(&t->recycled, 1, memory_order_relaxed);
 	}
 	if (sx_dnsshm_fault)
@@ -384,7 +389,7 @@ int sx_dnsshm_map(struct sx_dnsshm *t, const char *name, int family, void *addr)
 		put_locked(t, w, n, h, &slot, &gen);
 		pthread_mutex_unlock(&t->lock);
 	}
-	key_addr(t, gen * t->capacity + slot, family, addr);
+	key_addr(t, gen % t->generations * t->capacity + slot, family, addr);
 	return 0;
 }
 

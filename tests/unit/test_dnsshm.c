@@ -502,6 +502,13 @@ static void killed_writer(int where)
 		ck_assert_str_eq(name_of(t, x, n, sizeof n), "after.example");
 		map4(t, doomed, x);
 		ck_assert_str_eq(name_of(t, x, n, sizeof n), doomed);
+		/* An address handed out before stands for its own name or none. */
+		for (i = 0; i < (recycle ? 8 : 7); i++) {
+			snprintf(name, sizeof name, "keep-%d-%d.example", recycle, i);
+			name_of(t, a[i], n, sizeof n);
+			ck_assert_msg(n[0] == '\0' || strcmp(n, name) == 0,
+				      "%s stands for %s, not %s", a[i], n, name);
+		}
 		sx_dnsshm_stats(t, &st);
 		ck_assert_uint_eq(st.recoveries, (uint64_t)recycle + 1);
 		ck_assert_uint_le(st.used, 8);
