@@ -36,44 +36,26 @@ shared "getent ahosts | curl ADDR" sh -c '
 	case $addr in 127.192.*) ;; *) echo "getent ahosts gave [$addr]" >&2; exit 9 ;; esac
 	exec curl -q -sS --max-time 10 "http://$addr:$2$3"' sh "$DNS_NAME" "$port" "$path"
 
-# Python: fetch(addr) over a plain socket; resolve(name) prints the mapped address.
-py_lib='import socket, subprocess, sys
-def fetch(addr, port, path):
-    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
-    s = socket.socket(fam, socket.SOCK_STREAM)
-    s.settimeout(10)
-    s.connect((addr, port))
-    s.sendall(("GET %s HTTP/1.0\r\n\r\n" % path).encode())
-    data = b""
-    while True:
-        b = s.recv(4096)
-        if not b:
-            break
-        data += b
-    return data.split(b"\r\n\r\n", 1)[1].decode()
-def resolve(name, port, fam):
-    return socket.getaddrinfo(name, port, fam, socket.SOCK_STREAM)[0][4][0]
-'
-py_child_resolves=$py_lib'
-name, port, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+# Python: one process resolves (getaddrinfo), another connects (tests/lab/httpget.py).
+py_child_resolves='import os, socket, subprocess, sys
+name, port, path, httpget = sys.argv[1:5]
 child = "import socket, sys; print(socket.getaddrinfo(sys.argv[1], 80, socket.AF_INET)[0][4][0])"
 addr = subprocess.run([sys.executable, "-c", child, name], check=True,
                       capture_output=True, text=True).stdout.strip()
 assert addr.startswith("127.192."), addr
-sys.stdout.write(fetch(addr, port, path))'
+os.execv(sys.executable, [sys.executable, httpget, addr, port, path])'
 shared "python: child resolves and exits, parent connects" \
-	"$LAB_PY" -c "$py_child_resolves" "$DNS_NAME" "$port" "$path"
+	"$LAB_PY" -c "$py_child_resolves" "$DNS_NAME" "$port" "$path" "$LAB_DIR/httpget.py"
 
-py_parent_resolves=$py_lib'
-name, port, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-addr = resolve(name, port, socket.AF_INET6)
+py_parent_resolves='import socket, subprocess, sys
+name, port, path, httpget = sys.argv[1:5]
+addr = socket.getaddrinfo(name, port, socket.AF_INET6, socket.SOCK_STREAM)[0][4][0]
 assert addr.startswith("100::"), addr
-child = "import sys\n" + sys.argv[4] + "\nsys.stdout.write(fetch(sys.argv[1], int(sys.argv[2]), sys.argv[3]))"
-out = subprocess.run([sys.executable, "-c", child, addr, str(port), path],
+out = subprocess.run([sys.executable, httpget, addr, port, path],
                      check=True, close_fds=True, capture_output=True, text=True).stdout
 sys.stdout.write(out)'
 shared "python: parent resolves, a new process connects" \
-	"$LAB_PY" -c "$py_parent_resolves" "$DNS_NAME" "$port" "$path" "$py_lib"
+	"$LAB_PY" -c "$py_parent_resolves" "$DNS_NAME" "$port" "$path" "$LAB_DIR/httpget.py"
 
 # The run's table is gone with the run.
 left=$(find /dev/shm /tmp -maxdepth 1 -name "socksify-names.*" -newer "$LAB_TMP/www" 2>/dev/null)

@@ -53,22 +53,11 @@ for line in out.split("\n"):
         a, n = line.split()
         assert owners[a] == n, "%s gives %s, not %s" % (a, n, owners[a])
 v4 = [a for a in seen[name] if ":" not in a][0]
-fetch = """import socket, sys
-s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10)
-s.sendall(("GET %s HTTP/1.0\\r\\n\\r\\n" % sys.argv[3]).encode())
-data = b""
-while True:
-    b = s.recv(4096)
-    if not b:
-        break
-    data += b
-sys.stdout.write(data.split(b"\\r\\n\\r\\n", 1)[1].decode())
-"""
-sys.stdout.write(subprocess.run([sys.executable, "-c", fetch, v4, str(port), path],
+sys.stdout.write(subprocess.run([sys.executable, sys.argv[4], v4, str(port), path],
                                 check=True, capture_output=True, text=True).stdout)'
 LAB_TIMEOUT=90
 dns_remote "8 processes at once, then others" "$LAB_PY" -c "$py" "$DNS_NAME" \
-	"$LAB_HTTP_PORT" "/$LAB_HTTP_FILE"
+	"$LAB_HTTP_PORT" "/$LAB_HTTP_FILE" "$LAB_DIR/httpget.py"
 lab_out_is "8 processes" "$LAB_HTTP_CONTENT"
 dns_danted_saw "8 processes" 3 "$DNS_NAME" "$LAB_HTTP_PORT"
 dns_danted_no_ip "8 processes"

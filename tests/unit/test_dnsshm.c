@@ -72,8 +72,7 @@ static const char *raw_map4(struct sx_dnsshm *t, const char *name, char *buf)
 }
 
 /* "127.192.x.y" or "100::x" -> name ("" unknown; "-" outside the ranges) */
-static const char *raw_name_of(struct sx_dnsshm *t, const char *addr, char *buf,
-			       size_t len)
+static const char *name_of(struct sx_dnsshm *t, const char *addr, char *buf, size_t len)
 {
 	unsigned char a[16];
 	int fam = strchr(addr, ':') ? AF_INET6 : AF_INET;
@@ -91,17 +90,12 @@ static const char *map4(struct sx_dnsshm *t, const char *name, char *buf)
 	return buf;
 }
 
-static const char *name_of(struct sx_dnsshm *t, const char *addr, char *buf, size_t len)
-{
-	return raw_name_of(t, addr, buf, len);
-}
-
 /* In a child: map name and read it back, or _exit(code). */
 static const char *child_map(struct sx_dnsshm *t, const char *name, char *buf, int code)
 {
 	char n[256];
 
-	if (!raw_map4(t, name, buf) || strcmp(raw_name_of(t, buf, n, sizeof n), name) != 0)
+	if (!raw_map4(t, name, buf) || strcmp(name_of(t, buf, n, sizeof n), name) != 0)
 		_exit(code);
 	return buf;
 }
@@ -361,7 +355,7 @@ START_TEST(readers_while_writing)
 			snprintf(name, sizeof name, "r-%d.example", i % 100);
 			if (!raw_map4(t, name, a))
 				_exit(3);
-			raw_name_of(t, a, n, sizeof n);
+			name_of(t, a, n, sizeof n);
 			if (n[0] && strcmp(n, name) != 0)
 				_exit(1);       /* another name: the bug */
 			known += n[0] != 0;
@@ -391,7 +385,7 @@ static void *thread_main(void *p)
 	for (i = 0; i < 400; i++) {
 		snprintf(name, sizeof name, "t-%d.example", (i * 7 + a->id) % 300);
 		if (!raw_map4(a->t, name, addr) ||
-		    strcmp(raw_name_of(a->t, addr, n, sizeof n), name) != 0)
+		    strcmp(name_of(a->t, addr, n, sizeof n), name) != 0)
 			a->bad++;
 	}
 	return NULL;
