@@ -74,6 +74,16 @@ void sx_tool_net_str(const struct sx_net *n, char *buf, size_t len)
 		snprintf(buf, len, "%s/%u%s", addr, n->prefix, ports);
 }
 
+void sx_tool_proxy_only_str(const struct sx_conf *c, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < c->nproxy_only && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s",
+					 i ? ", " : "", c->proxy_only_domains[i]);
+}
+
 const char *sx_tool_origin(const struct sx_conf *c, const char *kw)
 {
 	const char *o = sx_conf_origin(c, kw);
@@ -189,7 +199,7 @@ static const char *prot_name(int level)
 
 static void show_dns(const struct sx_conf *c)
 {
-	char buf[64], net[80];
+	char buf[64], net[SX_CONF_MAX_PROXY_ONLY * 256];
 
 	if (c->dns == SX_DNS_AUTO)
 		snprintf(buf, sizeof buf, "auto (now: %s)",
@@ -205,6 +215,8 @@ static void show_dns(const struct sx_conf *c)
 	snprintf(buf, sizeof buf, "%u", (unsigned)c->dns_map_size);
 	show(c, "dns_map_size", buf);
 	show(c, "dns_hosts", c->dns_hosts_local ? "local" : "remote");
+	sx_tool_proxy_only_str(c, net, sizeof net);
+	show(c, "proxy_only_domain", net);
 }
 
 static void show_gss(const struct sx_conf *c)
@@ -228,7 +240,8 @@ static const char *const shown[] = {
 	"dns_map_v4", "dns_map_v6", "dns_map_size", "dns_hosts", "gssapi",
 	"gssapi_service", "gssapi_principal", "gssapi_protection",
 	"gssapi_min_protection", "gssapi_delegate", "udp", "pipelining",
-	"fallback", "failover_downtime", "round_robin",
+	"fallback", "failover_downtime", "round_robin", "isolate",
+	"proxy_only_domain",
 };
 
 static void show_others(const struct sx_conf *c)
@@ -277,6 +290,7 @@ int sx_tool_show_config(const struct sx_conf *c)
 	show(c, "udp", c->udp == SX_UDP_DIRECT ? "direct" : "refuse");
 	show(c, "pipelining", pipe_names[p->pipelining <= SX_PIPE_ON ?
 					 p->pipelining : 0]);
+	show(c, "isolate", c->isolate == SX_ISOLATE_PROCESS ? "process" : "none");
 	show_others(c);
 	if (c->error[0]) {
 		fprintf(stderr, "socksify: configuration error: %s\n", c->error);

@@ -4,6 +4,10 @@
   --reply N        REP code in the reply (default 0 = succeeded)
   --method M       method chosen in the greeting reply (default 0; 2 = user/pass, 255)
   --auth-status N  RFC 1929 status sent after user/pass (default 0 = success)
+  --prefer-userpass  choose 2 (user/pass) when the greeting offers it, else 0 (as
+                   Tor does, which isolates streams by their credentials)
+  --resolve NAME=ADDR  a request for NAME (address type 3) goes to ADDR (repeatable);
+                   other names are refused (reply 2), as before
   --version N      VER byte of the final reply (default 5; anything else = malformed)
   --reply-atyp A   BND.ADDR type in the reply: 1, 3 or 4 (default 1)
   --split          send every reply byte in its own segment (a short pause between)
@@ -26,6 +30,8 @@ ap.add_argument("--log", required=True)
 ap.add_argument("--reply", type=int, default=0)
 ap.add_argument("--method", type=int, default=0)
 ap.add_argument("--auth-status", type=int, default=0)
+ap.add_argument("--prefer-userpass", action="store_true")
+ap.add_argument("--resolve", action="append", default=[], metavar="NAME=ADDR")
 ap.add_argument("--version", type=int, default=5)
 ap.add_argument("--reply-atyp", type=int, default=1, choices=(1, 3, 4))
 ap.add_argument("--split", action="store_true")
@@ -34,6 +40,7 @@ ap.add_argument("--close-after-greeting", action="store_true")
 ap.add_argument("--delay", type=float, default=0)
 ap.add_argument("--hang", action="store_true")
 args = ap.parse_args()
+names = dict(r.lower().split("=", 1) for r in args.resolve)
 
 
 def write_port_file(server, path):
@@ -99,10 +106,13 @@ class Handler(socketserver.BaseRequestHandler):
         ver, n = recv_exact(s, 2)
         methods = recv_exact(s, n)
         log("greeting " + " ".join("%02x" % m for m in methods))
-        send(s, bytes([5, args.method]))
-        if args.method == 0xFF or args.close_after_greeting:
+        method = args.method
+        if args.prefer_userpass:
+            method = 2 if 2 in methods else 0
+        send(s, bytes([5, method]))
+        if method == 0xFF or args.close_after_greeting:
             return
-        if args.method == 2:
+        if method == 2:
             ver, ulen = recv_exact(s, 2)
             user = recv_exact(s, ulen)
             plen = recv_exact(s, 1)[0]
@@ -130,6 +140,8 @@ class Handler(socketserver.BaseRequestHandler):
         rep = args.reply
         out = None
         if rep == 0:
+            if atyp == 3 and host.lower() in names:
+                host = names[host.lower()]
             try:
                 loopback = ipaddress.ip_address(host).is_loopback
             except ValueError:

@@ -45,7 +45,7 @@ LAB_NAME=$(basename "$0" .sh)
 
 # Programs under test must not inherit a shim or settings from the caller.
 unset LD_PRELOAD SOCKSIFY_PROXY SOCKSIFY_DIRECT SOCKSIFY_USER SOCKSIFY_PASSWORD \
-      SOCKSIFY_DEBUG SOCKSIFY_QUIET SOCKSIFY_CONF http_proxy https_proxy HTTP_PROXY \
+      SOCKSIFY_DEBUG SOCKSIFY_QUIET SOCKSIFY_CONF SOCKSIFY_ISOLATE http_proxy https_proxy HTTP_PROXY \
       HTTPS_PROXY ALL_PROXY all_proxy no_proxy NO_PROXY
 export LC_ALL=C
 
