@@ -148,4 +148,9 @@ struct sx_dnsshm *sx_dnsshm_open(const char *path, const struct sx_net *v4,
  * false means an ordinary address. */
 struct sx_dnsshm *sx_dnsshm_open_run(const struct sx_conf *c);
 
+/* Does this run have a shared table (SOCKSIFY_NAMES) and is addr in the
+ * mapped ranges of config c?  Then addr may stand for a name another
+ * process mapped, even in a process that mapped none itself. */
+bool sx_dnsshm_run_covers(const struct sx_conf *c, int family, const void *addr);
+
 #endif

@@ -255,8 +255,12 @@ bool sx_names_lookup(int family, const void *addr, char *buf, size_t len)
 	struct sx_dnsmap *m;
 	uint32_t idx;
 
-	if ((!sx_conf_remote_dns(&sx_runtime()->conf) &&
-	     !atomic_load(&proxy_only_mapped)) || !(m = map_get()))
+	const struct sx_conf *c = &sx_runtime()->conf;
+
+	/* With local DNS a mapped address (a proxy-only name) may come from
+	 * this process, or from another process of the run (shared table). */
+	if ((!sx_conf_remote_dns(c) && !atomic_load(&proxy_only_mapped) &&
+	     !sx_dnsshm_run_covers(c, family, addr)) || !(m = map_get()))
 		return false;
 	if (shared)
 		return sx_dnsshm_lookup(shared, family, addr, buf, len);

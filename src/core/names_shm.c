@@ -191,6 +191,14 @@ struct sx_dnsshm *sx_dnsshm_open_run(const struct sx_conf *c)
 	return t;
 }
 
+bool sx_dnsshm_run_covers(const struct sx_conf *c, int family, const void *addr)
+{
+	struct sx_dnsmap r = { .v4 = c->dns_map_v4, .v6 = c->dns_map_v6 };
+	uint32_t key;
+
+	return names_path() && sx_dnsmap_in_range(&r, family, addr, &key);
+}
+
 /* The program socksify started is leaving: its run's table goes (the
  * processes still running keep their mapping). */
 __attribute__((destructor)) static void names_shared_unlink(void)

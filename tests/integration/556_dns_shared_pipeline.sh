@@ -2,7 +2,8 @@
 # One name table per socksify run (issue 17 item 3): a mapped address handed from one
 # process to another reaches the right name.
 #  - a shell pipeline: `getent hosts NAME` prints 100::1, then `curl http://[100::1]/`;
-#    `getent ahosts` then curl by the 127.192/10 address;
+#    `getent ahosts` then curl by the 127.192/10 address; the same with local DNS for
+#    a proxy_only_domain name;
 #  - two processes: a python child resolves (getaddrinfo) and exits, its parent
 #    connects to the address; and a parent resolves and a new process it starts
 #    (exec, every other descriptor closed) connects.
@@ -26,15 +27,23 @@ shared() {
 	lab_pass "$desc: name via the proxy, 0 DNS queries"
 }
 
-shared "getent hosts | curl [ADDR]" sh -c '
-	addr=$(getent hosts "$1" | awk "{print \$1; exit}")
-	case $addr in 100::*) ;; *) echo "getent hosts gave [$addr]" >&2; exit 9 ;; esac
-	exec curl -q -sS --max-time 10 "http://[$addr]:$2$3"' sh "$DNS_NAME" "$port" "$path"
+getent_curl='addr=$(getent hosts "$1" | awk "{print \$1; exit}")
+case $addr in 100::*) ;; *) echo "getent hosts gave [$addr]" >&2; exit 9 ;; esac
+exec curl -q -sS --max-time 10 "http://[$addr]:$2$3"'
+shared "getent hosts | curl [ADDR]" sh -c "$getent_curl" sh "$DNS_NAME" "$port" "$path"
 
 shared "getent ahosts | curl ADDR" sh -c '
 	addr=$(getent ahosts "$1" | awk "{print \$1; exit}")
 	case $addr in 127.192.*) ;; *) echo "getent ahosts gave [$addr]" >&2; exit 9 ;; esac
 	exec curl -q -sS --max-time 10 "http://$addr:$2$3"' sh "$DNS_NAME" "$port" "$path"
+
+# Local DNS (socks5://) with a proxy_only_domain: its names are mapped too, and their
+# addresses work from another process of the run as well.
+printf 'proxy_only_domain sx.test\n' >"$LAB_TMP/only.conf"
+LAB_PROXY=socks5://$DNS_PRXIP:$DNS_DANTED_PORT LAB_SXENV=(SOCKSIFY_CONF="$LAB_TMP/only.conf")
+shared "local DNS, proxy_only_domain: getent hosts | curl [ADDR]" sh -c "$getent_curl" sh \
+	"$DNS_NAME" "$port" "$path"
+LAB_PROXY=socks5h://$DNS_PRXIP:$DNS_DANTED_PORT LAB_SXENV=()
 
 # Python: one process resolves (getaddrinfo), another connects (tests/lab/httpget.py).
 py_child_resolves='import os, socket, subprocess, sys
