@@ -10,6 +10,8 @@
  * Run 2: the same names through a table of CAPACITY (default 65536, the
  * config's default dns_map_size), so almost every put recycles the least
  * recently used name.
+ * Run 3: the same names through the shared table (one socksify run's) of
+ * CAPACITY, then the last CAPACITY names looked up and mapped again.
  *
  * Reported: wall time per operation (CLOCK_MONOTONIC), the heap the table
  * holds (mallinfo2, so the benchmark's own name list is not counted), and
@@ -20,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -249,6 +252,62 @@ static void run_recycle(const char *names, const uint32_t *order, uint32_t n,
 	sx_dnsmap_free(&m);
 }
 
+/* Run 3: the shared table (src/dns/dnsshm.c) of capacity cap in shared
+ * memory, as every process of a socksify run maps it. */
+static void run_shared(const char *names, const uint32_t *order, uint32_t n,
+		       uint32_t cap)
+{
+	struct sx_net v4, v6;
+	struct sx_dnsshm *tb;
+	struct sx_dnsshm_stats st;
+	struct in_addr *a = malloc((size_t)n * sizeof(*a));
+	size_t bytes = sx_dnsshm_bytes(cap);
+	uint32_t i, k, m = 0, first = n > cap ? n - cap : 0;
+	char back[256];
+	void *mem;
+	double t;
+
+	net("127.192.0.0/10", &v4);
+	net("100::/64", &v6);
+	mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (!a || mem == MAP_FAILED || !(tb = sx_dnsshm_format(mem, bytes, &v4, &v6, cap)))
+		die("shared table");
+	printf("run 3: %u distinct names, shared table of capacity %u (%.1f MiB mapped)\n",
+	       n, cap, (double)bytes / 1048576.0);
+	t = now_s();
+	for (i = 0; i < n; i++)
+		if (sx_dnsshm_map(tb, names + (size_t)i * MAX_NAME, AF_INET, &a[i]) < 0)
+			die("map");
+	report("map, new name (recycles when full)", n, now_s() - t);
+	/* The last cap names are held (nothing else was used since). */
+	t = now_s();
+	for (k = 0; k < n; k++) {
+		if ((i = order[k]) < first)
+			continue;
+		if (!sx_dnsshm_lookup(tb, AF_INET, &a[i], back, sizeof back) ||
+		    strcmp(back, names + (size_t)i * MAX_NAME) != 0)
+			die("IPv4 address does not give its name back");
+		m++;
+	}
+	report("IPv4 address -> name, shuffled", m, now_s() - t);
+	t = now_s();
+	for (k = 0; k < n; k++) {
+		struct in_addr b;
+
+		if ((i = order[k]) < first)
+			continue;
+		if (sx_dnsshm_map(tb, names + (size_t)i * MAX_NAME, AF_INET, &b) < 0 ||
+		    b.s_addr != a[i].s_addr)
+			die("a known name moved");
+	}
+	report("map, known name (no lock), shuffled", m, now_s() - t);
+	sx_dnsshm_stats(tb, &st);
+	printf("  recycled %llu names; process RSS %.1f MiB, peak %.1f MiB\n",
+	       (unsigned long long)st.recycled, rss_mib(), peak_mib());
+	munmap(mem, bytes);
+	free(a);
+}
+
 int main(int argc, char **argv)
 {
 	uint32_t n = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 1000000;
@@ -267,6 +326,7 @@ int main(int argc, char **argv)
 	       "built)\n", rss_mib());
 	run_full(names, order, n);
 	run_recycle(names, order, n, cap);
+	run_shared(names, order, n, cap);
 	free(order);
 	free(names);
 	return 0;

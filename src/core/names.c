@@ -1,7 +1,7 @@
 /*
  * names.c - remote DNS: which names get a mapped address, the mapping
- * itself (src/dns/dnsmap.c), and the names in /etc/hosts, which resolve
- * locally.
+ * itself (the run's shared table, src/dns/dnsshm.c, or one per process,
+ * src/dns/dnsmap.c), and the names in /etc/hosts, which resolve locally.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -23,6 +23,7 @@
 #define HOSTS_MAX (1 << 20)
 
 static struct sx_dnsmap map;
+static struct sx_dnsshm *shared;        /* the run's table, if there is one */
 static pthread_once_t map_once = PTHREAD_ONCE_INIT;
 static bool map_ok;
 static pthread_mutex_t hosts_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -48,7 +49,8 @@ static void map_init(void)
 
 	if (size > max)
 		size = max;
-	map_ok = sx_dnsmap_init(&map, &c->dns_map_v4, &c->dns_map_v6, size) == 0;
+	shared = sx_dnsshm_open_run(c);
+	map_ok = shared || sx_dnsmap_init(&map, &c->dns_map_v4, &c->dns_map_v6, size) == 0;
 	pthread_atfork(prepare, release, release);
 }
 
@@ -236,6 +238,9 @@ int sx_names_map(const char *name, int family, void *addr)
 		return EAI_SYSTEM;
 	if (proxy_only)
 		atomic_store(&proxy_only_mapped, true);
+	if (shared)
+		return sx_dnsshm_map(shared, name, family, addr) == 0 ? 0 :
+		       errno == EINVAL ? EAI_NONAME : EAI_AGAIN;
 	if (sx_dnsmap_put(m, name, &idx) < 0)
 		return errno == ENOMEM ? EAI_MEMORY : EAI_NONAME;
 	if (family == AF_INET6)
@@ -250,9 +255,15 @@ bool sx_names_lookup(int family, const void *addr, char *buf, size_t len)
 	struct sx_dnsmap *m;
 	uint32_t idx;
 
-	if ((!sx_conf_remote_dns(&sx_runtime()->conf) &&
-	     !atomic_load(&proxy_only_mapped)) || !(m = map_get()))
+	const struct sx_conf *c = &sx_runtime()->conf;
+
+	/* With local DNS a mapped address (a proxy-only name) may come from
+	 * this process, or from another process of the run (shared table). */
+	if ((!sx_conf_remote_dns(c) && !atomic_load(&proxy_only_mapped) &&
+	     !sx_dnsshm_run_covers(c, family, addr)) || !(m = map_get()))
 		return false;
+	if (shared)
+		return sx_dnsshm_lookup(shared, family, addr, buf, len);
 	if (!sx_dnsmap_in_range(m, family, addr, &idx))
 		return false;
 	if (!sx_dnsmap_name(m, idx, buf, len))

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "socksify/dnsmap.h"
+#include "dns_int.h"
 
 struct sx_dnsmap_entry {
 	char *name;             /* normalised; NULL = unused */
@@ -66,8 +67,7 @@ void sx_dnsmap_free(struct sx_dnsmap *m)
 	m->lru_head = m->lru_tail = 0;
 }
 
-/* Lower case, one trailing dot dropped; 1..255 bytes. */
-static int normalise(const char *name, char *out)
+int sx_dnsname_normalise(const char *name, char *out)
 {
 	size_t n = strnlen(name, 257), i;
 
@@ -81,7 +81,7 @@ static int normalise(const char *name, char *out)
 	return 0;
 }
 
-static uint32_t hash_name(const char *s)
+uint32_t sx_dnsname_hash(const char *s)
 {
 	uint32_t h = 2166136261u;   /* FNV-1a */
 
@@ -192,7 +192,7 @@ static int find(const struct sx_dnsmap *m, const char *key, uint32_t h)
 
 static int put_locked(struct sx_dnsmap *m, const char *key, uint32_t *idx)
 {
-	uint32_t h = hash_name(key), i;
+	uint32_t h = sx_dnsname_hash(key), i;
 	char *copy;
 	int found = find(m, key, h);
 
@@ -231,7 +231,7 @@ int sx_dnsmap_put(struct sx_dnsmap *m, const char *name, uint32_t *idx)
 	char key[256];
 	int rc;
 
-	if (normalise(name, key) < 0) {
+	if (sx_dnsname_normalise(name, key) < 0) {
 		errno = EINVAL;
 		return -1;
 	}

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/random.h>
 
 #include "cmd.h"
 
@@ -181,6 +182,37 @@ static void exec_file(const char *path, char *const argv[])
 	free(sh);
 }
 
+/*
+ * One name table for the whole run (doc/remote-dns.txt): a path nobody else
+ * can guess, created 0600 by the first process that needs it and removed when
+ * the program exits (its PID, which exec keeps, is in the name).  Kept when
+ * set already: a socksify inside a socksify run shares the outer table;
+ * SOCKSIFY_NAMES= (empty) gives every process a table of its own.
+ */
+static void names_for_run(void)
+{
+	const char *dir = getenv("XDG_RUNTIME_DIR");
+	unsigned char r[12];
+	char path[4096], hex[2 * sizeof r + 1];
+
+	if (getenv("SOCKSIFY_NAMES"))
+		return;
+	if (!dir || !dir[0] || access(dir, W_OK) != 0)
+		dir = "/dev/shm";
+	if (access(dir, W_OK) != 0) {
+		dir = getenv("TMPDIR");
+		if (!dir || !dir[0])
+			dir = "/tmp";
+	}
+	if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+		return;   /* no shared table: each process keeps its own */
+	for (size_t i = 0; i < sizeof r; i++)
+		snprintf(hex + 2 * i, 3, "%02x", r[i]);
+	if (snprintf(path, sizeof path, "%s/socksify-names.%ld.%s", dir,
+		     (long)getpid(), hex) < (int)sizeof path)
+		sx_cmd_setenv("SOCKSIFY_NAMES", path);
+}
+
 int sx_cmd_exec(const struct sx_conf *c, const struct sx_cmd_choice *ch,
 		const char *lib, char *const argv[])
 {
@@ -188,6 +220,7 @@ int sx_cmd_exec(const struct sx_conf *c, const struct sx_cmd_choice *ch,
 	char why[512] = "";
 	int err;
 
+	names_for_run();
 	if (ch->engine == SX_ENGINE_PRELOAD) {
 		preload(lib);
 		exec_file(ch->path, argv);

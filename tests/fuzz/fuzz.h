@@ -8,6 +8,8 @@
 #ifndef SX_FUZZ_H
 #define SX_FUZZ_H
 
+#include <ctype.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +51,36 @@ static inline char *fuzz_str(const uint8_t *p, size_t n)
 		memcpy(s, p, n);
 	s[n] = '\0';
 	return s;
+}
+
+/* Operations decoded from the input, one byte at a time (-1 at the end). */
+struct fuzz_input {
+	const uint8_t *p;
+	size_t n;
+};
+
+static inline int fuzz_next(struct fuzz_input *in)
+{
+	if (in->n == 0)
+		return -1;
+	in->n--;
+	return *in->p++;
+}
+
+/* The name tables' model of a name: lower case, one trailing dot gone,
+ * 1..255 bytes, into out[256]; false if there is no such name. */
+static inline bool fuzz_dns_normalise(const char *name, char *out)
+{
+	size_t n = strlen(name);
+
+	if (n > 0 && name[n - 1] == '.')
+		n--;
+	if (n == 0 || n > 255)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		out[i] = (char)tolower((unsigned char)name[i]);
+	out[n] = '\0';
+	return true;
 }
 
 /* One signature for every incremental parser. */

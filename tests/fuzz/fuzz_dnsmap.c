@@ -15,7 +15,6 @@
 #include "fuzz.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
 
@@ -30,34 +29,6 @@ struct model {
 	uint64_t clock;
 	uint32_t count, cap;
 };
-
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static int next(struct input *in)
-{
-	if (in->n == 0)
-		return -1;
-	in->n--;
-	return *in->p++;
-}
-
-/* What the table stores for a name: lower case, one trailing dot gone. */
-static bool normalise(const char *name, char *out)
-{
-	size_t n = strlen(name);
-
-	if (n > 0 && name[n - 1] == '.')
-		n--;
-	if (n == 0 || n > 255)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		out[i] = (char)tolower((unsigned char)name[i]);
-	out[n] = '\0';
-	return true;
-}
 
 static int model_find(const struct model *mo, const char *key)
 {
@@ -104,7 +75,7 @@ static void op_put(struct sx_dnsmap *m, struct model *mo, const char *name)
 
 	errno = 0;
 	rc = sx_dnsmap_put(m, name, &idx);
-	if (!normalise(name, key)) {
+	if (!fuzz_dns_normalise(name, key)) {
 		FUZZ_ASSERT(rc == -1 && errno == EINVAL, "bad name accepted");
 		return;
 	}
@@ -145,7 +116,7 @@ static void op_name(struct sx_dnsmap *m, struct model *mo, uint32_t idx, size_t 
 	mo->used[idx] = ++mo->clock;
 }
 
-static void op_range(struct sx_dnsmap *m, int family, struct input *in)
+static void op_range(struct sx_dnsmap *m, int family, struct fuzz_input *in)
 {
 	uint8_t a[16];
 	size_t len = family == AF_INET ? 4 : 16;
@@ -155,7 +126,7 @@ static void op_range(struct sx_dnsmap *m, int family, struct input *in)
 
 	/* The range's own address with some of the input mixed in. */
 	memcpy(a, n->addr, len);
-	while ((b = next(in)) >= 0 && b != 0xff)
+	while ((b = fuzz_next(in)) >= 0 && b != 0xff)
 		a[(size_t)(b >> 4) % len] ^= (uint8_t)(b & 0x0f ? b & 0x0f : 0x80);
 	if (!sx_dnsmap_in_range(m, family, a, &idx)) {
 		FUZZ_ASSERT(idx == 12345, "idx written when out of range");
@@ -175,7 +146,7 @@ static void op_range(struct sx_dnsmap *m, int family, struct input *in)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct model mo;
-	struct input in = { data, size };
+	struct fuzz_input in = { data, size };
 	struct sx_net v4, v6;
 	struct sx_dnsmap m;
 	uint32_t maxcap;
@@ -188,15 +159,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	v4.family = AF_INET;            /* 127.192.0.0/10 and 100::/64 by default */
 	v4.addr[0] = 127;
 	v4.addr[1] = 192;
-	v4.prefix = (uint8_t)(10 + next(&in) % 21);     /* /10 .. /30 */
+	v4.prefix = (uint8_t)(10 + fuzz_next(&in) % 21);     /* /10 .. /30 */
 	v6.family = AF_INET6;
 	v6.addr[0] = 0x01;
-	b = next(&in);
+	b = fuzz_next(&in);
 	v6.prefix = (uint8_t)(b < 128 ? 64 : 96 + b % 31);  /* /64 or /96 .. /126 */
 	v4.port_hi = v6.port_hi = 65535;
 	maxcap = sx_dnsmap_max_capacity(&v4, &v6);
 	memset(&mo, 0, sizeof mo);
-	mo.cap = 1 + (uint32_t)next(&in) % MAXCAP;
+	mo.cap = 1 + (uint32_t)fuzz_next(&in) % MAXCAP;
 	if (mo.cap > maxcap) {
 		FUZZ_ASSERT(sx_dnsmap_init(&m, &v4, &v6, mo.cap) < 0, "too big accepted");
 		mo.cap = maxcap;
@@ -205,25 +176,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	FUZZ_ASSERT(sx_dnsmap_init(&m, &v4, &v6, mo.cap) == 0, "init %u", mo.cap);
 
-	while ((b = next(&in)) >= 0) {
+	while ((b = fuzz_next(&in)) >= 0) {
 		char name[300];
 		int len, i;
 
 		switch (b % 5) {
 		case 0:
-			len = next(&in);
+			len = fuzz_next(&in);
 			len = len < 0 ? 0 : len + (b >= 250 ? 200 : 0);  /* up to 455 */
 			for (i = 0; i < len && in.n; i++)
 				if (i < (int)sizeof name - 1)
-					name[i] = (char)next(&in);
+					name[i] = (char)fuzz_next(&in);
 				else
-					next(&in);
+					fuzz_next(&in);
 			name[i < (int)sizeof name - 1 ? i : (int)sizeof name - 1] = '\0';
 			op_put(&m, &mo, name);
 			break;
 		case 1:
-			i = next(&in);
-			len = next(&in);
+			i = fuzz_next(&in);
+			len = fuzz_next(&in);
 			op_name(&m, &mo, i < 0 ? 0 : (uint32_t)i % (MAXCAP + 2),
 				len < 0 ? 256 : (size_t)len % 260);
 			break;
@@ -234,7 +205,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			op_range(&m, AF_INET6, &in);
 			break;
 		default:
-			i = next(&in);
+			i = fuzz_next(&in);
 			if (mo.name[(uint32_t)(i < 0 ? 0 : i) % mo.cap][0]) {
 				/* the name in upper case, with a trailing dot */
 				snprintf(name, sizeof name, "%s.", mo.name[(uint32_t)(i < 0 ? 0 : i) % mo.cap]);

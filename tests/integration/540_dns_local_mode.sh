@@ -66,8 +66,11 @@ lab_out_is "curl, dns_map_v4" "$LAB_HTTP_CONTENT"
 dns_danted_saw "curl, dns_map_v4" 3 "$DNS_NAME" "$LAB_HTTP_PORT"
 lab_pass "dns_map_v4 198.18.0.0/16, dns_map_v6 2001:db8:53::/64"
 
-# dns_map_size 16: 20 names later the first address stands for another name (n15), so
-# connecting to it cannot reach the first name; resolving the first name again works.
+# dns_map_size 16: 20 names later the first name has lost its slot, so connecting to its
+# old address cannot reach it; resolving the first name again works.  In the run's
+# shared table the slot changed generation: the old address reaches nothing (no
+# request at the proxy); in a per-process table (SOCKSIFY_NAMES=) it stands for the
+# newer name, n15.
 printf 'dns_map_size 16\n' >"$LAB_TMP/size.conf"
 LAB_SXENV=(SOCKSIFY_CONF="$LAB_TMP/size.conf")
 py='import errno, socket, sys
@@ -91,6 +94,17 @@ print("again:", s.recv(100).split(b"\r\n")[0].decode())'
 dns_remote "dns_map_size 16" "$LAB_PY" -c "$py" "$DNS_NAME" "$LAB_HTTP_PORT" "$LAB_HTTP_FILE"
 lab_out_is "dns_map_size 16" "recycled: failed
 again: HTTP/1.0 200 OK"
-dns_danted_saw "dns_map_size 16" 3 n15.sx.test "$LAB_HTTP_PORT"
-lab_pass "dns_map_size 16: the recycled address carries the newer name, the first name maps again"
+lab_grep "dns_map_size 16" "$LAB_ERR" "mapped address whose name is unknown here"
+dns_danted_saw "dns_map_size 16" 3 "$DNS_NAME" "$LAB_HTTP_PORT"
+if dns_danted_new | grep -q 'ATYP: 3 address: n[0-9]*\.sx\.test'; then
+	lab_fail "dns_map_size 16: the old address reached a newer name"
+fi
+lab_pass "dns_map_size 16: the recycled address reaches nothing, the first name maps again"
+LAB_SXENV=(SOCKSIFY_CONF="$LAB_TMP/size.conf" SOCKSIFY_NAMES=)
+dns_remote "dns_map_size 16, per process" "$LAB_PY" -c "$py" "$DNS_NAME" "$LAB_HTTP_PORT" \
+	"$LAB_HTTP_FILE"
+lab_out_is "dns_map_size 16, per process" "recycled: failed
+again: HTTP/1.0 200 OK"
+dns_danted_saw "dns_map_size 16, per process" 3 n15.sx.test "$LAB_HTTP_PORT"
+lab_pass "dns_map_size 16, per-process table: the recycled address carries the newer name"
 exit 0

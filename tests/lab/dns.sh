@@ -84,6 +84,14 @@ dns_stub_selftest() {
 	dns_stub_clear
 }
 
+# dns_lab_remote: dns_lab, dns_http and dns_danted; LAB_PROXY is danted as socks5h://.
+dns_lab_remote() {
+	dns_lab
+	dns_http
+	dns_danted
+	LAB_PROXY=socks5h://$DNS_PRXIP:$DNS_DANTED_PORT
+}
+
 dns_stub_clear() { : >"$DNS_STUB_LOG"; }
 
 # dns_stub_none DESC: the stub saw no query at all since the last dns_stub_clear.
