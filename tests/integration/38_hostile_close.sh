@@ -1,4 +1,5 @@
 #!/bin/bash
+# timeout: 180
 # A hostile SOCKS 5 server (tests/lab/hostile.py) that closes at every step of every
 # method: no authentication and username/password, after accepting, after the greeting,
 # after (or in the middle of) the method reply, after the authentication request, after

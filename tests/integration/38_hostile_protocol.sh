@@ -1,4 +1,5 @@
 #!/bin/bash
+# timeout: 240
 # A hostile SOCKS 5 server (tests/lab/hostile.py), protocol faults: replies split into
 # single bytes, program data coalesced with the reply (and a server that answers before
 # it has read the request), a 255-byte name; wrong versions, method 0xFF and methods never

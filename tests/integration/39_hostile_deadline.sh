@@ -1,4 +1,5 @@
 #!/bin/bash
+# timeout: 270
 # A hostile SOCKS 5 server (tests/lab/hostile.py) that is too slow or never answers, at
 # every step: it never reads the greeting, reads it and never answers, answers the
 # greeting or the request after 3 s, never answers the credentials or the request,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# timeout: 330
 # A hostile SOCKS 4 / 4a server (tests/lab/hostile.py, VN 4 requests): replies split into
 # single bytes, program data coalesced with the reply (and a reply sent before the
 # request is read); the wrong reply version (VN must be 0: 4, 5, 1 and 255 refused);

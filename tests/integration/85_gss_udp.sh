@@ -1,4 +1,5 @@
 #!/bin/bash
+# timeout: 150
 # UDP through the GSS-API Dante (RFC 1961): at levels integrity and confidentiality
 # every datagram between client and relay is the RFC 1928 UDP header and data,
 # gss_wrap'ed, in one 01 03 LEN TOKEN message; at clear (the control) they go as is.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# timeout: 330
 # A hostile GSS-API SOCKS 5 server (tests/progs/gss_server.c, Heimdal, RFC 1961) that
 # fails at every step: closes (or resets) after the method selection, after the
 # client's first token, in the middle of its own token, after the level request, after
