@@ -5,7 +5,7 @@
 # it has read the request), a 255-byte name; wrong versions, method 0xFF and methods never
 # offered, every reply code 1-8 and unknown ones, bad address types, name length bytes
 # that lie, truncated replies.  For each, blocking and non-blocking: the documented
-# errno (README "Errors") and the log line, an end within the 2 s deadline + 1 s, no
+# errno (README "Errors") and the log line, an end within the 2 s deadline + 2 s, no
 # crash, a retry on the same socket failing the same way; and the destination, which the
 # client could reach directly, only ever sees the proxy's address.
 . "$(dirname "$0")/../lab/lab.sh"

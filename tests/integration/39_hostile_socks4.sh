@@ -8,7 +8,7 @@
 # never answers, answers after 3 s or one byte every 0.7 s, also with SIGALRM every
 # millisecond.  For each, socks4:// and socks4a:// (an IPv4 destination: the same
 # bytes) and a configured user id, blocking and non-blocking: the documented errno
-# (README "Errors"), one log line, an end within the 2 s deadline + 1 s, no crash, no
+# (README "Errors"), one log line, an end within the 2 s deadline + 2 s, no crash, no
 # descriptor leak, a retry on the same socket failing the same way; and the
 # destination, reachable directly, only ever sees the proxy's address.
 . "$(dirname "$0")/../lab/lab.sh"
