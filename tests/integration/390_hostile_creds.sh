@@ -1,4 +1,5 @@
 #!/bin/bash
+# timeout: 180
 # Credentials and privilege.
 #  1. A config file that holds a password and that group or others can read is refused,
 #     with a message (as ssh refuses such a private key): the socksify command does not

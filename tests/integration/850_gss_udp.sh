@@ -1,4 +1,5 @@
 #!/bin/bash
+# timeout: 150
 # UDP through the GSS-API Dante (RFC 1961): at levels integrity and confidentiality
 # every datagram between client and relay is the RFC 1928 UDP header and data,
 # gss_wrap'ed, in one 01 03 LEN TOKEN message; at clear (the control) they go as is.
@@ -243,7 +244,10 @@ EMPTY EAGAIN"
 	vpid=$!
 	unset 'LAB_SXENV[-1]'
 	lab_wait_file_grep "$LAB_TMP/victim.port" "^[0-9]+$" 15 || { kill "$vpid"; lab_show "$LAB_TMP/victim.out" "$LAB_TMP/victim.err"; lab_fail "$level: victim did not start"; }
-	sleep 0.2               # the capture has the relay's reply
+	# The capture has the relay's reply (the victim got it; the capture may lag).
+	lab_wait_file_grep "$LAB_TMP/victim-$level.cap" \
+		"^${LAB_HOSTIP//./\\.} [0-9]+ ${LAB_NSIP//./\\.} $(cat "$LAB_TMP/victim.port") " 10 ||
+		{ kill "$vpid"; lab_show "$LAB_TMP/victim-$level.cap"; lab_fail "$level: the relay's reply is not in the capture"; }
 	lab_kill_group "$CAP_PID"
 	"$LAB_PY" "$LAB_TMP/inject.py" "$LAB_TMP/victim-$level.cap" "$LAB_HOSTIP" "$LAB_NSIP" \
 		"$(cat "$LAB_TMP/victim.port")" >"$LAB_TMP/inject.out" 2>&1 ||
