@@ -1,0 +1,460 @@
+/*
+ * call.c - what the supervisor does with one intercepted system call, the
+ * same under seccomp user notification and under ptrace.
+ *
+ *   connect, TCP, destination through the proxy: a worker takes the
+ *       program's socket (pidfd_getfd), runs the library's handshake on it
+ *       (src/client: routes, chains, failover, SOCKS 5/4/4a) and answers 0
+ *       or the library's errno, with the library's log line.  A
+ *       non-blocking socket gets the same answer once the handshake is
+ *       done: 0, a connected socket, never EINPROGRESS (the program would
+ *       otherwise write into the handshake).
+ *   connect or send to port 53, remote DNS on: the socket is pointed at
+ *       the supervisor's DNS answerer (dnsd.c); no query leaves.
+ *   UDP to a destination through the proxy: the `udp` setting (refused by
+ *       default, with a log line; `udp direct` lets it through).
+ *   getpeername of a proxied socket: its destination (peers.c).
+ *   everything else: the kernel runs the call unchanged.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "socksify/runtime.h"
+#include "super.h"
+
+void (*sx_call_done)(const struct sx_call *c, const struct sx_answer *a,
+		     bool cont);
+const char *sx_engine_name = "seccomp";
+
+#define PAYLOAD_MAX 65536
+#define IOV_MAX_READ 64
+
+/* The socket a call is about, as the supervisor sees it. */
+struct target {
+	int copy;                       /* pidfd_getfd copy, or -1 */
+	int type, family;
+	struct sockaddr_storage dst;
+	socklen_t dstlen;
+};
+
+struct hjob {
+	struct sx_call call;
+	struct target t;
+};
+
+static bool sa_fits(const struct sockaddr_storage *sa, socklen_t len)
+{
+	if (sa->ss_family == AF_INET)
+		return len >= sizeof(struct sockaddr_in);
+	return sa->ss_family == AF_INET6 && len >= sizeof(struct sockaddr_in6);
+}
+
+static socklen_t sa_len(int family)
+{
+	return family == AF_INET ? sizeof(struct sockaddr_in) :
+				   sizeof(struct sockaddr_in6);
+}
+
+static unsigned sa_port(const struct sockaddr_storage *sa)
+{
+	return ntohs(sa->ss_family == AF_INET ?
+		     ((const struct sockaddr_in *)sa)->sin_port :
+		     ((const struct sockaddr_in6 *)sa)->sin6_port);
+}
+
+/*
+ * Read the destination at addr and take the socket fd.  true: t is ready
+ * (an AF_INET/AF_INET6 TCP or UDP socket, a destination in its family);
+ * false: the call is none of our business (or will fail in the kernel
+ * the same way), let it through.
+ */
+static bool target_get(const struct sx_call *c, int fd, uint64_t addr,
+		       uint64_t len, struct target *t)
+{
+	socklen_t ol = sizeof(int);
+
+	t->copy = -1;
+	if (!addr || len < sizeof(sa_family_t))
+		return false;
+	if (len > sizeof(t->dst))
+		len = sizeof(t->dst);
+	memset(&t->dst, 0, sizeof(t->dst));
+	if (sx_mem_read(c->tid, addr, &t->dst, len) < 0 ||
+	    !sa_fits(&t->dst, (socklen_t)len))
+		return false;
+	t->dstlen = sa_len(t->dst.ss_family);
+	/* The thread may have gone (and its number been reused) meanwhile. */
+	if (c->still_valid && !c->still_valid(c))
+		return false;
+	if ((t->copy = sx_mem_takefd(c->tid, fd)) < 0)
+		return false;
+	if (getsockopt(t->copy, SOL_SOCKET, SO_TYPE, &t->type, &ol) < 0 ||
+	    getsockopt(t->copy, SOL_SOCKET, SO_DOMAIN, &t->family,
+		       &(socklen_t){ sizeof(int) }) < 0 ||
+	    (t->family != AF_INET && t->family != AF_INET6) ||
+	    t->family != t->dst.ss_family ||
+	    (t->type != SOCK_STREAM && t->type != SOCK_DGRAM)) {
+		close(t->copy);
+		t->copy = -1;
+		return false;
+	}
+	return true;
+}
+
+static enum sx_verdict answer(struct sx_answer *a, struct target *t,
+			      int64_t ret)
+{
+	if (t && t->copy >= 0)
+		close(t->copy);
+	a->ret = ret;
+	return SX_ANSWER;
+}
+
+static enum sx_verdict pass(struct target *t)
+{
+	if (t->copy >= 0)
+		close(t->copy);
+	return SX_CONTINUE;
+}
+
+static bool remote_dns_port(const struct target *t)
+{
+	return sa_port(&t->dst) == 53 && sx_conf_remote_dns(&sx_runtime()->conf);
+}
+
+/* Is sa on a host of some proxy hop (the library's UDP relay, under
+ * --strict, is the proxy's address with another port)? */
+static bool proxy_host(const struct sockaddr_storage *sa)
+{
+	const struct sx_runtime *rt = sx_runtime();
+	struct sockaddr_storage a = *sa;
+
+	for (size_t i = 0; i < rt->conf.nroutes; i++)
+		for (size_t h = 0; h < rt->conf.routes[i].nhops; h++) {
+			const struct sx_proxy_addr *p = &rt->hops[i][h];
+			const struct sockaddr_storage *ref =
+				a.ss_family == AF_INET ? &p->v4 : &p->v6;
+
+			if (!ref->ss_family)
+				continue;
+			if (a.ss_family == AF_INET)
+				((struct sockaddr_in *)&a)->sin_port =
+					((const struct sockaddr_in *)ref)->sin_port;
+			else
+				((struct sockaddr_in6 *)&a)->sin6_port =
+					((const struct sockaddr_in6 *)ref)->sin6_port;
+			if (sx_is_proxy_addr(p, (struct sockaddr *)&a))
+				return true;
+		}
+	return false;
+}
+
+/* Connect our copy to the DNS answerer (the same socket: the program's
+ * later send/recv talk to it).  0 or -errno. */
+static int64_t dns_redirect(struct target *t)
+{
+	struct sockaddr_storage sa;
+	socklen_t len;
+	struct pollfd p = { .fd = t->copy, .events = POLLOUT };
+	int err = 0;
+
+	if (!sx_dnsd_addr(t->family, t->type, &sa, &len))
+		return -ECONNREFUSED;
+	if (connect(t->copy, (struct sockaddr *)&sa, len) < 0) {
+		if (errno != EINPROGRESS)
+			return -errno;
+		/* loopback: done at once, or within a moment */
+		if (poll(&p, 1, 2000) != 1)
+			return -ETIMEDOUT;
+		getsockopt(t->copy, SOL_SOCKET, SO_ERROR, &err,
+			   &(socklen_t){ sizeof(err) });
+		if (err)
+			return -err;
+	}
+	sx_peers_set(t->copy, (struct sockaddr *)&t->dst, t->dstlen);
+	return 0;
+}
+
+/* UDP to a destination through the proxy: the `udp` setting. */
+static enum sx_verdict udp_policy(struct target *t, struct sx_answer *a)
+{
+	const struct sx_runtime *rt = sx_runtime();
+	char text[300];
+
+	if (!sx_route_proxied(rt, (struct sockaddr *)&t->dst) ||
+	    proxy_host(&t->dst))
+		return pass(t);
+	sx_sockaddr_str((struct sockaddr *)&t->dst, text, sizeof(text));
+	if (rt->conf.udp == SX_UDP_DIRECT) {
+		sx_log(SX_LOG_INFO, "UDP %s sent directly (`udp direct`): the "
+		       "%s engine does not carry UDP through the proxy", text,
+		       sx_engine_name);
+		return pass(t);
+	}
+	sx_log(SX_LOG_ERROR, "UDP %s via %s refused: the %s engine does not "
+	       "carry UDP through the proxy (the `udp direct` setting would "
+	       "send it directly)", text, rt->proxy.text, sx_engine_name);
+	return answer(a, t, -EOPNOTSUPP);
+}
+
+static void handshake_job(void *arg)
+{
+	struct hjob *j = arg;
+	struct sx_answer a;
+	struct sx_conn conn;
+	int rc;
+
+	rc = sx_conn_begin(&conn, j->t.copy, (struct sockaddr *)&j->t.dst,
+			   j->t.dstlen);
+	if (rc == 0)
+		rc = sx_conn_finish(&conn, j->t.copy);
+	if (rc == 0)
+		sx_peers_set(j->t.copy, (struct sockaddr *)&j->t.dst,
+			     j->t.dstlen);
+	rc = sx_conn_report(&conn, rc);
+	a.ret = rc == 0 ? 0 : -errno;
+	close(j->t.copy);
+	sx_call_done(&j->call, &a, false);
+	free(j);
+}
+
+static bool is_connected(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	return getpeername(fd, (struct sockaddr *)&ss, &len) == 0;
+}
+
+static enum sx_verdict on_connect(const struct sx_call *c, struct sx_answer *a)
+{
+	struct target t;
+	struct hjob *j;
+
+	if (!target_get(c, (int)c->args[0], c->args[1], c->args[2], &t))
+		return SX_CONTINUE;
+	if (t.type == SOCK_DGRAM) {
+		if (remote_dns_port(&t))
+			return answer(a, &t, dns_redirect(&t));
+		return udp_policy(&t, a);
+	}
+	if (is_connected(t.copy))
+		return pass(&t);        /* the kernel says EISCONN */
+	if (remote_dns_port(&t))
+		return answer(a, &t, dns_redirect(&t));
+	if (!sx_route_proxied(sx_runtime(), (struct sockaddr *)&t.dst))
+		return pass(&t);
+	if (!(j = malloc(sizeof(*j))))
+		return answer(a, &t, -ENOMEM);
+	j->call = *c;
+	j->t = t;
+	if (sx_pool_submit(handshake_job, j) < 0) {
+		free(j);
+		return answer(a, &t, -ENOMEM);
+	}
+	return SX_QUEUED;
+}
+
+/* Gather a message's bytes (at most PAYLOAD_MAX) from the program. */
+static ssize_t gather(pid_t tid, uint64_t iovp, size_t niov, uint8_t *buf)
+{
+	struct iovec iov[IOV_MAX_READ];
+	size_t n = 0;
+
+	if (niov > IOV_MAX_READ)
+		niov = IOV_MAX_READ;
+	if (niov && sx_mem_read(tid, iovp, iov, niov * sizeof(iov[0])) < 0)
+		return -1;
+	for (size_t i = 0; i < niov && n < PAYLOAD_MAX; i++) {
+		size_t l = iov[i].iov_len;
+
+		if (l > PAYLOAD_MAX - n)
+			l = PAYLOAD_MAX - n;
+		if (sx_mem_read(tid, (uintptr_t)iov[i].iov_base, buf + n, l) < 0)
+			return -1;
+		n += l;
+	}
+	return (ssize_t)n;
+}
+
+/* A datagram with a destination, sent by the program.  Port 53 under
+ * remote DNS: we send it to the answerer from the program's socket. */
+static enum sx_verdict on_datagram(const struct sx_call *c, struct target *t,
+				   uint64_t iovp, size_t niov, uint64_t buf,
+				   size_t len, struct sx_answer *a)
+{
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	uint8_t *data;
+	ssize_t n;
+
+	if (t->type != SOCK_DGRAM)
+		return pass(t);         /* TCP ignores the address */
+	if (!remote_dns_port(t))
+		return udp_policy(t, a);
+	if (!sx_dnsd_addr(t->family, SOCK_DGRAM, &sa, &salen))
+		return answer(a, t, -ECONNREFUSED);
+	if (!(data = malloc(PAYLOAD_MAX)))
+		return answer(a, t, -ENOMEM);
+	if (iovp)
+		n = gather(c->tid, iovp, niov, data);
+	else {
+		n = (ssize_t)(len < PAYLOAD_MAX ? len : PAYLOAD_MAX);
+		if (sx_mem_read(c->tid, buf, data, (size_t)n) < 0)
+			n = -1;
+	}
+	if (n >= 0)
+		n = sendto(t->copy, data, (size_t)n, MSG_DONTWAIT,
+			   (struct sockaddr *)&sa, salen);
+	free(data);
+	return answer(a, t, n < 0 ? -(errno ? errno : EFAULT) : n);
+}
+
+static enum sx_verdict on_sendto(const struct sx_call *c, struct sx_answer *a)
+{
+	struct target t;
+
+	if (!target_get(c, (int)c->args[0], c->args[4], c->args[5], &t))
+		return SX_CONTINUE;
+	return on_datagram(c, &t, 0, 0, c->args[1], c->args[2], a);
+}
+
+static enum sx_verdict on_sendmsg(const struct sx_call *c, struct sx_answer *a)
+{
+	struct msghdr m;
+	struct target t;
+
+	if (sx_mem_read(c->tid, c->args[1], &m, sizeof(m)) < 0 ||
+	    !target_get(c, (int)c->args[0], (uintptr_t)m.msg_name,
+			m.msg_namelen, &t))
+		return SX_CONTINUE;
+	return on_datagram(c, &t, (uintptr_t)m.msg_iov, m.msg_iovlen, 0, 0, a);
+}
+
+/*
+ * sendmmsg: when some message names a destination that is not simply let
+ * through, the supervisor sends them all, one by one, and writes each
+ * msg_len back, as the kernel would.
+ */
+static enum sx_verdict on_sendmmsg(const struct sx_call *c, struct sx_answer *a)
+{
+	unsigned n = (unsigned)c->args[2] > 1024 ? 1024 : (unsigned)c->args[2];
+	struct mmsghdr mm;
+	struct target t;
+	struct sx_answer one;
+	unsigned i, sent = 0;
+	bool ours = false;
+
+	for (i = 0; i < n && !ours; i++) {
+		if (sx_mem_read(c->tid, c->args[1] + i * sizeof(mm), &mm,
+				sizeof(mm)) < 0)
+			return SX_CONTINUE;
+		if (!target_get(c, (int)c->args[0],
+				(uintptr_t)mm.msg_hdr.msg_name,
+				mm.msg_hdr.msg_namelen, &t))
+			continue;
+		ours = t.type == SOCK_DGRAM &&
+		       (remote_dns_port(&t) ||
+			(sx_route_proxied(sx_runtime(), (struct sockaddr *)&t.dst) &&
+			 !proxy_host(&t.dst)));
+		close(t.copy);
+	}
+	if (!ours)
+		return SX_CONTINUE;
+	for (i = 0; i < n; i++) {
+		uint64_t at = c->args[1] + i * sizeof(mm);
+		enum sx_verdict v;
+
+		if (sx_mem_read(c->tid, at, &mm, sizeof(mm)) < 0)
+			break;
+		if (!target_get(c, (int)c->args[0],
+				(uintptr_t)mm.msg_hdr.msg_name,
+				mm.msg_hdr.msg_namelen, &t))
+			break;
+		v = on_datagram(c, &t, (uintptr_t)mm.msg_hdr.msg_iov,
+				mm.msg_hdr.msg_iovlen, 0, 0, &one);
+		if (v == SX_CONTINUE) {
+			/* a direct datagram: send it ourselves, like the rest */
+			struct iovec iov = { malloc(PAYLOAD_MAX), 0 };
+			ssize_t l = iov.iov_base ? gather(c->tid,
+				(uintptr_t)mm.msg_hdr.msg_iov,
+				mm.msg_hdr.msg_iovlen, iov.iov_base) : -1;
+			int fd = l >= 0 ? sx_mem_takefd(c->tid, (int)c->args[0]) : -1;
+
+			one.ret = -EFAULT;
+			if (fd >= 0) {
+				one.ret = sendto(fd, iov.iov_base, (size_t)l,
+						 MSG_DONTWAIT, (struct sockaddr *)&t.dst,
+						 t.dstlen);
+				if (one.ret < 0)
+					one.ret = -errno;
+				close(fd);
+			}
+			free(iov.iov_base);
+		}
+		if (one.ret < 0) {
+			if (sent == 0)
+				return answer(a, NULL, one.ret);
+			break;
+		}
+		mm.msg_len = (unsigned)one.ret;
+		sx_mem_write(c->tid, at + offsetof(struct mmsghdr, msg_len),
+			     &mm.msg_len, sizeof(mm.msg_len));
+		sent++;
+	}
+	return answer(a, NULL, sent);
+}
+
+static enum sx_verdict on_getpeername(const struct sx_call *c,
+				      struct sx_answer *a)
+{
+	struct sockaddr_storage dst;
+	socklen_t len, have;
+	int copy;
+	bool ours;
+
+	if (!c->args[1] || !c->args[2] ||
+	    sx_mem_read(c->tid, c->args[2], &have, sizeof(have)) < 0)
+		return SX_CONTINUE;
+	if ((copy = sx_mem_takefd(c->tid, (int)c->args[0])) < 0)
+		return SX_CONTINUE;
+	ours = sx_peers_get(copy, &dst, &len);
+	close(copy);
+	if (!ours)
+		return SX_CONTINUE;
+	if (sx_mem_write(c->tid, c->args[1], &dst, have < len ? have : len) < 0 ||
+	    sx_mem_write(c->tid, c->args[2], &len, sizeof(len)) < 0)
+		return answer(a, NULL, -EFAULT);
+	return answer(a, NULL, 0);
+}
+
+enum sx_verdict sx_call_handle(const struct sx_call *c, struct sx_answer *a)
+{
+	int saved = errno;
+	enum sx_verdict v = SX_CONTINUE;
+
+	switch (c->nr) {
+	case __NR_connect:
+		v = on_connect(c, a);
+		break;
+	case __NR_sendto:
+		v = on_sendto(c, a);
+		break;
+	case __NR_sendmsg:
+		v = on_sendmsg(c, a);
+		break;
+	case __NR_sendmmsg:
+		v = on_sendmmsg(c, a);
+		break;
+	case __NR_getpeername:
+		v = on_getpeername(c, a);
+		break;
+	}
+	errno = saved;
+	return v;
+}
