@@ -68,31 +68,39 @@ static unsigned sa_port(const struct sockaddr_storage *sa)
 }
 
 /*
- * Read the destination at addr and take the socket fd.  true: t is ready
- * (an AF_INET/AF_INET6 TCP or UDP socket, a destination in its family);
- * false: the call is none of our business (or will fail in the kernel
- * the same way), let it through.
+ * Read the destination at addr and take the socket fd.  1: t is ready (an
+ * AF_INET/AF_INET6 TCP or UDP socket, a destination in its family); 0: the
+ * call is none of our business, or fails in the kernel the same way (a bad
+ * pointer, a bad descriptor): let it through; -errno: the socket cannot be
+ * looked at (the call is refused, never let through unseen).
  */
-static bool target_get(const struct sx_call *c, int fd, uint64_t addr,
-		       uint64_t len, struct target *t)
+static int target_get(const struct sx_call *c, int fd, uint64_t addr,
+		      uint64_t len, struct target *t)
 {
 	socklen_t ol = sizeof(int);
+	int e;
 
 	t->copy = -1;
 	if (!addr || len < sizeof(sa_family_t))
-		return false;
+		return 0;
 	if (len > sizeof(t->dst))
 		len = sizeof(t->dst);
 	memset(&t->dst, 0, sizeof(t->dst));
 	if (sx_mem_read(c->tid, addr, &t->dst, len) < 0 ||
 	    !sa_fits(&t->dst, (socklen_t)len))
-		return false;
+		return 0;
 	t->dstlen = sa_len(t->dst.ss_family);
 	/* The thread may have gone (and its number been reused) meanwhile. */
 	if (c->still_valid && !c->still_valid(c))
-		return false;
-	if ((t->copy = sx_mem_takefd(c->tid, fd)) < 0)
-		return false;
+		return 0;
+	if ((t->copy = sx_mem_takefd(c->tid, fd)) < 0) {
+		if ((e = errno) == EBADF)
+			return 0;
+		sx_log(SX_LOG_ERROR, "cannot take socket %d of thread %d to look "
+		       "at its connection (%s engine): %s; refused", fd,
+		       (int)c->tid, sx_engine_name, strerror(e));
+		return -e;
+	}
 	if (getsockopt(t->copy, SOL_SOCKET, SO_TYPE, &t->type, &ol) < 0 ||
 	    getsockopt(t->copy, SOL_SOCKET, SO_DOMAIN, &t->family,
 		       &(socklen_t){ sizeof(int) }) < 0 ||
@@ -101,9 +109,18 @@ static bool target_get(const struct sx_call *c, int fd, uint64_t addr,
 	    (t->type != SOCK_STREAM && t->type != SOCK_DGRAM)) {
 		close(t->copy);
 		t->copy = -1;
-		return false;
+		return 0;
 	}
-	return true;
+	return 1;
+}
+
+/* target_get's answer as a verdict, when it is not 1. */
+static enum sx_verdict not_ready(int r, struct sx_answer *a)
+{
+	if (r == 0)
+		return SX_CONTINUE;
+	a->ret = r;
+	return SX_ANSWER;
 }
 
 static enum sx_verdict answer(struct sx_answer *a, struct target *t,
@@ -235,9 +252,10 @@ static enum sx_verdict on_connect(const struct sx_call *c, struct sx_answer *a)
 {
 	struct target t;
 	struct hjob *j;
+	int r;
 
-	if (!target_get(c, (int)c->args[0], c->args[1], c->args[2], &t))
-		return SX_CONTINUE;
+	if ((r = target_get(c, (int)c->args[0], c->args[1], c->args[2], &t)) != 1)
+		return not_ready(r, a);
 	if (t.type == SOCK_DGRAM) {
 		if (remote_dns_port(&t))
 			return answer(a, &t, dns_redirect(&t));
@@ -318,9 +336,10 @@ static enum sx_verdict on_datagram(const struct sx_call *c, struct target *t,
 static enum sx_verdict on_sendto(const struct sx_call *c, struct sx_answer *a)
 {
 	struct target t;
+	int r;
 
-	if (!target_get(c, (int)c->args[0], c->args[4], c->args[5], &t))
-		return SX_CONTINUE;
+	if ((r = target_get(c, (int)c->args[0], c->args[4], c->args[5], &t)) != 1)
+		return not_ready(r, a);
 	return on_datagram(c, &t, 0, 0, c->args[1], c->args[2], a);
 }
 
@@ -328,11 +347,13 @@ static enum sx_verdict on_sendmsg(const struct sx_call *c, struct sx_answer *a)
 {
 	struct msghdr m;
 	struct target t;
+	int r;
 
-	if (sx_mem_read(c->tid, c->args[1], &m, sizeof(m)) < 0 ||
-	    !target_get(c, (int)c->args[0], (uintptr_t)m.msg_name,
-			m.msg_namelen, &t))
+	if (sx_mem_read(c->tid, c->args[1], &m, sizeof(m)) < 0)
 		return SX_CONTINUE;
+	if ((r = target_get(c, (int)c->args[0], (uintptr_t)m.msg_name,
+			    m.msg_namelen, &t)) != 1)
+		return not_ready(r, a);
 	return on_datagram(c, &t, (uintptr_t)m.msg_iov, m.msg_iovlen, 0, 0, a);
 }
 
@@ -349,14 +370,17 @@ static enum sx_verdict on_sendmmsg(const struct sx_call *c, struct sx_answer *a)
 	struct sx_answer one;
 	unsigned i, sent = 0;
 	bool ours = false;
+	int r;
 
 	for (i = 0; i < n && !ours; i++) {
 		if (sx_mem_read(c->tid, c->args[1] + i * sizeof(mm), &mm,
 				sizeof(mm)) < 0)
 			return SX_CONTINUE;
-		if (!target_get(c, (int)c->args[0],
-				(uintptr_t)mm.msg_hdr.msg_name,
-				mm.msg_hdr.msg_namelen, &t))
+		if ((r = target_get(c, (int)c->args[0],
+				     (uintptr_t)mm.msg_hdr.msg_name,
+				     mm.msg_hdr.msg_namelen, &t)) < 0)
+			return not_ready(r, a);
+		if (r == 0)
 			continue;
 		ours = t.type == SOCK_DGRAM &&
 		       (remote_dns_port(&t) ||
@@ -372,9 +396,9 @@ static enum sx_verdict on_sendmmsg(const struct sx_call *c, struct sx_answer *a)
 
 		if (sx_mem_read(c->tid, at, &mm, sizeof(mm)) < 0)
 			break;
-		if (!target_get(c, (int)c->args[0],
-				(uintptr_t)mm.msg_hdr.msg_name,
-				mm.msg_hdr.msg_namelen, &t))
+		if (target_get(c, (int)c->args[0],
+			       (uintptr_t)mm.msg_hdr.msg_name,
+			       mm.msg_hdr.msg_namelen, &t) != 1)
 			break;
 		v = on_datagram(c, &t, (uintptr_t)mm.msg_hdr.msg_iov,
 				mm.msg_hdr.msg_iovlen, 0, 0, &one);

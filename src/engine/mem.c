@@ -78,8 +78,9 @@ int sx_mem_takefd(pid_t tid, int fd)
 {
 	int pidfd = (int)syscall(SYS_pidfd_open, tid, 0), copy, e;
 
-	/* A thread other than the leader: its process's pidfd. */
-	if (pidfd < 0 && errno == EINVAL) {
+	/* A thread other than the leader (EINVAL; ENOENT since Linux 6.9):
+	 * its process's pidfd. */
+	if (pidfd < 0 && (errno == EINVAL || errno == ENOENT)) {
 		pid_t tgid = tgid_of(tid);
 
 		if (tgid > 0)

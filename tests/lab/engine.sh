@@ -34,3 +34,17 @@ eng_sx() {
 		SOCKSIFY_PROXY="$LAB_PROXY" "${LAB_SXENV[@]}" \
 		"$ENG_SUPERVISE" --engine "$e" -- "$@"
 }
+
+# eng_go_build NAME: build tests/progs/go/NAME.go with Debian's Go (CGO_ENABLED=0,
+# standard library only, offline) into $LAB_TMP/NAME; the build cache lives in
+# build/go-cache so that later runs are quick.  Skips without Go.
+eng_go_build() {
+	local name=$1
+	command -v go >/dev/null || lab_skip "golang-go not installed"
+	mkdir -p "$LAB_ROOT/build/go-cache"
+	CGO_ENABLED=0 GO111MODULE=off GOFLAGS= GOCACHE=$LAB_ROOT/build/go-cache \
+		GOPATH=$LAB_TMP/gopath nice go build -o "$LAB_TMP/$name" \
+		"$LAB_ROOT/tests/progs/go/$name.go" >"$LAB_TMP/go-build.out" 2>&1 ||
+		{ lab_show "$LAB_TMP/go-build.out"; lab_fail "go build $name"; }
+	printf '%s\n' "$LAB_TMP/$name"
+}
