@@ -139,6 +139,16 @@ static enum sx_verdict pass(struct target *t)
 	return SX_CONTINUE;
 }
 
+static bool is_mapped(const struct sockaddr_storage *sa)
+{
+	char name[256];
+	const void *ip = sa->ss_family == AF_INET ?
+		(const void *)&((const struct sockaddr_in *)sa)->sin_addr :
+		(const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
+
+	return sx_names_lookup(sa->ss_family, ip, name, sizeof(name));
+}
+
 static bool remote_dns_port(const struct target *t)
 {
 	return sa_port(&t->dst) == 53 && sx_conf_remote_dns(&sx_runtime()->conf);
@@ -259,6 +269,10 @@ static enum sx_verdict on_connect(const struct sx_call *c, struct sx_answer *a)
 	if (t.type == SOCK_DGRAM) {
 		if (remote_dns_port(&t))
 			return answer(a, &t, dns_redirect(&t));
+		/* getaddrinfo's address sorting connects UDP sockets to each
+		 * candidate; a mapped address leads nowhere off this machine */
+		if (is_mapped(&t.dst))
+			return pass(&t);
 		return udp_policy(&t, a);
 	}
 	if (is_connected(t.copy))
