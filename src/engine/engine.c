@@ -78,6 +78,23 @@ static int probe_ptrace(void)
 	return err;
 }
 
+/* Is this process traced (TracerPid in /proc/self/status)? */
+static bool traced(void)
+{
+	char line[128];
+	bool r = false;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strncmp(line, "TracerPid:", 10) == 0) {
+			r = atoi(line + 10) != 0;
+			break;
+		}
+	if (f)
+		fclose(f);
+	return r;
+}
+
 bool sx_engine_available(enum sx_engine e, char *why, size_t len)
 {
 	pid_t c;
@@ -117,15 +134,23 @@ bool sx_engine_available(enum sx_engine e, char *why, size_t len)
 			 "(Linux 5.5 or later; not in gVisor): try --engine ptrace");
 		return false;
 	}
+	if (err == EBUSY && e == SX_ENGINE_SECCOMP) {
+		snprintf(why, len, "this process already runs under a seccomp "
+			 "supervisor (the kernel allows one listener in a filter "
+			 "chain): try --engine ptrace");
+		return false;
+	}
 	if (err) {
 		snprintf(why, len, "cannot install a seccomp filter for the %s "
 			 "engine: %s", ename(e), strerror(err));
 		return false;
 	}
 	if (e == SX_ENGINE_PTRACE && (err = probe_ptrace())) {
-		snprintf(why, len, "ptrace is not permitted here (%s): check "
-			 "kernel.yama.ptrace_scope or the container's seccomp "
-			 "profile", strerror(err));
+		snprintf(why, len, "ptrace is not permitted here (%s): %s", strerror(err),
+			 traced() ? "this process is already traced (a debugger, "
+			 "another ptrace supervisor): try --engine seccomp" :
+			 "check kernel.yama.ptrace_scope or the container's "
+			 "seccomp profile");
 		return false;
 	}
 	return true;

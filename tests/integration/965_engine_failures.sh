@@ -1,0 +1,80 @@
+#!/bin/bash
+# Engines (issue 16), failures and process trees, under each engine:
+#  - the supervisor killed while the program runs: the program's later connect() fails
+#    with ENOSYS (the kernel's answer when the seccomp listener or the tracer is gone);
+#    nothing connects directly, though the destination is reachable directly;
+#  - no engine to be had (nested under a supervisor of the same kind): one line, exit
+#    127, the program is not started;
+#  - children stay covered: fork+exec (sh -c), posix_spawn (python's os.posix_spawn:
+#    glibc's clone3/vfork path) connect through the proxy;
+#  - a set-user-ID program: one line saying it runs without its privileges.
+. "$(dirname "$0")/../lab/lab.sh"
+. "$(dirname "$0")/../lab/dns.sh"
+. "$(dirname "$0")/../lab/engine.sh"
+lab_init
+lab_need_lib
+eng_init
+prog=$(lab_need_prog rawconnect)
+dns_lab
+dns_danted
+dns_prx_start echo "$LAB_PY" -u "$LAB_DIR/echod.py" --bind 127.0.0.1 --port 7007 --log "$LAB_TMP/echo-prx.log"
+lab_wait_port 127.0.0.1 7007 10 "$DNS_PRX" || lab_fail "proxy-side echo server did not start"
+lab_start echo-local ip netns exec "$DNS_CLI" "$LAB_PY" -u "$LAB_DIR/echod.py" --bind 127.0.0.1 --port 7007 --log "$LAB_TMP/echo-local.log"
+lab_wait_port 127.0.0.1 7007 10 "$DNS_CLI" || lab_fail "client-side echo server did not start"
+LAB_PROXY=socks5h://$DNS_PRXIP:$DNS_DANTED_PORT
+
+# supervisor_of: the PID of the supervisor in our client namespace (comm sxsupervise;
+# the program itself has exec'd sh by then).
+supervisor_of() {
+	local p
+	for p in $(ip netns pids "$DNS_CLI"); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = sxsupervise ] && { echo "$p"; return 0; }
+	done
+	return 1
+}
+
+for e in "${ENG_LIST[@]}"; do
+	# --- the supervisor killed while the program runs
+	: >"$LAB_TMP/echo-local.log"
+	go=$LAB_TMP/go-$e
+	eng_sx "$e" sh -c "while [ ! -e '$go' ]; do sleep 0.05; done; exec '$prog' 127.0.0.1 7007 after-kill" \
+		>"$LAB_TMP/kill.out" 2>"$LAB_TMP/kill.err" &
+	bg=$!
+	sup=
+	for ((i = 0; i < 100; i++)); do sup=$(supervisor_of) && break; sleep 0.05; done
+	[ -n "$sup" ] || lab_fail "$e: no supervisor process found"
+	kill -KILL "$sup"
+	touch "$go"
+	wait "$bg"
+	grep -qx "ERR connect (Function not implemented)" "$LAB_TMP/kill.out" ||
+		{ lab_show "$LAB_TMP/kill.out" "$LAB_TMP/kill.err"; lab_fail "$e: after the supervisor died, connect did not fail with ENOSYS"; }
+	[ -s "$LAB_TMP/echo-local.log" ] && lab_fail "$e: a direct connection after the supervisor died"
+	lab_pass "engine $e: supervisor killed -> the program's connect() fails with ENOSYS, nothing direct"
+
+	# --- nested: no engine of this kind to be had
+	rm -f "$LAB_TMP/started"
+	lab_run_fails "$e nested" eng_sx "$e" "$ENG_SUPERVISE" --engine "$e" -- touch "$LAB_TMP/started"
+	[ -e "$LAB_TMP/started" ] && lab_fail "$e nested: the program ran without an engine"
+	[ "$(grep -c . "$LAB_ERR")" = 1 ] && grep -q '^socksify: .*try --engine' "$LAB_ERR" ||
+		{ lab_show "$LAB_ERR"; lab_fail "$e nested: not one line with what to do"; }
+	lab_pass "engine $e: unavailable (nested) -> refused with one line: $(cat "$LAB_ERR")"
+
+	# --- children: fork+exec, posix_spawn
+	dns_danted_mark
+	lab_run "$e: sh -c (fork+exec)" eng_sx "$e" sh -c "'$prog' 127.0.0.1 7007 child-$e"
+	grep -qx "GOT child-$e" "$LAB_OUT" || { lab_show "$LAB_OUT" "$LAB_ERR"; lab_fail "$e: fork+exec: no echo"; }
+	lab_run "$e: posix_spawn" eng_sx "$e" "$LAB_PY" -c "import os, sys
+pid = os.posix_spawn(sys.argv[1], sys.argv[1:], os.environ)
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))" "$prog" 127.0.0.1 7007 "spawn-$e"
+	grep -qx "GOT spawn-$e" "$LAB_OUT" || { lab_show "$LAB_OUT" "$LAB_ERR"; lab_fail "$e: posix_spawn: no echo"; }
+	[ -s "$LAB_TMP/echo-local.log" ] && lab_fail "$e: a child connected directly"
+	lab_pass "engine $e: children (fork+exec, posix_spawn) go through the proxy"
+
+	# --- set-user-ID
+	cp /bin/true "$LAB_TMP/suid-true"
+	chmod 4755 "$LAB_TMP/suid-true"
+	lab_run "$e: set-user-ID" eng_sx "$e" "$LAB_TMP/suid-true"
+	grep -q "^socksify: .*suid-true is set-user-ID.*without those privileges" "$LAB_ERR" ||
+		{ lab_show "$LAB_ERR"; lab_fail "$e: no set-user-ID line"; }
+	lab_pass "engine $e: a set-user-ID program is named in one line"
+done
