@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "socksify/dnsmsg.h"
 #include "socksify/runtime.h"
 #include "super.h"
 
@@ -32,89 +33,6 @@
 
 static struct sockaddr_in udp_sa, tcp_sa;
 static int udp_fd = -1, tcp_fd = -1;
-
-enum { RC_OK = 0, RC_SERVFAIL = 2, RC_REFUSED = 5 };
-
-static void put16(uint8_t *p, unsigned v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static unsigned get16(const uint8_t *p)
-{
-	return (unsigned)p[0] << 8 | p[1];
-}
-
-/* The question's name as text (labels joined by dots); the offset just
- * past it, or 0 when malformed (compression, overlong, truncated). */
-static size_t qname(const uint8_t *q, size_t qlen, char *name, size_t cap)
-{
-	size_t at = 12, n = 0;
-
-	while (at < qlen) {
-		unsigned l = q[at++];
-
-		if (l == 0) {
-			name[n] = '\0';
-			return n > 0 ? at : 0;
-		}
-		if (l > 63 || at + l > qlen || n + l + 2 > cap)
-			return 0;
-		if (n)
-			name[n++] = '.';
-		memcpy(name + n, q + at, l);
-		n += l;
-		at += l;
-	}
-	return 0;
-}
-
-ssize_t sx_dns_answer(const uint8_t *q, size_t qlen, uint8_t *out, size_t cap,
-		      sx_dns_map_fn map)
-{
-	char name[256];
-	uint8_t addr[16];
-	size_t end, n;
-	unsigned type, klass, rcode = RC_OK, alen = 0;
-	int r;
-
-	if (qlen < 12 || (q[2] & 0x80) || (q[2] & 0x78) || get16(q + 4) != 1)
-		return -1;      /* a reply, not QUERY, or not one question */
-	if (!(end = qname(q, qlen, name, sizeof(name))) || end + 4 > qlen)
-		return -1;
-	type = get16(q + end);
-	klass = get16(q + end + 2);
-	end += 4;
-	if (klass == 1 && (type == 1 || type == 28)) {
-		r = map(name, type == 1 ? AF_INET : AF_INET6, addr);
-		if (r == 0)
-			alen = type == 1 ? 4 : 16;
-		else
-			rcode = r > 0 ? RC_REFUSED : RC_SERVFAIL;
-	}
-	n = end + (alen ? 12 + alen : 0);
-	if (n > cap)
-		return -1;
-	memcpy(out, q, end);
-	out[2] = (uint8_t)(0x80 | (q[2] & 0x01));       /* QR, RD kept */
-	out[3] = (uint8_t)(0x80 | rcode);               /* RA */
-	put16(out + 6, alen ? 1 : 0);
-	put16(out + 8, 0);
-	put16(out + 10, 0);
-	if (alen) {
-		uint8_t *a = out + end;
-
-		put16(a, 0xc00c);               /* the question's name */
-		put16(a + 2, type);
-		put16(a + 4, 1);
-		put16(a + 6, 0);
-		put16(a + 8, 60);               /* TTL */
-		put16(a + 10, alen);
-		memcpy(a + 12, addr, alen);
-	}
-	return (ssize_t)n;
-}
 
 static int names_map(const char *name, int family, void *addr)
 {
@@ -167,14 +85,14 @@ static void tcp_serve(struct tconn *t)
 		return;
 	}
 	t->have += (size_t)n;
-	while (t->have >= 2 && t->have >= 2 + (need = get16(t->buf))) {
+	while (t->have >= 2 && t->have >= 2 + (need = sx_dns_get16(t->buf))) {
 		n = sx_dns_answer(t->buf + 2, need, a + 2, sizeof(a) - 2,
 				  names_map);
 		if (n <= 0) {
 			tcp_close(t);
 			return;
 		}
-		put16(a, (unsigned)n);
+		sx_dns_put16(a, (unsigned)n);
 		if (send(t->fd, a, (size_t)n + 2, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
 			tcp_close(t);
 			return;

@@ -75,13 +75,6 @@ int sx_dnsd_start(void);
 /* Its address for a socket of family (AF_INET6: v4-mapped), type. */
 bool sx_dnsd_addr(int family, int type, struct sockaddr_storage *sa,
 		  socklen_t *len);
-/* Build the answer to query q (qlen bytes) into out: its length, or -1
- * when q is not a query worth an answer.  map(name, family, addr) gives
- * the mapped address (0), or says the name is not ours (1) or failed (-1).
- * No I/O: unit-tested. */
-typedef int (*sx_dns_map_fn)(const char *name, int family, void *addr);
-ssize_t sx_dns_answer(const uint8_t *q, size_t qlen, uint8_t *out, size_t cap,
-		      sx_dns_map_fn map);
 
 /* ---- mem.c ------------------------------------------------------------- */
 /* Copy len bytes at addr of thread tid's memory into buf: 0 or -1. */
