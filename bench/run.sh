@@ -44,6 +44,16 @@ LIBDS=/usr/lib/x86_64-linux-gnu/libdsocksd.so.0
 LIBTK=/usr/lib/x86_64-linux-gnu/libtsocks.so
 DST=198.18.0.1 EXT=198.18.0.2 D=20
 PEERS="direct socksify socksify-pipe proxychains4 torsocks dante tsocks"
+# The seccomp and ptrace engines (src/engine), through build/progs/sxsupervise, where
+# this machine has them.
+SUP=$LAB_ROOT/build/progs/sxsupervise
+for e in seccomp ptrace; do
+	if [ -x "$SUP" ] && why=$("$SUP" --probe $e); then
+		PEERS+=" socksify-$e"
+	else
+		echo "bench: engine $e left out: ${why:-build/progs/sxsupervise not built}" >&2
+	fi
+done
 
 # ---------------------------------------------------------------- the namespace
 NS=sxbench$$
@@ -102,12 +112,17 @@ lab_start "dst" ip netns exec "$NS" "$BT" serve "$DST" "$DPORT" "$EXT"
 lab_wait_port "$DST" "$DPORT" 10 "$NS" || lab_fail "destination server did not start"
 
 # ---------------------------------------------------------------- the peers
-# peer_env PEER AUTH PORT: sets ENV (VAR=VAL words, LD_PRELOAD last) and S5 (benchtool's
-# own SOCKS spec, for "direct").  AUTH is none or user.
+# peer_env PEER AUTH PORT: sets ENV (VAR=VAL words, LD_PRELOAD last), S5 (benchtool's
+# own SOCKS spec, for "direct") and PRE (a command in front: the engines' supervisor).
+# AUTH is none or user.
 peer_env() {
 	local peer=$1 auth=$2 port=$3 f=$LAB_TMP/$1-$2-$3.conf u=$LAB_USER p=$LAB_USER_PW
-	ENV=() S5=
+	ENV=() S5= PRE=()
 	case $peer in
+	socksify-seccomp|socksify-ptrace)
+		ENV=(SOCKSIFY_DIRECT= SOCKSIFY_PROXY=socks5://127.0.0.1:$port)
+		[ "$auth" = user ] && ENV=(SOCKSIFY_DIRECT= "SOCKSIFY_PROXY=socks5://$UP@127.0.0.1:$port")
+		PRE=("$SUP" --engine "${peer#socksify-}" --) ;;
 	direct)
 		S5=$port; [ "$auth" = user ] && S5=$port:$u:$p ;;
 	socksify|socksify-pipe)
@@ -141,7 +156,7 @@ bt() {
 	local peer=$1 auth=$2 port=$3
 	shift 3
 	peer_env "$peer" "$auth" "$port"
-	OUT=$(nsx env "${ENV[@]}" "$BT" "$@" ${S5:+"$S5"} 2>"$LAB_TMP/bt.err")
+	OUT=$(nsx env "${ENV[@]}" "${PRE[@]}" "$BT" "$@" ${S5:+"$S5"} 2>"$LAB_TMP/bt.err")
 	local rc=$?
 	[ $rc = 124 ] && echo "timed out after $T s" >>"$LAB_TMP/bt.err"
 	[ $rc = 0 ] || OUT="FAIL: $(grep -v '^$' "$LAB_TMP/bt.err" | tail -1 | cut -c1-70)"
@@ -206,6 +221,12 @@ for p in $PEERS; do
 	[ "$p" = direct ] && { R[pre,$p]=0; R[wrap,$p]=0; continue; }
 	[ "$p" = socksify-pipe ] && { R[pre,$p]=-; R[wrap,$p]=-; continue; }
 	peer_env "$p" none "$P_NONE"
+	if [ ${#PRE[@]} -gt 0 ]; then   # an engine: its supervisor is the wrapper
+		R[pre,$p]=-
+		v=$(spawn_us /usr/bin/env "${ENV[@]}" "${PRE[@]}" /bin/true)
+		R[wrap,$p]=$([ -n "$v" ] && echo $((v - base)) || echo n/a)
+		continue
+	fi
 	v=$(spawn_us "${ENV[@]}" /bin/true); R[pre,$p]=$([ -n "$v" ] && echo $((v - base)) || echo n/a)
 	case $p in
 	socksify) w=(env "${ENV[@]:0:2}" "$LAB_TMP/bin/socksify" /bin/true) ;;
@@ -241,12 +262,15 @@ done
 
 # ---------------------------------------------------------------- 5. instructions
 note "5. instructions per connect (callgrind)"
-ir() {   # PEER N -> total Ir of benchtool conn N
+ir() {   # PEER N -> total Ir of benchtool conn N (an engine: program plus supervisor)
 	local f=$LAB_TMP/cg.$1.$2
 	peer_env "$1" none "$P_NONE"
-	nsx env "${ENV[@]}" valgrind --tool=callgrind --callgrind-out-file="$f" -q \
-		"$BT" conn "$DST" "$DPORT" "$2" ${S5:+"$S5"} >/dev/null 2>&1 || return 1
-	awk '/^(summary|totals):/ { print $2; exit }' "$f"
+	rm -f "$f".*
+	nsx env "${ENV[@]}" valgrind --tool=callgrind --callgrind-out-file="$f.%p" -q \
+		--trace-children=yes "${PRE[@]}" "$BT" conn "$DST" "$DPORT" "$2" ${S5:+"$S5"} \
+		>/dev/null 2>&1 || return 1
+	sleep 0.5   # the supervisor writes its file as it ends, after the program
+	cat "$f".* | awk '/^(summary|totals):/ { s += $2 } END { if (s) print s }'
 }
 for p in $PEERS; do
 	[ "$p" = socksify-pipe ] && { R[ir,$p]=-; continue; }
@@ -284,6 +308,8 @@ ratio() {   # value / socksify's value for row $1
 	echo "(socksify, torsocks and Dante's socksify wrappers are sh scripts; proxychains4 is C;"
 	echo " tsocks has no wrapper here).  Round trips: connect() time / (2 x ${D} ms), best of 5;"
 	echo "user/pass includes danted's password check (crypt), about 0.4 RTT here."
-	echo "instructions/connect: client process only, (Ir(21 connects) - Ir(1)) / 20."
+	echo "instructions/connect: client process only, (Ir(21 connects) - Ir(1)) / 20;"
+	echo "socksify-seccomp/-ptrace: the engines (build/progs/sxsupervise), program plus"
+	echo "supervisor; their start-up is the supervisor's (fork, filter, exec), in the wrapper row."
 } | tee "$LAB_ROOT/bench/results.txt"
 exit 0

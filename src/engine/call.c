@@ -45,6 +45,8 @@ struct target {
 struct hjob {
 	struct sx_call call;
 	struct target t;
+	uint8_t *data;                  /* TCP Fast Open: sent after the */
+	size_t len;                     /* handshake, the answer its count */
 };
 
 static bool sa_fits(const struct sockaddr_storage *sa, socklen_t len)
@@ -245,9 +247,36 @@ static void handshake_job(void *arg)
 			     j->t.dstlen);
 	rc = sx_conn_report(&conn, rc);
 	a.ret = rc == 0 ? 0 : -errno;
+	if (rc == 0 && j->data) {
+		ssize_t n = send(j->t.copy, j->data, j->len, MSG_NOSIGNAL);
+
+		a.ret = n < 0 ? -errno : n;
+	}
 	close(j->t.copy);
 	sx_call_done(&j->call, &a, false);
+	free(j->data);
 	free(j);
+}
+
+/* Queue the handshake for t (then send data, when not NULL). */
+static enum sx_verdict handshake_queue(const struct sx_call *c, struct target *t,
+				       uint8_t *data, size_t len,
+				       struct sx_answer *a)
+{
+	struct hjob *j = malloc(sizeof(*j));
+
+	if (j) {
+		j->call = *c;
+		j->t = *t;
+		j->data = data;
+		j->len = len;
+	}
+	if (!j || sx_pool_submit(handshake_job, j) < 0) {
+		free(j);
+		free(data);
+		return answer(a, t, -ENOMEM);
+	}
+	return SX_QUEUED;
 }
 
 static bool is_connected(int fd)
@@ -261,7 +290,6 @@ static bool is_connected(int fd)
 static enum sx_verdict on_connect(const struct sx_call *c, struct sx_answer *a)
 {
 	struct target t;
-	struct hjob *j;
 	int r;
 
 	if ((r = target_get(c, (int)c->args[0], c->args[1], c->args[2], &t)) != 1)
@@ -281,15 +309,7 @@ static enum sx_verdict on_connect(const struct sx_call *c, struct sx_answer *a)
 		return answer(a, &t, dns_redirect(&t));
 	if (!sx_route_proxied(sx_runtime(), (struct sockaddr *)&t.dst))
 		return pass(&t);
-	if (!(j = malloc(sizeof(*j))))
-		return answer(a, &t, -ENOMEM);
-	j->call = *c;
-	j->t = t;
-	if (sx_pool_submit(handshake_job, j) < 0) {
-		free(j);
-		return answer(a, &t, -ENOMEM);
-	}
-	return SX_QUEUED;
+	return handshake_queue(c, &t, NULL, 0, a);
 }
 
 /* Gather a message's bytes (at most PAYLOAD_MAX) from the program. */
@@ -314,37 +334,81 @@ static ssize_t gather(pid_t tid, uint64_t iovp, size_t niov, uint8_t *buf)
 	return (ssize_t)n;
 }
 
+/* The bytes of a send: iovp/niov (sendmsg) or buf/len (sendto), at most
+ * PAYLOAD_MAX, into a new buffer (*out); their count, or -1. */
+static ssize_t payload(pid_t tid, uint64_t iovp, size_t niov, uint64_t buf,
+		       size_t len, uint8_t **out)
+{
+	ssize_t n;
+
+	if (!(*out = malloc(PAYLOAD_MAX)))
+		return -1;
+	if (iovp)
+		n = gather(tid, iovp, niov, *out);
+	else {
+		n = (ssize_t)(len < PAYLOAD_MAX ? len : PAYLOAD_MAX);
+		if (sx_mem_read(tid, buf, *out, (size_t)n) < 0)
+			n = -1;
+	}
+	if (n < 0) {
+		free(*out);
+		*out = NULL;
+	}
+	return n;
+}
+
+/*
+ * A TCP send with a destination: only MSG_FASTOPEN on an unconnected
+ * socket connects (else the kernel ignores the address or fails).  Through
+ * the proxy: the handshake, then the bytes, as the library does.
+ */
+static enum sx_verdict on_fastopen(const struct sx_call *c, struct target *t,
+				   uint64_t iovp, size_t niov, uint64_t buf,
+				   size_t len, int flags, struct sx_answer *a)
+{
+	uint8_t *data;
+	ssize_t n;
+
+	if (!(flags & MSG_FASTOPEN) || is_connected(t->copy) ||
+	    (!remote_dns_port(t) &&
+	     !sx_route_proxied(sx_runtime(), (struct sockaddr *)&t->dst)))
+		return pass(t);
+	if ((n = payload(c->tid, iovp, niov, buf, len, &data)) < 0)
+		return answer(a, t, -EFAULT);
+	if (remote_dns_port(t)) {
+		int64_t r = dns_redirect(t);
+
+		if (r == 0 && (r = send(t->copy, data, (size_t)n, MSG_NOSIGNAL)) < 0)
+			r = -errno;
+		free(data);
+		return answer(a, t, r);
+	}
+	return handshake_queue(c, t, data, (size_t)n, a);
+}
+
 /* A datagram with a destination, sent by the program.  Port 53 under
  * remote DNS: we send it to the answerer from the program's socket. */
 static enum sx_verdict on_datagram(const struct sx_call *c, struct target *t,
 				   uint64_t iovp, size_t niov, uint64_t buf,
-				   size_t len, struct sx_answer *a)
+				   size_t len, int flags, struct sx_answer *a)
 {
 	struct sockaddr_storage sa;
 	socklen_t salen;
 	uint8_t *data;
 	ssize_t n;
 
-	if (t->type != SOCK_DGRAM)
-		return pass(t);         /* TCP ignores the address */
+	if (t->type == SOCK_STREAM)
+		return on_fastopen(c, t, iovp, niov, buf, len, flags, a);
 	if (!remote_dns_port(t))
 		return udp_policy(t, a);
 	if (!sx_dnsd_addr(t->family, SOCK_DGRAM, &sa, &salen))
 		return answer(a, t, -ECONNREFUSED);
-	if (!(data = malloc(PAYLOAD_MAX)))
-		return answer(a, t, -ENOMEM);
-	if (iovp)
-		n = gather(c->tid, iovp, niov, data);
-	else {
-		n = (ssize_t)(len < PAYLOAD_MAX ? len : PAYLOAD_MAX);
-		if (sx_mem_read(c->tid, buf, data, (size_t)n) < 0)
-			n = -1;
-	}
-	if (n >= 0)
-		n = sendto(t->copy, data, (size_t)n, MSG_DONTWAIT,
-			   (struct sockaddr *)&sa, salen);
+	if ((n = payload(c->tid, iovp, niov, buf, len, &data)) < 0)
+		return answer(a, t, -EFAULT);
+	n = sendto(t->copy, data, (size_t)n, MSG_DONTWAIT,
+		   (struct sockaddr *)&sa, salen);
 	free(data);
-	return answer(a, t, n < 0 ? -(errno ? errno : EFAULT) : n);
+	return answer(a, t, n < 0 ? -errno : n);
 }
 
 static enum sx_verdict on_sendto(const struct sx_call *c, struct sx_answer *a)
@@ -354,7 +418,8 @@ static enum sx_verdict on_sendto(const struct sx_call *c, struct sx_answer *a)
 
 	if ((r = target_get(c, (int)c->args[0], c->args[4], c->args[5], &t)) != 1)
 		return not_ready(r, a);
-	return on_datagram(c, &t, 0, 0, c->args[1], c->args[2], a);
+	return on_datagram(c, &t, 0, 0, c->args[1], c->args[2],
+			   (int)c->args[3], a);
 }
 
 static enum sx_verdict on_sendmsg(const struct sx_call *c, struct sx_answer *a)
@@ -368,7 +433,8 @@ static enum sx_verdict on_sendmsg(const struct sx_call *c, struct sx_answer *a)
 	if ((r = target_get(c, (int)c->args[0], (uintptr_t)m.msg_name,
 			    m.msg_namelen, &t)) != 1)
 		return not_ready(r, a);
-	return on_datagram(c, &t, (uintptr_t)m.msg_iov, m.msg_iovlen, 0, 0, a);
+	return on_datagram(c, &t, (uintptr_t)m.msg_iov, m.msg_iovlen, 0, 0,
+			   (int)c->args[2], a);
 }
 
 /*
@@ -415,25 +481,23 @@ static enum sx_verdict on_sendmmsg(const struct sx_call *c, struct sx_answer *a)
 			       mm.msg_hdr.msg_namelen, &t) != 1)
 			break;
 		v = on_datagram(c, &t, (uintptr_t)mm.msg_hdr.msg_iov,
-				mm.msg_hdr.msg_iovlen, 0, 0, &one);
+				mm.msg_hdr.msg_iovlen, 0, 0, 0, &one);
 		if (v == SX_CONTINUE) {
 			/* a direct datagram: send it ourselves, like the rest */
-			struct iovec iov = { malloc(PAYLOAD_MAX), 0 };
-			ssize_t l = iov.iov_base ? gather(c->tid,
-				(uintptr_t)mm.msg_hdr.msg_iov,
-				mm.msg_hdr.msg_iovlen, iov.iov_base) : -1;
+			uint8_t *data = NULL;
+			ssize_t l = payload(c->tid, (uintptr_t)mm.msg_hdr.msg_iov,
+					    mm.msg_hdr.msg_iovlen, 0, 0, &data);
 			int fd = l >= 0 ? sx_mem_takefd(c->tid, (int)c->args[0]) : -1;
 
 			one.ret = -EFAULT;
 			if (fd >= 0) {
-				one.ret = sendto(fd, iov.iov_base, (size_t)l,
-						 MSG_DONTWAIT, (struct sockaddr *)&t.dst,
-						 t.dstlen);
+				one.ret = sendto(fd, data, (size_t)l, MSG_DONTWAIT,
+						 (struct sockaddr *)&t.dst, t.dstlen);
 				if (one.ret < 0)
 					one.ret = -errno;
 				close(fd);
 			}
-			free(iov.iov_base);
+			free(data);
 		}
 		if (one.ret < 0) {
 			if (sent == 0)

@@ -161,7 +161,10 @@ static int listen_on(int type, struct sockaddr_in *sa)
 	return fd;
 }
 
-int sx_dnsd_start(void)
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+/* Started by the first query (the engine loop's thread). */
+static void dnsd_start(void)
 {
 	pthread_t t;
 
@@ -169,10 +172,13 @@ int sx_dnsd_start(void)
 		conns[i].fd = -1;
 	if ((udp_fd = listen_on(SOCK_DGRAM, &udp_sa)) < 0 ||
 	    (tcp_fd = listen_on(SOCK_STREAM, &tcp_sa)) < 0 ||
-	    pthread_create(&t, NULL, serve, NULL) != 0)
-		return -1;
+	    pthread_create(&t, NULL, serve, NULL) != 0) {
+		sx_log(SX_LOG_ERROR, "cannot start the DNS answerer of the %s "
+		       "engine: %s; the program's own DNS queries fail",
+		       sx_engine_name, strerror(errno));
+		return;
+	}
 	pthread_detach(t);
-	return 0;
 }
 
 bool sx_dnsd_addr(int family, int type, struct sockaddr_storage *sa,
@@ -180,6 +186,7 @@ bool sx_dnsd_addr(int family, int type, struct sockaddr_storage *sa,
 {
 	const struct sockaddr_in *in = type == SOCK_DGRAM ? &udp_sa : &tcp_sa;
 
+	pthread_once(&once, dnsd_start);
 	if ((type == SOCK_DGRAM ? udp_fd : tcp_fd) < 0)
 		return false;
 	memset(sa, 0, sizeof(*sa));

@@ -218,10 +218,6 @@ static void supervisor(int ch, pid_t prog, enum sx_engine e)
 	sx_runtime();
 	if (ok && sx_pool_start(SX_POOL_THREADS) < 0)
 		ok = 0;
-	if (ok && sx_conf_remote_dns(&sx_runtime()->conf) && sx_dnsd_start() < 0)
-		sx_log(SX_LOG_ERROR, "cannot start the DNS answerer of the %s "
-		       "engine: %s; programs' own DNS queries will fail",
-		       ename(e), strerror(errno));
 	msg[0] = ok ? 0 : errno;
 	if (!xwrite(ch, msg, sizeof(msg)) || !ok)
 		_exit(1);

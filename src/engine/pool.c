@@ -2,7 +2,8 @@
  * pool.c - the supervisor's workers: a fixed set of threads taking jobs
  * (SOCKS handshakes) from one queue, so that no program thread waits
  * behind another's handshake while fewer than SX_POOL_THREADS run, and no
- * thread is started per connection.
+ * thread is started per connection.  (The ptrace engine's; the seccomp
+ * engine's receiving threads run their jobs themselves: sx_pool_inline.)
  */
 #include <errno.h>
 #include <pthread.h>
@@ -16,6 +17,7 @@ struct job {
 	struct job *next;
 };
 
+__thread bool sx_pool_inline;
 static struct job *head, *tail;
 static int running;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -47,27 +49,42 @@ static void *worker(void *unused)
 	return NULL;
 }
 
-int sx_pool_start(int nthreads)
+static int pool_size;
+static int started;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void pool_start(void)
 {
 	pthread_attr_t at;
 	pthread_t t;
-	int started = 0;
 
 	pthread_attr_init(&at);
 	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&at, 256 * 1024);
-	for (int i = 0; i < nthreads; i++)
+	for (int i = 0; i < pool_size; i++)
 		if (pthread_create(&t, &at, worker, NULL) == 0)
 			started++;
 	pthread_attr_destroy(&at);
-	return started > 0 ? 0 : -1;
+}
+
+/* The threads start with the first job: a program that never connects
+ * through the proxy costs none. */
+int sx_pool_start(int nthreads)
+{
+	pool_size = nthreads;
+	return 0;
 }
 
 int sx_pool_submit(sx_job_fn fn, void *arg)
 {
-	struct job *j = malloc(sizeof(*j));
+	struct job *j;
 
-	if (!j) {
+	if (sx_pool_inline) {
+		fn(arg);
+		return 0;
+	}
+	pthread_once(&once, pool_start);
+	if (!started || !(j = malloc(sizeof(*j)))) {
 		errno = ENOMEM;
 		return -1;
 	}

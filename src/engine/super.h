@@ -59,7 +59,10 @@ extern void (*sx_call_done)(const struct sx_call *c, const struct sx_answer *a,
 
 /* ---- pool.c ------------------------------------------------------------ */
 typedef void (*sx_job_fn)(void *arg);
+/* Set the number of workers; they start with the first job. */
 int sx_pool_start(int nthreads);
+/* Set in a thread that runs its jobs itself (sx_pool_submit calls fn). */
+extern __thread bool sx_pool_inline;
 /* Queue fn(arg); never blocks.  0 or -1 (ENOMEM). */
 int sx_pool_submit(sx_job_fn fn, void *arg);
 /* Wait until every queued job has run. */
@@ -70,9 +73,8 @@ void sx_peers_set(int fd, const struct sockaddr *dst, socklen_t len);
 bool sx_peers_get(int fd, struct sockaddr_storage *dst, socklen_t *len);
 
 /* ---- dnsd.c ------------------------------------------------------------ */
-/* Start the answerer (UDP and TCP on 127.0.0.1, in its own thread). */
-int sx_dnsd_start(void);
-/* Its address for a socket of family (AF_INET6: v4-mapped), type. */
+/* The answerer's address (UDP or TCP on 127.0.0.1, started on first use
+ * in its own thread) for a socket of family (AF_INET6: v4-mapped), type. */
 bool sx_dnsd_addr(int family, int type, struct sockaddr_storage *sa,
 		  socklen_t *len);
 

@@ -7,6 +7,8 @@
 #    127, the program is not started;
 #  - children stay covered: fork+exec (sh -c), posix_spawn (python's os.posix_spawn:
 #    glibc's clone3/vfork path) connect through the proxy;
+#  - sendto(MSG_FASTOPEN) on an unconnected TCP socket: through the proxy, the data
+#    after the handshake;
 #  - a set-user-ID program: one line saying it runs without its privileges.
 . "$(dirname "$0")/../lab/lab.sh"
 . "$(dirname "$0")/../lab/dns.sh"
@@ -69,6 +71,23 @@ sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))" "$prog" 127.0.0.1 70
 	grep -qx "GOT spawn-$e" "$LAB_OUT" || { lab_show "$LAB_OUT" "$LAB_ERR"; lab_fail "$e: posix_spawn: no echo"; }
 	[ -s "$LAB_TMP/echo-local.log" ] && lab_fail "$e: a child connected directly"
 	lab_pass "engine $e: children (fork+exec, posix_spawn) go through the proxy"
+
+	# --- TCP Fast Open: sendto(MSG_FASTOPEN) connects too
+	lab_run "$e: sendto MSG_FASTOPEN" eng_sx "$e" "$LAB_PY" -c 'import socket, sys
+s = socket.socket()
+s.settimeout(10)
+s.sendto(b"tfo-" + sys.argv[1].encode() + b"\n", socket.MSG_FASTOPEN, ("127.0.0.1", 7007))
+buf = b""
+while not buf.endswith(b"\n"):
+    d = s.recv(100)
+    if not d: break
+    buf += d
+print("peer", "%s:%d" % s.getpeername())
+print("echo", buf.decode().strip())' "$e"
+	lab_out_is "$e: sendto MSG_FASTOPEN" "peer 127.0.0.1:7007
+echo tfo-$e"
+	[ -s "$LAB_TMP/echo-local.log" ] && lab_fail "$e: MSG_FASTOPEN connected directly"
+	lab_pass "engine $e: sendto(MSG_FASTOPEN) goes through the proxy, getpeername the destination"
 
 	# --- set-user-ID
 	cp /bin/true "$LAB_TMP/suid-true"
