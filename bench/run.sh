@@ -12,6 +12,8 @@
 #   3. start-up: `WRAPPER /bin/true` and `LD_PRELOAD=lib /bin/true` against /bin/true
 #   4. bulk throughput (256 MiB; --full: 1 GiB)
 #   5. CPU instructions per proxied connect (callgrind: (Ir(21) - Ir(1)) / 20)
+#   6. CPU time per connect of every process started (cpuacct cgroup), the engines'
+#      supervisor included
 #
 # Prints the table and writes it to bench/results.txt (and bench/README-table.txt).
 # Needs root (namespace; danted checks a system account for username auth).
@@ -262,21 +264,53 @@ done
 
 # ---------------------------------------------------------------- 5. instructions
 note "5. instructions per connect (callgrind)"
-ir() {   # PEER N -> total Ir of benchtool conn N (an engine: program plus supervisor)
+ir() {   # PEER N -> total Ir of benchtool conn N
 	local f=$LAB_TMP/cg.$1.$2
 	peer_env "$1" none "$P_NONE"
-	rm -f "$f".*
-	nsx env "${ENV[@]}" valgrind --tool=callgrind --callgrind-out-file="$f.%p" -q \
-		--trace-children=yes "${PRE[@]}" "$BT" conn "$DST" "$DPORT" "$2" ${S5:+"$S5"} \
-		>/dev/null 2>&1 || return 1
-	sleep 0.5   # the supervisor writes its file as it ends, after the program
-	cat "$f".* | awk '/^(summary|totals):/ { s += $2 } END { if (s) print s }'
+	nsx env "${ENV[@]}" valgrind --tool=callgrind --callgrind-out-file="$f" -q \
+		"$BT" conn "$DST" "$DPORT" "$2" ${S5:+"$S5"} >/dev/null 2>&1 || return 1
+	awk '/^(summary|totals):/ { print $2; exit }' "$f"
 }
 for p in $PEERS; do
 	[ "$p" = socksify-pipe ] && { R[ir,$p]=-; continue; }
+	case $p in socksify-seccomp|socksify-ptrace) R[ir,$p]="n/a (valgrind)"; continue ;; esac
 	a=$(ir "$p" 1) && b=$(ir "$p" 21) && [ -n "$a" ] && [ -n "$b" ] &&
 		R[ir,$p]=$(( (b - a) / 20 )) || { R[ir,$p]=n/a; note "  $p: callgrind failed"; }
 done
+
+# ---------------------------------------------------------------- 6. CPU per connect
+# CPU time of every process the command starts (the program and, for an engine, its
+# supervisor, which is nobody's child): a cpuacct cgroup around the command (cgroup v1;
+# left out where there is none).  Callgrind cannot count the engines: valgrind has no
+# seccomp(2).
+CG=/sys/fs/cgroup/cpuacct
+cpu_ns() {   # PEER N -> CPU ns of benchtool conn N, all its processes
+	local d=$CG/sxbench$$-$1-$2 v
+	peer_env "$1" none "$P_NONE"
+	mkdir "$d" 2>/dev/null || return 1
+	# joined before `ip netns exec`, which remounts /sys
+	sh -c 'echo $$ >"$1/tasks"; shift; exec "$@"' sh "$d" timeout -k 5 "$T" \
+		ip netns exec "$NS" env "${ENV[@]}" "${PRE[@]}" \
+		"$BT" conn "$DST" "$DPORT" "$2" ${S5:+"$S5"} >/dev/null 2>&1
+	# the supervisor ends just after the program
+	for ((i = 0; i < 50; i++)); do [ -n "$(cat "$d/tasks")" ] || break; sleep 0.1; done
+	v=$(cat "$d/cpuacct.usage")
+	rmdir "$d"
+	echo "$v"
+}
+if [ -d "$CG" ]; then
+	note "6. CPU time per connect (cpuacct: program plus supervisor)"
+	for p in $PEERS; do
+		[ "$p" = socksify-pipe ] && { R[cpu,$p]=-; continue; }
+		best=
+		for ((r = 0; r < ROUNDS; r++)); do
+			a=$(cpu_ns "$p" 1) && b=$(cpu_ns "$p" 41) && [ -n "$a" ] && [ -n "$b" ] || continue
+			v=$(( (b - a) / 40000 ))
+			{ [ -z "$best" ] || [ "$v" -lt "$best" ]; } && best=$v
+		done
+		R[cpu,$p]=${best:-n/a}
+	done
+fi
 
 # ---------------------------------------------------------------- the table
 ratio() {   # value / socksify's value for row $1
@@ -303,13 +337,16 @@ ratio() {   # value / socksify's value for row $1
 	row "start-up, wrapper (us)" wrap
 	row "bulk (MB/s)" bulk
 	row "instructions/connect" ir
+	[ -d "$CG" ] && row "CPU us/connect, all" cpu
 	echo
 	echo "start-up: /bin/true alone ${R[true,base]} us; /bin/sh -c /bin/true adds ${R[sh,base]} us"
 	echo "(socksify, torsocks and Dante's socksify wrappers are sh scripts; proxychains4 is C;"
 	echo " tsocks has no wrapper here).  Round trips: connect() time / (2 x ${D} ms), best of 5;"
 	echo "user/pass includes danted's password check (crypt), about 0.4 RTT here."
 	echo "instructions/connect: client process only, (Ir(21 connects) - Ir(1)) / 20;"
-	echo "socksify-seccomp/-ptrace: the engines (build/progs/sxsupervise), program plus"
-	echo "supervisor; their start-up is the supervisor's (fork, filter, exec), in the wrapper row."
+	echo "socksify-seccomp/-ptrace: the engines (build/progs/sxsupervise); their start-up is"
+	echo "the supervisor's (fork, filter, exec), in the wrapper row; callgrind cannot run them"
+	echo "(valgrind has no seccomp(2)): 'CPU us/connect, all' counts the program and the"
+	echo "supervisor (cpuacct cgroup, (CPU(41 connects) - CPU(1)) / 40, best of $ROUNDS)."
 } | tee "$LAB_ROOT/bench/results.txt"
 exit 0

@@ -19,6 +19,8 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -209,26 +211,42 @@ static int64_t dns_redirect(struct target *t)
 	return 0;
 }
 
+/* Say it once per destination in a row (a program sending a stream of
+ * datagrams gets one line, not one per datagram). */
+static bool first_time(const char *text)
+{
+	static char last[300];
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	bool r;
+
+	pthread_mutex_lock(&lock);
+	r = strcmp(last, text) != 0;
+	snprintf(last, sizeof(last), "%s", text);
+	pthread_mutex_unlock(&lock);
+	return r;
+}
+
 /* UDP to a destination through the proxy: the `udp` setting. */
 static enum sx_verdict udp_policy(struct target *t, struct sx_answer *a)
 {
 	const struct sx_runtime *rt = sx_runtime();
 	char text[300];
+	bool direct = rt->conf.udp == SX_UDP_DIRECT;
 
 	if (!sx_route_proxied(rt, (struct sockaddr *)&t->dst) ||
 	    proxy_host(&t->dst))
 		return pass(t);
 	sx_sockaddr_str((struct sockaddr *)&t->dst, text, sizeof(text));
-	if (rt->conf.udp == SX_UDP_DIRECT) {
-		sx_log(SX_LOG_INFO, "UDP %s sent directly (`udp direct`): the "
+	if (direct && first_time(text))
+		sx_log(SX_LOG_ERROR, "UDP %s sent directly (`udp direct`): the "
 		       "%s engine does not carry UDP through the proxy", text,
 		       sx_engine_name);
-		return pass(t);
-	}
-	sx_log(SX_LOG_ERROR, "UDP %s via %s refused: the %s engine does not "
-	       "carry UDP through the proxy (the `udp direct` setting would "
-	       "send it directly)", text, rt->proxy.text, sx_engine_name);
-	return answer(a, t, -EOPNOTSUPP);
+	else if (!direct && first_time(text))
+		sx_log(SX_LOG_ERROR, "UDP %s via %s refused: the %s engine does "
+		       "not carry UDP through the proxy (the `udp direct` setting "
+		       "would send it directly)", text, rt->proxy.text,
+		       sx_engine_name);
+	return direct ? pass(t) : answer(a, t, -EOPNOTSUPP);
 }
 
 static void handshake_job(void *arg)

@@ -5,13 +5,10 @@
 # the proxy; by name, the client namespace's DNS stub sees zero queries and danted gets
 # the name (ATYP 3).  Each case says which engine ran.
 . "$(dirname "$0")/../lab/lab.sh"
-. "$(dirname "$0")/../lab/dns.sh"
 . "$(dirname "$0")/../lab/engine.sh"
-lab_init
-lab_need_lib
+eng_init
 [ -x /bin/busybox ] || lab_skip "busybox-static not installed"
 file -L /bin/busybox | grep -q 'statically linked' || lab_skip "/bin/busybox is not static"
-eng_init
 dns_lab
 dns_http
 dns_danted

@@ -5,11 +5,8 @@
 # stub sees zero queries, the proxy gets the name, and Go's RemoteAddr (getpeername)
 # is the destination's mapped address, not the proxy.  Then 100 fetches at once.
 . "$(dirname "$0")/../lab/lab.sh"
-. "$(dirname "$0")/../lab/dns.sh"
 . "$(dirname "$0")/../lab/engine.sh"
 LAB_TIMEOUT=60
-lab_init
-lab_need_lib
 eng_init
 gofetch=$(eng_go_build gofetch)
 dns_lab

@@ -5,20 +5,13 @@
 # (ATYP 3), the stub sees zero queries, getpeername() gives the mapped address, and the data round-trips.
 # (tests/progs/gaiconnect.c)
 . "$(dirname "$0")/../lab/lab.sh"
-. "$(dirname "$0")/../lab/dns.sh"
 . "$(dirname "$0")/../lab/engine.sh"
-lab_init
-lab_need_lib
 eng_init
 prog=$LAB_TMP/gaiconnect-static
 gcc -static -O2 -std=gnu11 -D_GNU_SOURCE -o "$prog" "$LAB_ROOT/tests/progs/gaiconnect.c" \
 	>"$LAB_TMP/gcc.out" 2>&1 || { lab_show "$LAB_TMP/gcc.out"; lab_skip "gcc -static cannot link here"; }
 file "$prog" | grep -q 'statically linked' || lab_fail "$prog is not static"
-dns_lab
-dns_danted
-dns_prx_start echo "$LAB_PY" -u "$LAB_DIR/echod.py" --bind 127.0.0.1 --port 7007 --log "$LAB_TMP/echo.log"
-lab_wait_port 127.0.0.1 7007 10 "$DNS_PRX" || { lab_show "$LAB_TMP/echo.out"; lab_fail "echo server did not start"; }
-LAB_PROXY=socks5h://$DNS_PRXIP:$DNS_DANTED_PORT
+eng_echo_lab
 mark=static-$$-$RANDOM
 
 dns_stub_clear

@@ -8,19 +8,10 @@
 # by the library, whose own connection to the proxy the filter lets through), and
 # io_uring_setup fails with ENOSYS.
 . "$(dirname "$0")/../lab/lab.sh"
-. "$(dirname "$0")/../lab/dns.sh"
 . "$(dirname "$0")/../lab/engine.sh"
-lab_init
-lab_need_lib
 eng_init
 prog=$(lab_need_prog rawconnect)
-dns_lab
-dns_danted
-dns_prx_start echo "$LAB_PY" -u "$LAB_DIR/echod.py" --bind 127.0.0.1 --port 7007 --log "$LAB_TMP/echo-prx.log"
-lab_wait_port 127.0.0.1 7007 10 "$DNS_PRX" || lab_fail "proxy-side echo server did not start"
-lab_start echo-local ip netns exec "$DNS_CLI" "$LAB_PY" -u "$LAB_DIR/echod.py" --bind 127.0.0.1 --port 7007 --log "$LAB_TMP/echo-local.log"
-lab_wait_port 127.0.0.1 7007 10 "$DNS_CLI" || lab_fail "client-side echo server did not start"
-LAB_PROXY=socks5h://$DNS_PRXIP:$DNS_DANTED_PORT
+eng_echo_lab local
 
 # The library alone: the raw system call goes direct (this is what --strict closes).
 : >"$LAB_TMP/echo-local.log"

@@ -8,8 +8,6 @@
 . "$(dirname "$0")/../lab/lab.sh"
 . "$(dirname "$0")/../lab/hostile.sh"
 . "$(dirname "$0")/../lab/engine.sh"
-lab_init
-lab_need_lib
 eng_init
 hostile_setup
 

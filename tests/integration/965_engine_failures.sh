@@ -9,21 +9,14 @@
 #    glibc's clone3/vfork path) connect through the proxy;
 #  - sendto(MSG_FASTOPEN) on an unconnected TCP socket: through the proxy, the data
 #    after the handshake;
+#  - UDP other than DNS follows the `udp` setting: refused (EOPNOTSUPP) by default,
+#    sent directly with `udp direct`, one line each;
 #  - a set-user-ID program: one line saying it runs without its privileges.
 . "$(dirname "$0")/../lab/lab.sh"
-. "$(dirname "$0")/../lab/dns.sh"
 . "$(dirname "$0")/../lab/engine.sh"
-lab_init
-lab_need_lib
 eng_init
 prog=$(lab_need_prog rawconnect)
-dns_lab
-dns_danted
-dns_prx_start echo "$LAB_PY" -u "$LAB_DIR/echod.py" --bind 127.0.0.1 --port 7007 --log "$LAB_TMP/echo-prx.log"
-lab_wait_port 127.0.0.1 7007 10 "$DNS_PRX" || lab_fail "proxy-side echo server did not start"
-lab_start echo-local ip netns exec "$DNS_CLI" "$LAB_PY" -u "$LAB_DIR/echod.py" --bind 127.0.0.1 --port 7007 --log "$LAB_TMP/echo-local.log"
-lab_wait_port 127.0.0.1 7007 10 "$DNS_CLI" || lab_fail "client-side echo server did not start"
-LAB_PROXY=socks5h://$DNS_PRXIP:$DNS_DANTED_PORT
+eng_echo_lab local
 
 # supervisor_of: the PID of the supervisor in our client namespace (comm sxsupervise;
 # the program itself has exec'd sh by then).
@@ -88,6 +81,27 @@ print("echo", buf.decode().strip())' "$e"
 echo tfo-$e"
 	[ -s "$LAB_TMP/echo-local.log" ] && lab_fail "$e: MSG_FASTOPEN connected directly"
 	lab_pass "engine $e: sendto(MSG_FASTOPEN) goes through the proxy, getpeername the destination"
+
+	# --- UDP other than DNS: the `udp` setting (refuse by default; direct)
+	udp='import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+try:
+    s.sendto(b"x", ("127.0.0.1", 9999))
+    print("sent")
+except OSError as e:
+    print("errno", e.errno)'
+	lab_run "$e: UDP refused" eng_sx "$e" "$LAB_PY" -c "$udp"
+	lab_out_is "$e: UDP refused" "errno 95"
+	grep -q "^socksify: UDP 127.0.0.1:9999 via .* refused: the $e engine does not carry UDP" "$LAB_ERR" ||
+		{ lab_show "$LAB_ERR"; lab_fail "$e: no log line for the refused datagram"; }
+	echo "udp direct" >"$LAB_TMP/udp-direct.conf"
+	LAB_SXENV=(SOCKSIFY_CONF="$LAB_TMP/udp-direct.conf")
+	lab_run "$e: udp direct" eng_sx "$e" "$LAB_PY" -c "$udp"
+	LAB_SXENV=()
+	lab_out_is "$e: udp direct" "sent"
+	grep -q "^socksify: UDP 127.0.0.1:9999 sent directly" "$LAB_ERR" ||
+		{ lab_show "$LAB_ERR"; lab_fail "$e: no log line for the direct datagram"; }
+	lab_pass "engine $e: UDP to a proxied destination: refused (EOPNOTSUPP) by default, direct with \`udp direct\`, a line each"
 
 	# --- set-user-ID
 	cp /bin/true "$LAB_TMP/suid-true"
