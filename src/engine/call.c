@@ -226,6 +226,19 @@ static bool first_time(const char *text)
 	return r;
 }
 
+/*
+ * UDP that goes where it is sent: to a direct destination, to a proxy's
+ * host (the library's UDP relay under --strict), or to port 53 with remote
+ * DNS off (the program resolves locally, as libc's resolver does under the
+ * library).
+ */
+static bool udp_passes(const struct target *t)
+{
+	return !sx_route_proxied(sx_runtime(), (const struct sockaddr *)&t->dst) ||
+	       proxy_host(&t->dst) ||
+	       (sa_port(&t->dst) == 53 && !remote_dns_port(t));
+}
+
 /* UDP to a destination through the proxy: the `udp` setting. */
 static enum sx_verdict udp_policy(struct target *t, struct sx_answer *a)
 {
@@ -233,8 +246,7 @@ static enum sx_verdict udp_policy(struct target *t, struct sx_answer *a)
 	char text[300];
 	bool direct = rt->conf.udp == SX_UDP_DIRECT;
 
-	if (!sx_route_proxied(rt, (struct sockaddr *)&t->dst) ||
-	    proxy_host(&t->dst))
+	if (udp_passes(t))
 		return pass(t);
 	sx_sockaddr_str((struct sockaddr *)&t->dst, text, sizeof(text));
 	if (direct && first_time(text))
@@ -481,9 +493,7 @@ static enum sx_verdict on_sendmmsg(const struct sx_call *c, struct sx_answer *a)
 		if (r == 0)
 			continue;
 		ours = t.type == SOCK_DGRAM &&
-		       (remote_dns_port(&t) ||
-			(sx_route_proxied(sx_runtime(), (struct sockaddr *)&t.dst) &&
-			 !proxy_host(&t.dst)));
+		       (remote_dns_port(&t) || !udp_passes(&t));
 		close(t.copy);
 	}
 	if (!ours)

@@ -2,7 +2,8 @@
 # Engines (issue 16): DNS answered by the supervisor for a program with its own
 # resolver (dig: no preload under the engines), over UDP and TCP: A and AAAA get
 # mapped addresses, MX gets NOERROR with no answer, a name in /etc/hosts gets
-# REFUSED; the client namespace's stub sees zero queries.  And getpeername() is keyed
+# REFUSED; the client namespace's stub sees zero queries.  With local DNS (socks5://)
+# the queries reach the stub as under the library.  And getpeername() is keyed
 # by the socket, not its descriptor number: a proxied socket closed and its number
 # reused for a direct connection reports the new peer.
 . "$(dirname "$0")/../lab/lab.sh"
@@ -34,6 +35,16 @@ for e in "${ENG_LIST[@]}"; do
 	grep -q "ANSWER: 0" "$LAB_OUT" || lab_fail "$e: dig MX: an answer"
 	dig_case "$e" "dig localhost" "status: REFUSED" localhost A
 	lab_pass "engine $e: dig A, AAAA, +tcp, MX (no data), localhost (refused); 0 queries left"
+
+	# dns local (socks5://, no h): the program's own queries go to its nameserver
+	LAB_PROXY=socks5://$DNS_PRXIP:$DNS_DANTED_PORT
+	dns_stub_clear
+	lab_run "$e: dig, local DNS" eng_sx "$e" dig +tries=1 +time=3 @$ns "$DNS_NAME" A
+	LAB_PROXY=socks5h://$DNS_PRXIP:$DNS_DANTED_PORT
+	grep -q "status: NXDOMAIN" "$LAB_OUT" || { lab_show "$LAB_OUT" "$LAB_ERR"; lab_fail "$e: dig, local DNS: not the stub's answer"; }
+	dns_stub_saw "$e: dig, local DNS" "$DNS_NAME A"
+	grep -q socksify "$LAB_ERR" && { lab_show "$LAB_ERR"; lab_fail "$e: dig, local DNS: a log line"; }
+	lab_pass "engine $e: with local DNS the program's queries reach its nameserver, quietly"
 
 	lab_run "$e: getpeername by socket" eng_sx "$e" "$LAB_PY" -c 'import socket, sys
 a = socket.create_connection(("127.0.0.1", 7007), timeout=10)
