@@ -11,7 +11,9 @@
 #    after the handshake;
 #  - UDP other than DNS follows the `udp` setting: refused (EOPNOTSUPP) by default,
 #    sent directly with `udp direct`, one line each;
-#  - a set-user-ID program: one line saying it runs without its privileges.
+#  - a set-user-ID program: one line saying it runs without its privileges;
+#  - the program keeps the PID it was started with, its exit status and its death by
+#    a signal.
 . "$(dirname "$0")/../lab/lab.sh"
 . "$(dirname "$0")/../lab/engine.sh"
 eng_init
@@ -19,7 +21,7 @@ prog=$(lab_need_prog rawconnect)
 eng_echo_lab local
 
 # supervisor_of: the PID of the supervisor in our client namespace (comm sxsupervise;
-# the program itself has exec'd sh by then).
+# call it once the program has exec'd sh).
 supervisor_of() {
 	local p
 	for p in $(ip netns pids "$DNS_CLI"); do
@@ -31,13 +33,13 @@ supervisor_of() {
 for e in "${ENG_LIST[@]}"; do
 	# --- the supervisor killed while the program runs
 	: >"$LAB_TMP/echo-local.log"
-	go=$LAB_TMP/go-$e
-	eng_sx "$e" sh -c "while [ ! -e '$go' ]; do sleep 0.05; done; exec '$prog' 127.0.0.1 7007 after-kill" \
+	go=$LAB_TMP/go-$e ready=$LAB_TMP/ready-$e
+	eng_sx "$e" sh -c "touch '$ready'; while [ ! -e '$go' ]; do sleep 0.05; done; exec '$prog' 127.0.0.1 7007 after-kill" \
 		>"$LAB_TMP/kill.out" 2>"$LAB_TMP/kill.err" &
 	bg=$!
-	sup=
-	for ((i = 0; i < 100; i++)); do sup=$(supervisor_of) && break; sleep 0.05; done
-	[ -n "$sup" ] || lab_fail "$e: no supervisor process found"
+	# once the program runs sh, the supervisor is the only sxsupervise left
+	for ((i = 0; i < 100; i++)); do [ -e "$ready" ] && break; sleep 0.05; done
+	sup=$(supervisor_of) || lab_fail "$e: no supervisor process found"
 	kill -KILL "$sup"
 	touch "$go"
 	wait "$bg"
@@ -102,6 +104,19 @@ except OSError as e:
 	grep -q "^socksify: UDP 127.0.0.1:9999 sent directly" "$LAB_ERR" ||
 		{ lab_show "$LAB_ERR"; lab_fail "$e: no log line for the direct datagram"; }
 	lab_pass "engine $e: UDP to a proxied destination: refused (EOPNOTSUPP) by default, direct with \`udp direct\`, a line each"
+
+	# --- the program keeps its PID, its exit status, its death by a signal
+	"$ENG_SUPERVISE" --engine "$e" -- sh -c 'echo $$' >"$LAB_TMP/pid.out" 2>&1 &
+	bg=$!
+	wait "$bg"
+	[ "$(cat "$LAB_TMP/pid.out")" = "$bg" ] || lab_fail "$e: the program's PID $(cat "$LAB_TMP/pid.out") is not the started one ($bg)"
+	"$ENG_SUPERVISE" --engine "$e" -- sh -c 'exit 7'
+	rc=$?
+	[ "$rc" = 7 ] || lab_fail "$e: exit status $rc, expected 7"
+	"$ENG_SUPERVISE" --engine "$e" -- sh -c 'kill -TERM $$' 2>/dev/null
+	rc=$?
+	[ "$rc" = 143 ] || lab_fail "$e: killed by SIGTERM gave status $rc, expected 143"
+	lab_pass "engine $e: the program keeps the PID, exit status 7, SIGTERM -> 143"
 
 	# --- set-user-ID
 	cp /bin/true "$LAB_TMP/suid-true"
