@@ -19,7 +19,8 @@
 enum { RC_OK = 0, RC_SERVFAIL = 2, RC_REFUSED = 5 };
 
 /* The question's name as text (labels joined by dots); the offset just
- * past it, or 0 when malformed (compression, overlong, truncated). */
+ * past it, or 0 when malformed (compression, a label over 63 bytes or
+ * with a NUL or a dot in it, a name over 253 characters, truncated). */
 static size_t qname(const uint8_t *q, size_t qlen, char *name, size_t cap)
 {
 	size_t at = 12, n = 0;
@@ -29,9 +30,12 @@ static size_t qname(const uint8_t *q, size_t qlen, char *name, size_t cap)
 
 		if (l == 0) {
 			name[n] = '\0';
-			return n > 0 ? at : 0;
+			return n > 0 && n <= 253 ? at : 0;     /* RFC 1035 2.3.4 */
 		}
 		if (l > 63 || at + l > qlen || n + l + 2 > cap)
+			return 0;
+		/* a NUL or a dot inside a label would name another host */
+		if (memchr(q + at, '\0', l) || memchr(q + at, '.', l))
 			return 0;
 		if (n)
 			name[n++] = '.';

@@ -131,8 +131,33 @@ START_TEST(malformed_no_answer)
 	ck_assert_int_eq(sx_dns_answer(q, ql, a, sizeof(a), map), -1);
 	q[12] = 64;                                     /* label too long */
 	ck_assert_int_eq(sx_dns_answer(q, ql, a, sizeof(a), map), -1);
+	q[12] = 6;
+	q[13] = '\0';                                  /* a NUL in a label */
+	ck_assert_int_eq(sx_dns_answer(q, ql, a, sizeof(a), map), -1);
+	q[13] = '.';                                    /* a dot in a label */
+	ck_assert_int_eq(sx_dns_answer(q, ql, a, sizeof(a), map), -1);
 	q[12] = 0;                                      /* the root: no name */
 	ck_assert_int_eq(sx_dns_answer(q, 17, a, sizeof(a), map), -1);
+}
+END_TEST
+
+START_TEST(name_length_limit)
+{
+	uint8_t q[600], a[700];
+	char name[300];
+	size_t ql;
+
+	/* 63.63.63.61: 253 characters, the most a name has */
+	memset(name, 'a', sizeof(name));
+	name[63] = name[127] = name[191] = '.';
+	name[253] = '\0';
+	ql = query(q, name, 1);
+	ck_assert_int_eq(sx_dns_answer(q, ql, a, sizeof(a), map), (ssize_t)ql);
+	ck_assert_int_eq(a[3] & 0x0f, 5);       /* not ours: REFUSED */
+	name[253] = 'a';                        /* 254 characters */
+	name[254] = '\0';
+	ql = query(q, name, 1);
+	ck_assert_int_eq(sx_dns_answer(q, ql, a, sizeof(a), map), -1);
 }
 END_TEST
 
@@ -165,6 +190,7 @@ int main(void)
 	tcase_add_test(tc, other_type_nodata);
 	tcase_add_test(tc, not_ours_refused_fail_servfail);
 	tcase_add_test(tc, malformed_no_answer);
+	tcase_add_test(tc, name_length_limit);
 	tcase_add_test(tc, random_input_bounded);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
