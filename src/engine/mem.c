@@ -13,6 +13,10 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#ifndef PIDFD_THREAD
+# define PIDFD_THREAD O_EXCL
+#endif
+
 #include "socksify/runtime.h"
 #include "super.h"
 
@@ -79,7 +83,10 @@ int sx_mem_takefd(pid_t tid, int fd)
 	int pidfd = (int)syscall(SYS_pidfd_open, tid, 0), copy, e;
 
 	/* A thread other than the leader (EINVAL; ENOENT since Linux 6.9):
-	 * its process's pidfd. */
+	 * a pidfd of the thread itself where the kernel has them (6.9), else
+	 * of its process, found in /proc. */
+	if (pidfd < 0 && errno == ENOENT)
+		pidfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
 	if (pidfd < 0 && (errno == EINVAL || errno == ENOENT)) {
 		pid_t tgid = tgid_of(tid);
 
