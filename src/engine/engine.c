@@ -39,7 +39,7 @@
 #ifndef PR_SET_PTRACER
 # define PR_SET_PTRACER 0x59616d61
 #endif
-#define SX_POOL_THREADS 16
+#define SX_POOL_THREADS 4
 
 static const char *ename(enum sx_engine e)
 {

@@ -1,8 +1,8 @@
 /*
- * pool.c - the supervisor's workers: a fixed set of threads taking jobs
- * (SOCKS handshakes) from one queue, so that no program thread waits
- * behind another's handshake while fewer than SX_POOL_THREADS run, and no
- * thread is started per connection.  (The ptrace engine's; the seccomp
+ * pool.c - the supervisor's workers: threads taking jobs (SOCKS
+ * handshakes) from one queue; one more starts when a job finds them all
+ * busy (up to POOL_MAX), so no program thread waits behind another's
+ * handshake, and no thread is started per connection.  (The ptrace engine's; the seccomp
  * engine's receiving threads run their jobs themselves: sx_pool_inline.)
  */
 #include <errno.h>
@@ -19,7 +19,7 @@ struct job {
 
 __thread bool sx_pool_inline;
 static struct job *head, *tail;
-static int running;
+static int running, queued;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t more = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t idle = PTHREAD_COND_INITIALIZER;
@@ -34,6 +34,7 @@ static void *worker(void *unused)
 		while (!head)
 			pthread_cond_wait(&more, &lock);
 		j = head;
+		queued--;
 		head = j->next;
 		if (!head)
 			tail = NULL;
@@ -49,26 +50,30 @@ static void *worker(void *unused)
 	return NULL;
 }
 
-static int pool_size;
-static int started;
-static pthread_once_t once = PTHREAD_ONCE_INIT;
+#define POOL_MAX 64
 
-static void pool_start(void)
+static int pool_size;
+static int started;             /* workers alive (under lock) */
+
+static bool spawn_locked(void)
 {
 	pthread_attr_t at;
 	pthread_t t;
+	bool ok;
 
 	pthread_attr_init(&at);
 	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&at, 256 * 1024);
-	for (int i = 0; i < pool_size; i++)
-		if (pthread_create(&t, &at, worker, NULL) == 0)
-			started++;
+	ok = pthread_create(&t, &at, worker, NULL) == 0;
 	pthread_attr_destroy(&at);
+	if (ok)
+		started++;
+	return ok;
 }
 
-/* The threads start with the first job: a program that never connects
- * through the proxy costs none. */
+/* The threads start with the first job (a program that never connects
+ * through the proxy costs none), nthreads of them, and one more whenever
+ * a job finds every worker busy, up to POOL_MAX. */
 int sx_pool_start(int nthreads)
 {
 	pool_size = nthreads;
@@ -83,8 +88,7 @@ int sx_pool_submit(sx_job_fn fn, void *arg)
 		fn(arg);
 		return 0;
 	}
-	pthread_once(&once, pool_start);
-	if (!started || !(j = malloc(sizeof(*j)))) {
+	if (!(j = malloc(sizeof(*j)))) {
 		errno = ENOMEM;
 		return -1;
 	}
@@ -92,11 +96,22 @@ int sx_pool_submit(sx_job_fn fn, void *arg)
 	j->arg = arg;
 	j->next = NULL;
 	pthread_mutex_lock(&lock);
+	while (started < pool_size && spawn_locked())
+		;
+	if (running + queued >= started && started < POOL_MAX)
+		spawn_locked();         /* every worker is busy */
+	if (!started) {
+		pthread_mutex_unlock(&lock);
+		free(j);
+		errno = ENOMEM;
+		return -1;
+	}
 	if (tail)
 		tail->next = j;
 	else
 		head = j;
 	tail = j;
+	queued++;
 	pthread_cond_signal(&more);
 	pthread_mutex_unlock(&lock);
 	return 0;
