@@ -14,6 +14,7 @@
  *   UDP to a destination through the proxy: the `udp` setting (refused by
  *       default, with a log line; `udp direct` lets it through).
  *   getpeername of a proxied socket: its destination (peers.c).
+ *   sendto, sendmsg, sendmmsg with a destination: sendcall.c.
  *   everything else: the kernel runs the call unchanged.
  */
 #include <errno.h>
@@ -28,21 +29,11 @@
 
 #include "socksify/runtime.h"
 #include "super.h"
+#include "target.h"
 
 void (*sx_call_done)(const struct sx_call *c, const struct sx_answer *a,
 		     bool cont);
 const char *sx_engine_name = "seccomp";
-
-#define PAYLOAD_MAX 65536
-#define IOV_MAX_READ 64
-
-/* The socket a call is about, as the supervisor sees it. */
-struct target {
-	int copy;                       /* pidfd_getfd copy, or -1 */
-	int type, family;
-	struct sockaddr_storage dst;
-	socklen_t dstlen;
-};
 
 struct hjob {
 	struct sx_call call;
@@ -64,7 +55,7 @@ static socklen_t sa_len(int family)
 				   sizeof(struct sockaddr_in6);
 }
 
-static unsigned sa_port(const struct sockaddr_storage *sa)
+unsigned sx_target_port(const struct sockaddr_storage *sa)
 {
 	return ntohs(sa->ss_family == AF_INET ?
 		     ((const struct sockaddr_in *)sa)->sin_port :
@@ -78,7 +69,7 @@ static unsigned sa_port(const struct sockaddr_storage *sa)
  * pointer, a bad descriptor): let it through; -errno: the socket cannot be
  * looked at (the call is refused, never let through unseen).
  */
-static int target_get(const struct sx_call *c, int fd, uint64_t addr,
+int sx_target_get(const struct sx_call *c, int fd, uint64_t addr,
 		      uint64_t len, struct target *t)
 {
 	socklen_t ol = sizeof(int);
@@ -119,7 +110,7 @@ static int target_get(const struct sx_call *c, int fd, uint64_t addr,
 }
 
 /* target_get's answer as a verdict, when it is not 1. */
-static enum sx_verdict not_ready(int r, struct sx_answer *a)
+enum sx_verdict sx_target_not_ready(int r, struct sx_answer *a)
 {
 	if (r == 0)
 		return SX_CONTINUE;
@@ -127,7 +118,7 @@ static enum sx_verdict not_ready(int r, struct sx_answer *a)
 	return SX_ANSWER;
 }
 
-static enum sx_verdict answer(struct sx_answer *a, struct target *t,
+enum sx_verdict sx_target_answer(struct sx_answer *a, struct target *t,
 			      int64_t ret)
 {
 	if (t && t->copy >= 0)
@@ -136,7 +127,7 @@ static enum sx_verdict answer(struct sx_answer *a, struct target *t,
 	return SX_ANSWER;
 }
 
-static enum sx_verdict pass(struct target *t)
+enum sx_verdict sx_target_pass(struct target *t)
 {
 	if (t->copy >= 0)
 		close(t->copy);
@@ -153,9 +144,9 @@ static bool is_mapped(const struct sockaddr_storage *sa)
 	return sx_names_lookup(sa->ss_family, ip, name, sizeof(name));
 }
 
-static bool remote_dns_port(const struct target *t)
+bool sx_target_dns(const struct target *t)
 {
-	return sa_port(&t->dst) == 53 && sx_conf_remote_dns(&sx_runtime()->conf);
+	return sx_target_port(&t->dst) == 53 && sx_conf_remote_dns(&sx_runtime()->conf);
 }
 
 /* Is sa on a host of some proxy hop (the library's UDP relay, under
@@ -187,7 +178,7 @@ static bool proxy_host(const struct sockaddr_storage *sa)
 
 /* Connect our copy to the DNS answerer (the same socket: the program's
  * later send/recv talk to it).  0 or -errno. */
-static int64_t dns_redirect(struct target *t)
+int64_t sx_target_dns_redirect(struct target *t)
 {
 	struct sockaddr_storage sa;
 	socklen_t len;
@@ -232,22 +223,22 @@ static bool first_time(const char *text)
  * DNS off (the program resolves locally, as libc's resolver does under the
  * library).
  */
-static bool udp_passes(const struct target *t)
+bool sx_target_udp_passes(const struct target *t)
 {
 	return !sx_route_proxied(sx_runtime(), (const struct sockaddr *)&t->dst) ||
 	       proxy_host(&t->dst) ||
-	       (sa_port(&t->dst) == 53 && !remote_dns_port(t));
+	       (sx_target_port(&t->dst) == 53 && !sx_target_dns(t));
 }
 
 /* UDP to a destination through the proxy: the `udp` setting. */
-static enum sx_verdict udp_policy(struct target *t, struct sx_answer *a)
+enum sx_verdict sx_target_udp(struct target *t, struct sx_answer *a)
 {
 	const struct sx_runtime *rt = sx_runtime();
 	char text[300];
 	bool direct = rt->conf.udp == SX_UDP_DIRECT;
 
-	if (udp_passes(t))
-		return pass(t);
+	if (sx_target_udp_passes(t))
+		return sx_target_pass(t);
 	sx_sockaddr_str((struct sockaddr *)&t->dst, text, sizeof(text));
 	if (direct && first_time(text))
 		sx_log(SX_LOG_ERROR, "UDP %s sent directly (`udp direct`): the "
@@ -258,7 +249,7 @@ static enum sx_verdict udp_policy(struct target *t, struct sx_answer *a)
 		       "not carry UDP through the proxy (the `udp direct` setting "
 		       "would send it directly)", text, rt->proxy.text,
 		       sx_engine_name);
-	return direct ? pass(t) : answer(a, t, -EOPNOTSUPP);
+	return direct ? sx_target_pass(t) : sx_target_answer(a, t, -EOPNOTSUPP);
 }
 
 static void handshake_job(void *arg)
@@ -289,7 +280,7 @@ static void handshake_job(void *arg)
 }
 
 /* Queue the handshake for t (then send data, when not NULL). */
-static enum sx_verdict handshake_queue(const struct sx_call *c, struct target *t,
+enum sx_verdict sx_target_handshake(const struct sx_call *c, struct target *t,
 				       uint8_t *data, size_t len,
 				       struct sx_answer *a)
 {
@@ -304,12 +295,12 @@ static enum sx_verdict handshake_queue(const struct sx_call *c, struct target *t
 	if (!j || sx_pool_submit(handshake_job, j) < 0) {
 		free(j);
 		free(data);
-		return answer(a, t, -ENOMEM);
+		return sx_target_answer(a, t, -ENOMEM);
 	}
 	return SX_QUEUED;
 }
 
-static bool is_connected(int fd)
+bool sx_target_connected(int fd)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
@@ -322,222 +313,24 @@ static enum sx_verdict on_connect(const struct sx_call *c, struct sx_answer *a)
 	struct target t;
 	int r;
 
-	if ((r = target_get(c, (int)c->args[0], c->args[1], c->args[2], &t)) != 1)
-		return not_ready(r, a);
+	if ((r = sx_target_get(c, (int)c->args[0], c->args[1], c->args[2], &t)) != 1)
+		return sx_target_not_ready(r, a);
 	if (t.type == SOCK_DGRAM) {
-		if (remote_dns_port(&t))
-			return answer(a, &t, dns_redirect(&t));
+		if (sx_target_dns(&t))
+			return sx_target_answer(a, &t, sx_target_dns_redirect(&t));
 		/* getaddrinfo's address sorting connects UDP sockets to each
 		 * candidate; a mapped address leads nowhere off this machine */
 		if (is_mapped(&t.dst))
-			return pass(&t);
-		return udp_policy(&t, a);
+			return sx_target_pass(&t);
+		return sx_target_udp(&t, a);
 	}
-	if (is_connected(t.copy))
-		return pass(&t);        /* the kernel says EISCONN */
-	if (remote_dns_port(&t))
-		return answer(a, &t, dns_redirect(&t));
+	if (sx_target_connected(t.copy))
+		return sx_target_pass(&t);        /* the kernel says EISCONN */
+	if (sx_target_dns(&t))
+		return sx_target_answer(a, &t, sx_target_dns_redirect(&t));
 	if (!sx_route_proxied(sx_runtime(), (struct sockaddr *)&t.dst))
-		return pass(&t);
-	return handshake_queue(c, &t, NULL, 0, a);
-}
-
-/* Gather a message's bytes (at most PAYLOAD_MAX) from the program. */
-static ssize_t gather(pid_t tid, uint64_t iovp, size_t niov, uint8_t *buf)
-{
-	struct iovec iov[IOV_MAX_READ];
-	size_t n = 0;
-
-	if (niov > IOV_MAX_READ)
-		niov = IOV_MAX_READ;
-	if (niov && sx_mem_read(tid, iovp, iov, niov * sizeof(iov[0])) < 0)
-		return -1;
-	for (size_t i = 0; i < niov && n < PAYLOAD_MAX; i++) {
-		size_t l = iov[i].iov_len;
-
-		if (l > PAYLOAD_MAX - n)
-			l = PAYLOAD_MAX - n;
-		if (sx_mem_read(tid, (uintptr_t)iov[i].iov_base, buf + n, l) < 0)
-			return -1;
-		n += l;
-	}
-	return (ssize_t)n;
-}
-
-/* The bytes of a send: iovp/niov (sendmsg) or buf/len (sendto), at most
- * PAYLOAD_MAX, into a new buffer (*out); their count, or -1. */
-static ssize_t payload(pid_t tid, uint64_t iovp, size_t niov, uint64_t buf,
-		       size_t len, uint8_t **out)
-{
-	ssize_t n;
-
-	if (!(*out = malloc(PAYLOAD_MAX)))
-		return -1;
-	if (iovp)
-		n = gather(tid, iovp, niov, *out);
-	else {
-		n = (ssize_t)(len < PAYLOAD_MAX ? len : PAYLOAD_MAX);
-		if (sx_mem_read(tid, buf, *out, (size_t)n) < 0)
-			n = -1;
-	}
-	if (n < 0) {
-		free(*out);
-		*out = NULL;
-	}
-	return n;
-}
-
-/*
- * A TCP send with a destination: only MSG_FASTOPEN on an unconnected
- * socket connects (else the kernel ignores the address or fails).  Through
- * the proxy: the handshake, then the bytes, as the library does.
- */
-static enum sx_verdict on_fastopen(const struct sx_call *c, struct target *t,
-				   uint64_t iovp, size_t niov, uint64_t buf,
-				   size_t len, int flags, struct sx_answer *a)
-{
-	uint8_t *data;
-	ssize_t n;
-
-	if (!(flags & MSG_FASTOPEN) || is_connected(t->copy) ||
-	    (!remote_dns_port(t) &&
-	     !sx_route_proxied(sx_runtime(), (struct sockaddr *)&t->dst)))
-		return pass(t);
-	if ((n = payload(c->tid, iovp, niov, buf, len, &data)) < 0)
-		return answer(a, t, -EFAULT);
-	if (remote_dns_port(t)) {
-		int64_t r = dns_redirect(t);
-
-		if (r == 0 && (r = send(t->copy, data, (size_t)n, MSG_NOSIGNAL)) < 0)
-			r = -errno;
-		free(data);
-		return answer(a, t, r);
-	}
-	return handshake_queue(c, t, data, (size_t)n, a);
-}
-
-/* A datagram with a destination, sent by the program.  Port 53 under
- * remote DNS: we send it to the answerer from the program's socket. */
-static enum sx_verdict on_datagram(const struct sx_call *c, struct target *t,
-				   uint64_t iovp, size_t niov, uint64_t buf,
-				   size_t len, int flags, struct sx_answer *a)
-{
-	struct sockaddr_storage sa;
-	socklen_t salen;
-	uint8_t *data;
-	ssize_t n;
-
-	if (t->type == SOCK_STREAM)
-		return on_fastopen(c, t, iovp, niov, buf, len, flags, a);
-	if (!remote_dns_port(t))
-		return udp_policy(t, a);
-	if (!sx_dnsd_addr(t->family, SOCK_DGRAM, &sa, &salen))
-		return answer(a, t, -ECONNREFUSED);
-	if ((n = payload(c->tid, iovp, niov, buf, len, &data)) < 0)
-		return answer(a, t, -EFAULT);
-	n = sendto(t->copy, data, (size_t)n, MSG_DONTWAIT,
-		   (struct sockaddr *)&sa, salen);
-	free(data);
-	return answer(a, t, n < 0 ? -errno : n);
-}
-
-static enum sx_verdict on_sendto(const struct sx_call *c, struct sx_answer *a)
-{
-	struct target t;
-	int r;
-
-	if ((r = target_get(c, (int)c->args[0], c->args[4], c->args[5], &t)) != 1)
-		return not_ready(r, a);
-	return on_datagram(c, &t, 0, 0, c->args[1], c->args[2],
-			   (int)c->args[3], a);
-}
-
-static enum sx_verdict on_sendmsg(const struct sx_call *c, struct sx_answer *a)
-{
-	struct msghdr m;
-	struct target t;
-	int r;
-
-	if (sx_mem_read(c->tid, c->args[1], &m, sizeof(m)) < 0)
-		return SX_CONTINUE;
-	if ((r = target_get(c, (int)c->args[0], (uintptr_t)m.msg_name,
-			    m.msg_namelen, &t)) != 1)
-		return not_ready(r, a);
-	return on_datagram(c, &t, (uintptr_t)m.msg_iov, m.msg_iovlen, 0, 0,
-			   (int)c->args[2], a);
-}
-
-/*
- * sendmmsg: when some message names a destination that is not simply let
- * through, the supervisor sends them all, one by one, and writes each
- * msg_len back, as the kernel would.
- */
-static enum sx_verdict on_sendmmsg(const struct sx_call *c, struct sx_answer *a)
-{
-	unsigned n = (unsigned)c->args[2] > 1024 ? 1024 : (unsigned)c->args[2];
-	struct mmsghdr mm;
-	struct target t;
-	struct sx_answer one;
-	unsigned i, sent = 0;
-	bool ours = false;
-	int r;
-
-	for (i = 0; i < n && !ours; i++) {
-		if (sx_mem_read(c->tid, c->args[1] + i * sizeof(mm), &mm,
-				sizeof(mm)) < 0)
-			return SX_CONTINUE;
-		if ((r = target_get(c, (int)c->args[0],
-				     (uintptr_t)mm.msg_hdr.msg_name,
-				     mm.msg_hdr.msg_namelen, &t)) < 0)
-			return not_ready(r, a);
-		if (r == 0)
-			continue;
-		ours = t.type == SOCK_DGRAM &&
-		       (remote_dns_port(&t) || !udp_passes(&t));
-		close(t.copy);
-	}
-	if (!ours)
-		return SX_CONTINUE;
-	for (i = 0; i < n; i++) {
-		uint64_t at = c->args[1] + i * sizeof(mm);
-		enum sx_verdict v;
-
-		if (sx_mem_read(c->tid, at, &mm, sizeof(mm)) < 0)
-			break;
-		if (target_get(c, (int)c->args[0],
-			       (uintptr_t)mm.msg_hdr.msg_name,
-			       mm.msg_hdr.msg_namelen, &t) != 1)
-			break;
-		v = on_datagram(c, &t, (uintptr_t)mm.msg_hdr.msg_iov,
-				mm.msg_hdr.msg_iovlen, 0, 0, 0, &one);
-		if (v == SX_CONTINUE) {
-			/* a direct datagram: send it ourselves, like the rest */
-			uint8_t *data = NULL;
-			ssize_t l = payload(c->tid, (uintptr_t)mm.msg_hdr.msg_iov,
-					    mm.msg_hdr.msg_iovlen, 0, 0, &data);
-			int fd = l >= 0 ? sx_mem_takefd(c->tid, (int)c->args[0]) : -1;
-
-			one.ret = -EFAULT;
-			if (fd >= 0) {
-				one.ret = sendto(fd, data, (size_t)l, MSG_DONTWAIT,
-						 (struct sockaddr *)&t.dst, t.dstlen);
-				if (one.ret < 0)
-					one.ret = -errno;
-				close(fd);
-			}
-			free(data);
-		}
-		if (one.ret < 0) {
-			if (sent == 0)
-				return answer(a, NULL, one.ret);
-			break;
-		}
-		mm.msg_len = (unsigned)one.ret;
-		sx_mem_write(c->tid, at + offsetof(struct mmsghdr, msg_len),
-			     &mm.msg_len, sizeof(mm.msg_len));
-		sent++;
-	}
-	return answer(a, NULL, sent);
+		return sx_target_pass(&t);
+	return sx_target_handshake(c, &t, NULL, 0, a);
 }
 
 static enum sx_verdict on_getpeername(const struct sx_call *c,
@@ -559,8 +352,8 @@ static enum sx_verdict on_getpeername(const struct sx_call *c,
 		return SX_CONTINUE;
 	if (sx_mem_write(c->tid, c->args[1], &dst, have < len ? have : len) < 0 ||
 	    sx_mem_write(c->tid, c->args[2], &len, sizeof(len)) < 0)
-		return answer(a, NULL, -EFAULT);
-	return answer(a, NULL, 0);
+		return sx_target_answer(a, NULL, -EFAULT);
+	return sx_target_answer(a, NULL, 0);
 }
 
 enum sx_verdict sx_call_handle(const struct sx_call *c, struct sx_answer *a)
@@ -573,13 +366,13 @@ enum sx_verdict sx_call_handle(const struct sx_call *c, struct sx_answer *a)
 		v = on_connect(c, a);
 		break;
 	case __NR_sendto:
-		v = on_sendto(c, a);
+		v = sx_on_sendto(c, a);
 		break;
 	case __NR_sendmsg:
-		v = on_sendmsg(c, a);
+		v = sx_on_sendmsg(c, a);
 		break;
 	case __NR_sendmmsg:
-		v = on_sendmmsg(c, a);
+		v = sx_on_sendmmsg(c, a);
 		break;
 	case __NR_getpeername:
 		v = on_getpeername(c, a);

@@ -3,9 +3,10 @@
  * user-notification loop (notify.c) and the ptrace loop (ptrace.c):
  *
  *   filter.c   the BPF program: which system calls go to the supervisor
- *   call.c     what to do with one intercepted call (connect, sendto,
- *              sendmsg, sendmmsg, getpeername): let it through, answer it
- *              at once, or run a SOCKS handshake on the program's socket
+ *   call.c     what to do with one intercepted call (connect, getpeername;
+ *              target.h): let it through, answer it at once, or run a
+ *              SOCKS handshake on the program's socket
+ *   sendcall.c sendto, sendmsg, sendmmsg with a destination
  *   pool.c     a few worker threads that run the handshakes
  *   peers.c    the destinations of proxied sockets, by socket inode, for
  *              getpeername()
