@@ -3,7 +3,8 @@
 # through danted under --engine seccomp and --engine ptrace, by address and by name.
 # The destination (127.0.0.1:8080 of the proxy namespace) is reachable only through
 # the proxy; by name, the client namespace's DNS stub sees zero queries and danted gets
-# the name (ATYP 3).  Each case says which engine ran.
+# the name (ATYP 3).  Each case says which engine ran.  Last, `socksify` with no
+# --engine (auto) picks seccomp (ptrace where seccomp is missing) for busybox.
 . "$(dirname "$0")/../lab/lab.sh"
 . "$(dirname "$0")/../lab/engine.sh"
 eng_init
@@ -39,3 +40,12 @@ for e in "${ENG_LIST[@]}"; do
 	dns_danted_no_ip "$e: nc by name"
 	lab_pass "engine $e: busybox nc by name, 0 DNS queries, the name at danted"
 done
+
+eng_auto "busybox under auto" /bin/busybox
+dns_stub_clear
+dns_danted_mark
+lab_run "auto ($ENG_AUTO): nc by name" nc_fetch auto "$DNS_NAME"
+grep -q "$LAB_HTTP_CONTENT" "$LAB_OUT" || { lab_show "$LAB_OUT" "$LAB_ERR"; lab_fail "auto: nc by name: not the page"; }
+dns_stub_none "auto: nc by name"
+dns_danted_saw "auto: nc by name" 3 "$DNS_NAME" "$LAB_HTTP_PORT"
+lab_pass "socksify (auto, picked $ENG_AUTO): busybox nc by name through danted"

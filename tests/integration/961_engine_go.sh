@@ -4,6 +4,7 @@
 # danted and through `ssh -D` (socks4a) under each engine: the client namespace's DNS
 # stub sees zero queries, the proxy gets the name, and Go's RemoteAddr (getpeername)
 # is the destination's mapped address, not the proxy.  Then 100 fetches at once.
+# `socksify` with no --engine (auto) picks seccomp (ptrace where it is missing) for it.
 . "$(dirname "$0")/../lab/lab.sh"
 . "$(dirname "$0")/../lab/engine.sh"
 LAB_TIMEOUT=60
@@ -42,6 +43,15 @@ for e in "${ENG_LIST[@]}"; do
 	dns_stub_none "$e: 100 concurrent Go fetches"
 	lab_pass "engine $e: 100 concurrent Go fetches through danted"
 done
+
+eng_auto "Go program under auto" "$gofetch"
+dns_stub_clear
+dns_danted_mark
+lab_run "auto ($ENG_AUTO): gofetch via danted" eng_sx auto "$gofetch" "$url"
+lab_out_is "auto: gofetch via danted" "$LAB_HTTP_CONTENT"
+dns_stub_none "auto: gofetch via danted"
+dns_danted_saw "auto: gofetch via danted" 3 "$DNS_NAME" "$LAB_HTTP_PORT"
+lab_pass "socksify (auto, picked $ENG_AUTO): Go fetch by name via danted"
 
 # socks4a through ssh -D in the proxy namespace.
 dns_sshd

@@ -3,6 +3,7 @@
 # system calls; LD_PRELOAD cannot reach it) resolves a name with getaddrinfo and
 # connects, blocking and non-blocking, under each engine: the name reaches danted
 # (ATYP 3), the stub sees zero queries, getpeername() gives the mapped address, and the data round-trips.
+# `socksify` with no --engine (auto) picks seccomp (ptrace where it is missing) for it.
 # (tests/progs/gaiconnect.c)
 . "$(dirname "$0")/../lab/lab.sh"
 . "$(dirname "$0")/../lab/engine.sh"
@@ -18,7 +19,8 @@ dns_stub_clear
 lab_expect_direct_fails "static program without an engine" "$prog" "$DNS_NAME" 7007 "$mark"
 dns_stub_saw "static program without an engine" "$DNS_NAME A"
 
-for e in "${ENG_LIST[@]}"; do
+eng_auto "gcc -static program under auto" "$prog"
+for e in "${ENG_LIST[@]}" auto; do
 	for mode in "" -n; do
 		desc="$e: gcc -static getaddrinfo+connect ${mode:-blocking}"
 		dns_stub_clear
@@ -31,6 +33,6 @@ for e in "${ENG_LIST[@]}"; do
 		dns_stub_none "$desc"
 		dns_danted_saw "$desc" 3 "$DNS_NAME" 7007
 		dns_danted_no_ip "$desc"
-		lab_pass "engine $e: static getaddrinfo+connect ${mode:-blocking}: the name at danted, 0 DNS queries, echo"
+		lab_pass "engine $e$([ "$e" = auto ] && echo " ($ENG_AUTO)"): static getaddrinfo+connect ${mode:-blocking}: the name at danted, 0 DNS queries, echo"
 	done
 done

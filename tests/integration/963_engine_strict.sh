@@ -20,11 +20,9 @@ grep -qx "GOT raw-direct" "$LAB_OUT" || { lab_show "$LAB_OUT"; lab_fail "preload
 grep -q '^conn 127\.0\.0\.1$' "$LAB_TMP/echo-local.log" || lab_fail "preload only: the raw connect did not go direct (the test proves nothing)"
 lab_pass "preload only: a raw connect system call bypasses the library (reached the local server)"
 
-strict_sx() {   # ENGINE CMD...
-	local e=$1; shift
-	timeout -k 5 "$LAB_TIMEOUT" ip netns exec "$LAB_NS" env SOCKSIFY_DIRECT= \
-		SOCKSIFY_PROXY="$LAB_PROXY" "$ENG_SUPERVISE" --engine "$e" --strict \
-		--preload "$LAB_LIB" -- "$@"
+strict_sx() {   # ENGINE CMD...: socksify --engine ENGINE --strict CMD
+	local ENG_OPTS=(--strict)
+	eng_sx "$@"
 }
 
 for e in "${ENG_LIST[@]}"; do

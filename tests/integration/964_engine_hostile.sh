@@ -12,11 +12,10 @@
 eng_init
 hostile_setup
 
-# hostile.sh runs "$LAB_SOCKSIFY -c CONF PROGRAM...": here, the engine.
+# hostile.sh runs "$LAB_SOCKSIFY -c CONF PROGRAM...": here, socksify --engine E.
 for e in "${ENG_LIST[@]}"; do
 	wrap=$LAB_TMP/under-$e
-	printf '#!/bin/sh\n[ "$1" = -c ] && { export SOCKSIFY_CONF="$2"; shift 2; }\nexec %s --engine %s -- "$@"\n' \
-		"$ENG_SUPERVISE" "$e" >"$wrap"
+	printf '#!/bin/sh\nexec %s --engine %s "$@"\n' "$ENG_SOCKSIFY" "$e" >"$wrap"
 	chmod +x "$wrap"
 	LAB_SOCKSIFY=$wrap
 	to="handshake timed out"
@@ -36,7 +35,7 @@ for e in "${ENG_LIST[@]}"; do
 	# Concurrency: a thread stuck in a handshake with a silent server does not hold
 	# up another thread's connect through a working one.
 	lab_run "$e: concurrent handshakes" lab_ns env SOCKSIFY_CONF="$H_CONF_n" \
-		"$ENG_SUPERVISE" --engine "$e" -- "$LAB_PY" -c 'import socket, sys, threading, time
+		"$ENG_SOCKSIFY" --engine "$e" "$LAB_PY" -c 'import socket, sys, threading, time
 fault, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
 open(fault, "w").write("silent\n")
 res = {}

@@ -4,7 +4,7 @@
 #    with ENOSYS (the kernel's answer when the seccomp listener or the tracer is gone);
 #    nothing connects directly, though the destination is reachable directly;
 #  - no engine to be had (nested under a supervisor of the same kind): one line, exit
-#    127, the program is not started;
+#    69, the program is not started;
 #  - children stay covered: fork+exec (sh -c), posix_spawn (python's os.posix_spawn:
 #    glibc's clone3/vfork path) connect through the proxy;
 #  - sendto(MSG_FASTOPEN) on an unconnected TCP socket: through the proxy, the data
@@ -20,12 +20,12 @@ eng_init
 prog=$(lab_need_prog rawconnect)
 eng_echo_lab local
 
-# supervisor_of: the PID of the supervisor in our client namespace (comm sxsupervise;
+# supervisor_of: the PID of the supervisor in our client namespace (comm socksify:
 # call it once the program has exec'd sh).
 supervisor_of() {
 	local p
 	for p in $(ip netns pids "$DNS_CLI"); do
-		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = sxsupervise ] && { echo "$p"; return 0; }
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = socksify ] && { echo "$p"; return 0; }
 	done
 	return 1
 }
@@ -37,7 +37,7 @@ for e in "${ENG_LIST[@]}"; do
 	eng_sx "$e" sh -c "touch '$ready'; while [ ! -e '$go' ]; do sleep 0.05; done; exec '$prog' 127.0.0.1 7007 after-kill" \
 		>"$LAB_TMP/kill.out" 2>"$LAB_TMP/kill.err" &
 	bg=$!
-	# once the program runs sh, the supervisor is the only sxsupervise left
+	# once the program runs sh, the supervisor is the only socksify left
 	for ((i = 0; i < 100; i++)); do [ -e "$ready" ] && break; sleep 0.05; done
 	sup=$(supervisor_of) || lab_fail "$e: no supervisor process found"
 	kill -KILL "$sup"
@@ -50,7 +50,7 @@ for e in "${ENG_LIST[@]}"; do
 
 	# --- nested: no engine of this kind to be had
 	rm -f "$LAB_TMP/started"
-	lab_run_fails "$e nested" eng_sx "$e" "$ENG_SUPERVISE" --engine "$e" -- touch "$LAB_TMP/started"
+	lab_run_fails "$e nested" eng_sx "$e" "$ENG_SOCKSIFY" --engine "$e" touch "$LAB_TMP/started"
 	[ -e "$LAB_TMP/started" ] && lab_fail "$e nested: the program ran without an engine"
 	[ "$(grep -c . "$LAB_ERR")" = 1 ] && grep -q '^socksify: .*try --engine' "$LAB_ERR" ||
 		{ lab_show "$LAB_ERR"; lab_fail "$e nested: not one line with what to do"; }
@@ -106,14 +106,14 @@ except OSError as e:
 	lab_pass "engine $e: UDP to a proxied destination: refused (EOPNOTSUPP) by default, direct with \`udp direct\`, a line each"
 
 	# --- the program keeps its PID, its exit status, its death by a signal
-	"$ENG_SUPERVISE" --engine "$e" -- sh -c 'echo $$' >"$LAB_TMP/pid.out" 2>&1 &
+	"$ENG_SOCKSIFY" --engine "$e" sh -c 'echo $$' >"$LAB_TMP/pid.out" 2>&1 &
 	bg=$!
 	wait "$bg"
 	[ "$(cat "$LAB_TMP/pid.out")" = "$bg" ] || lab_fail "$e: the program's PID $(cat "$LAB_TMP/pid.out") is not the started one ($bg)"
-	"$ENG_SUPERVISE" --engine "$e" -- sh -c 'exit 7'
+	"$ENG_SOCKSIFY" --engine "$e" sh -c 'exit 7'
 	rc=$?
 	[ "$rc" = 7 ] || lab_fail "$e: exit status $rc, expected 7"
-	"$ENG_SUPERVISE" --engine "$e" -- sh -c 'kill -TERM $$' 2>/dev/null
+	"$ENG_SOCKSIFY" --engine "$e" sh -c 'kill -TERM $$' 2>/dev/null
 	rc=$?
 	[ "$rc" = 143 ] || lab_fail "$e: killed by SIGTERM gave status $rc, expected 143"
 	lab_pass "engine $e: the program keeps the PID, exit status 7, SIGTERM -> 143"

@@ -1,29 +1,29 @@
 # tests/lab/engine.sh - the lab for the seccomp and ptrace engines (bash, sourced
 # after lab.sh; it sources dns.sh).
 #
-#   eng_init                     # lab_init, lab_need_lib, build/progs/sxsupervise, the
-#                                # engines this machine has
+#   eng_init                     # lab_init, lab_need_lib, build/socksify, the engines
+#                                # this machine has (socksify --engine E --check-engine)
 #   for e in "${ENG_LIST[@]}"; do eng_sx "$e" CMD...; done
 #
 # ENG_LIST holds the engines that can run here (seccomp, ptrace); an engine that
 # cannot is logged with the reason the probe gave (sx_engine_available), and the test
-# skips only when neither can.  eng_sx runs CMD through `sxsupervise --engine E` in
-# the client namespace ($LAB_NS) with SOCKSIFY_PROXY=$LAB_PROXY, SOCKSIFY_DIRECT= and
-# the VAR=value words of LAB_SXENV.  (The socksify command's --engine replaces
-# sxsupervise once it lands.)
+# skips only when neither can.  eng_sx runs CMD through the user's command,
+# `socksify --engine E [ENG_OPTS...] CMD`, in the client namespace ($LAB_NS) with
+# SOCKSIFY_PROXY=$LAB_PROXY, SOCKSIFY_DIRECT= and the VAR=value words of LAB_SXENV.
 
 . "$LAB_DIR/dns.sh"
 
-ENG_SUPERVISE=$LAB_PROGS/sxsupervise
+ENG_SOCKSIFY=$LAB_ROOT/build/socksify
 ENG_LIST=()
+ENG_OPTS=()
 
 eng_init() {
 	local e why
 	lab_init
 	lab_need_lib
-	[ -x "$ENG_SUPERVISE" ] || lab_skip "build/progs/sxsupervise not built (run make)"
+	[ -x "$ENG_SOCKSIFY" ] || lab_skip "build/socksify not built (run make)"
 	for e in ${ENG_ONLY:-seccomp ptrace}; do
-		if why=$("$ENG_SUPERVISE" --probe "$e"); then
+		if why=$("$ENG_SOCKSIFY" --engine "$e" --check-engine 2>&1); then
 			ENG_LIST+=("$e")
 		else
 			lab_log "engine $e not available here, its cases skip: $why"
@@ -32,12 +32,26 @@ eng_init() {
 	[ ${#ENG_LIST[@]} -gt 0 ] || lab_skip "neither the seccomp nor the ptrace engine can run here"
 }
 
-# eng_sx ENGINE CMD...: CMD under the engine, inside the client namespace.
+# eng_sx ENGINE|auto CMD...: `socksify --engine ENGINE ENG_OPTS... CMD` inside the
+# client namespace.
 eng_sx() {
 	local e=$1; shift
 	timeout -k 5 "$LAB_TIMEOUT" ip netns exec "$LAB_NS" env SOCKSIFY_DIRECT= \
 		SOCKSIFY_PROXY="$LAB_PROXY" "${LAB_SXENV[@]}" \
-		"$ENG_SUPERVISE" --engine "$e" -- "$@"
+		"$ENG_SOCKSIFY" --engine "$e" "${ENG_OPTS[@]}" "$@"
+}
+
+# eng_auto DESC PROGRAM: what `socksify PROGRAM` (no --engine: auto) runs it with,
+# asked of --check-engine, the same choice the run makes: seccomp when it can run
+# here, else ptrace (a static or Go PROGRAM).  Sets ENG_AUTO; fails otherwise.
+eng_auto() {
+	local want=ptrace
+	"$ENG_SOCKSIFY" --engine seccomp --check-engine >/dev/null 2>&1 && want=seccomp
+	"$ENG_SOCKSIFY" --check-engine "$2" >"$LAB_TMP/auto.out" 2>&1 ||
+		{ lab_show "$LAB_TMP/auto.out"; lab_fail "$1: socksify --check-engine refused it"; }
+	ENG_AUTO=$(grep -oE 'engine [a-z]+$' "$LAB_TMP/auto.out")
+	ENG_AUTO=${ENG_AUTO#engine }
+	[ "$ENG_AUTO" = "$want" ] || { lab_show "$LAB_TMP/auto.out"; lab_fail "$1: auto picks '$ENG_AUTO', expected $want"; }
 }
 
 # eng_go_build NAME: build tests/progs/go/NAME.go with Debian's Go (CGO_ENABLED=0,
