@@ -48,14 +48,14 @@ LIBDS=/usr/lib/x86_64-linux-gnu/libdsocksd.so.0
 LIBTK=/usr/lib/x86_64-linux-gnu/libtsocks.so
 DST=198.18.0.1 EXT=198.18.0.2 D=20
 PEERS="direct socksify socksify-pipe proxychains4 torsocks dante tsocks"
-# The seccomp and ptrace engines (src/engine), through build/progs/sxsupervise, where
+# The seccomp and ptrace engines (src/engine), through `socksify --engine E`, where
 # this machine has them.
-SUP=$LAB_ROOT/build/progs/sxsupervise
+SUP=$LAB_ROOT/build/socksify
 for e in seccomp ptrace; do
-	if [ -x "$SUP" ] && why=$("$SUP" --probe $e); then
+	if [ -x "$SUP" ] && why=$("$SUP" --engine $e --check-engine 2>&1); then
 		PEERS+=" socksify-$e"
 	else
-		echo "bench: engine $e left out: ${why:-build/progs/sxsupervise not built}" >&2
+		echo "bench: engine $e left out: ${why:-build/socksify not built}" >&2
 	fi
 done
 
@@ -126,7 +126,7 @@ peer_env() {
 	socksify-seccomp|socksify-ptrace)
 		ENV=(SOCKSIFY_DIRECT= SOCKSIFY_PROXY=socks5://127.0.0.1:$port)
 		[ "$auth" = user ] && ENV=(SOCKSIFY_DIRECT= "SOCKSIFY_PROXY=socks5://$UP@127.0.0.1:$port")
-		PRE=("$SUP" --engine "${peer#socksify-}" --) ;;
+		PRE=("$SUP" --engine "${peer#socksify-}") ;;
 	direct)
 		S5=$port; [ "$auth" = user ] && S5=$port:$u:$p ;;
 	socksify|socksify-pipe)
@@ -344,7 +344,7 @@ ratio() {   # value / socksify's value for row $1
 	echo " tsocks has no wrapper here).  Round trips: connect() time / (2 x ${D} ms), best of 5;"
 	echo "user/pass includes danted's password check (crypt), about 0.4 RTT here."
 	echo "instructions/connect: client process only, (Ir(21 connects) - Ir(1)) / 20;"
-	echo "socksify-seccomp/-ptrace: the engines (build/progs/sxsupervise); their start-up is"
+	echo "socksify-seccomp/-ptrace: socksify --engine seccomp|ptrace; their start-up is"
 	echo "the supervisor's (fork, filter, exec), in the wrapper row; callgrind cannot run them"
 	echo "(valgrind has no seccomp(2)): 'CPU us/connect, all' counts the program and the"
 	echo "supervisor (cpuacct cgroup, (CPU(41 connects) - CPU(1)) / 40, best of $ROUNDS)."
