@@ -3,7 +3,7 @@
 .PHONY: bench-dnsmap
 BENCH_DNSMAP_ARGS ?=
 
-$(B)/bench/dnsmap: bench/dnsmap.c $(PURE_OBJ) $(HEADERS)
+$(B)/bench/dnsmap: bench/dnsmap.c $(PURE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SX_CFLAGS) -o $@ $< $(PURE_OBJ) -lpthread
 

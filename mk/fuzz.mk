@@ -24,15 +24,17 @@ FUZZ_OBJ      = $(PURE_SRC:%.c=$(FB)/obj/%.o)
 .PHONY: fuzz fuzz-build
 .SECONDARY: $(FUZZ_OBJ)
 
-$(FB)/obj/%.o: %.c $(HEADERS) mk/fuzz.mk
+$(FB)/obj/%.o: %.c mk/fuzz.mk
 	@mkdir -p $(dir $@)
 	@echo "  CC/FUZZ $<"
-	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(DEPFLAGS) -c -o $@ $<
 
-$(FB)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJ) $(HEADERS)
+$(FB)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LD/FUZZ $@"
-	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) -lpthread
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(DEPFLAGS) -o $@ $< $(FUZZ_OBJ) -lpthread
+
+-include $(wildcard $(FB)/obj/*/*/*.d $(FB)/*.d)
 
 fuzz-build: $(FUZZ_BIN)
 

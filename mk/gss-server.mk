@@ -1,5 +1,5 @@
 # mk/gss-server.mk - tests/progs/gss_server.c, the fake GSS-API SOCKS 5 server
-# (tests/integration/86_gss_hostile.sh, bench/gss.sh), needs Heimdal's GSS-API
+# (tests/integration/860_gss_hostile.sh, bench/gss.sh), needs Heimdal's GSS-API
 # (heimdal-dev): this explicit rule wins over the Makefile's pattern rule for
 # build/progs/%, which has no Kerberos flags.  The flags are read when the
 # recipe runs, after `make deps` may have installed heimdal-dev.  Its second

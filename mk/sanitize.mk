@@ -6,6 +6,7 @@
 #                         valgrind (about 11 minutes on 2 cores)
 #   make check-tsan       ThreadSanitizer builds in build-tsan/: the library and the
 #                         threaded test programs (tests/tsan-run)
+#   make check-ubsan      the integration suite with a UBSan library (build-ubsan/)
 #
 # A preloaded ASan library needs the ASan runtime loaded before it, so
 # build-asan/socksify (a wrapper around scripts/socksify, which appends its
@@ -20,13 +21,11 @@
 # for the programs run under the library (curl, ssh, python... have their
 # own "leaks" at exit, which are not ours).
 
-SAN_FLAGS   = -O2 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
-              -fno-sanitize-recover=undefined
+# The builds themselves are the Makefile's SAN switch (make SAN=asan|ubsan|tsan,
+# into build-asan/, build-ubsan/, build-tsan/); the targets here run them.
 SB          = build-asan
-SAN_PURE    = $(PURE_SRC:%.c=$(SB)/obj/%.o)
-SAN_CORE    = $(CORE_SRC:%.c=$(SB)/obj/%.o)
-SAN_UNIT    = $(UNIT_SRC:tests/unit/%.c=$(SB)/tests/%)
-SAN_RUNTIME = $(shell $(CC) -print-file-name=libasan.so)
+# (asked of the compiler once, when first needed: SAN_WRAPPER is exported)
+SAN_RUNTIME = $(eval SAN_RUNTIME := $(shell $(CC) -print-file-name=libasan.so))$(SAN_RUNTIME)
 SAN_REPORTS = $(CURDIR)/$(SB)/reports
 SAN_ASAN_OPTIONS  = detect_leaks=0:abort_on_error=1:halt_on_error=1:log_path=$(SAN_REPORTS)/asan
 SAN_UBSAN_OPTIONS = print_stacktrace=1:halt_on_error=1:log_path=$(SAN_REPORTS)/ubsan
@@ -50,43 +49,29 @@ VG_INT      = valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=d
 # The integration tests run with valgrind around their programs: all that drive
 # C programs (ours, curl, wget, git, ssh, nc, dig, host), the hostile servers, two
 # GSS-API ones, the wrapper's own.  Measured under valgrind on 2 cores (s): left
-# out are 05_lab_reference 92_show_config 94_man_pages (no program under
-# socksify), 46_eventloops (the JVM's stack banging: ~1000 "invalid write"
-# reports, and 71 s), 62_pipelining_microsocks (counts round trips: fails when
+# out are 050_lab_reference 920_show_config 922_man_pages (no program under
+# socksify), 460_eventloops (the JVM's stack banging: ~1000 "invalid write"
+# reports, and 71 s), 620_pipelining_microsocks (counts round trips: fails when
 # valgrind's overhead meets a loaded machine), and for time only
-# 23_node (15) 50_dns_remote_clients (21) 51_dns_remote_ssh_git (16) 80/81/84/85
+# 230_node (15) 500_dns_remote_clients (21) 510_dns_remote_ssh_git (16) 800/810/840/850
 # GSS (24 17 12 45) -- all clean under valgrind when last run in full (17 min
 # for all 61).  The whole target takes about 11 minutes.
-VG_TESTS   ?= 10_danted_none 11_danted_username 12_microsocks 13_ssh_dynamic 14_socks4 \
-              15_chain 16_failover 17_socks4_real 20_curl 21_wget 22_python 24_nc \
-              25_ssh_client 26_git 27_ipv6_dest 30_proxy_down 31_reply_codes \
-              32_reply_parsing 33_timeouts 35_logging 36_direct 37_config \
-              38_hostile_close 38_hostile_protocol 38_wrapper 39_hostile_creds \
-              39_hostile_deadline 39_hostile_socks4 39_socket_semantics 40_threads \
-              41_fd_lifecycle 45_nonblocking 47_bind 48_stress 49_stress_slow_proxy \
-              52_dns_resolver_api 53_dns_local_names 54_dns_local_mode \
-              60_pipelining_danted 61_pipelining_ssh 70_udp_danted 71_udp_own_server \
-              72_udp_dig 82_gss_confidentiality 83_gss_failures 90_check \
-              91_check_dns_allproxy 93_wrapper_options
+VG_TESTS   ?= 100_danted_none 110_danted_username 120_microsocks 130_ssh_dynamic 140_socks4 \
+              150_chain 160_failover 170_socks4_real 200_curl 210_wget 220_python 240_nc \
+              250_ssh_client 260_git 270_ipv6_dest 300_proxy_down 310_reply_codes \
+              320_reply_parsing 330_timeouts 350_logging 360_direct 370_config \
+              380_hostile_close 381_hostile_protocol 382_wrapper 390_hostile_creds \
+              391_hostile_deadline 392_hostile_socks4 393_socket_semantics 400_threads \
+              410_fd_lifecycle 450_nonblocking 470_bind 480_stress 490_stress_slow_proxy \
+              520_dns_resolver_api 530_dns_local_names 540_dns_local_mode \
+              600_pipelining_danted 610_pipelining_ssh 700_udp_danted 710_udp_own_server \
+              720_udp_dig 820_gss_confidentiality 830_gss_failures 900_check \
+              910_check_dns_allproxy 921_wrapper_options
 
 .PHONY: check-sanitize check-sanitize-unit check-sanitize-integration check-tsan \
-        check-asan-integration \
+        check-asan-integration check-ubsan \
         check-valgrind check-valgrind-unit check-valgrind-integration
-.SECONDARY: $(SAN_PURE) $(SAN_CORE)
-
-$(SB)/obj/%.o: %.c $(HEADERS) mk/sanitize.mk
-	@mkdir -p $(dir $@)
-	@echo "  CC/SAN  $<"
-	@$(CC) $(SAN_FLAGS) $(SX_CFLAGS) -c -o $@ $<
-
-$(SB)/libsocksify.so: $(SAN_PURE) $(SAN_CORE)
-	$(CC) $(SAN_FLAGS) -shared -Wl,-soname,libsocksify.so -Wl,-z,defs -Wl,-z,now \
-	  -o $@ $^ $(LDLIBS_LIB)
-
-$(SB)/tests/%: tests/unit/%.c $(SAN_PURE) $(HEADERS)
-	@mkdir -p $(dir $@)
-	$(CC) $(SAN_FLAGS) $(SX_CFLAGS) $(CHECK_CFLAGS) -fvisibility=default -o $@ $< \
-	  $(SAN_PURE) $(CHECK_LIBS)
+SAN_MAKE    = $(MAKE) --no-print-directory
 
 # A preloaded ASan runtime deadlocks programs linked with p11-kit (curl, wget,
 # git's http helper) unless swift_demangle exists: see mk/asan-shim.c.
@@ -146,12 +131,13 @@ SAN_CHECK_REPORTS = if ls $(SAN_REPORTS)/* >/dev/null 2>&1; then \
 	  echo "sanitizer reports in $(SAN_REPORTS):"; \
 	  head -n 60 $(SAN_REPORTS)/*; exit 1; fi
 
-check-sanitize-unit: $(SAN_UNIT)
+check-sanitize-unit:
 	@rm -rf $(SAN_REPORTS); mkdir -p $(SAN_REPORTS)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  tests/run-unit $(SAN_UNIT)
+	  $(SAN_MAKE) SAN=asan check-unit
 
-check-sanitize-integration: $(SB)/libsocksify.so $(SB)/socksify $(SB)/asan-shim.so $(PROG_BIN)
+check-sanitize-integration: $(SB)/socksify $(SB)/asan-shim.so $(PROG_BIN)
+	@$(SAN_MAKE) SAN=asan $(SB)/libsocksify.so
 	@rm -rf $(SAN_REPORTS); mkdir -p $(SAN_REPORTS)
 	@SX_LIB=$(CURDIR)/$(SB)/libsocksify.so SX_SOCKSIFY=$(CURDIR)/$(SB)/socksify \
 	  tests/run-integration $(SAN_TESTS); rc=$$?; $(SAN_CHECK_REPORTS); exit $$rc
@@ -198,49 +184,37 @@ check-valgrind:
 # closes from other threads and signals; about 5 s), against microsocks on
 # loopback.  Any report fails the target.
 TB          = build-tsan
-TSAN_FLAGS  = -O1 -g -fno-omit-frame-pointer -fsanitize=thread
-TSAN_OBJ    = $(PURE_SRC:%.c=$(TB)/obj/%.o) $(CORE_SRC:%.c=$(TB)/obj/%.o)
 TSAN_REPORTS = $(CURDIR)/$(TB)/reports
-TSAN_TESTS ?= 40_threads
-.SECONDARY: $(TSAN_OBJ)
-
-$(TB)/obj/%.o: %.c $(HEADERS) mk/sanitize.mk
-	@mkdir -p $(dir $@)
-	@echo "  CC/TSAN $<"
-	@$(CC) $(TSAN_FLAGS) $(SX_CFLAGS) -c -o $@ $<
-
-$(TB)/libsocksify.so: $(TSAN_OBJ)
-	$(CC) $(TSAN_FLAGS) -shared -Wl,-soname,libsocksify.so -Wl,-z,defs -Wl,-z,now \
-	  -o $@ $^ $(LDLIBS_LIB)
-
-define TSAN_WRAPPER
-#!/bin/sh
-# generated by mk/sanitize.mk: scripts/socksify with the TSan library
-LD_PRELOAD="$(shell $(CC) -print-file-name=libtsan.so)$${LD_PRELOAD:+ $$LD_PRELOAD}"
-SOCKSIFY_LIBRARY="$(CURDIR)/$(TB)/libsocksify.so"
-TSAN_OPTIONS="halt_on_error=1:abort_on_error=1:log_path=$(TSAN_REPORTS)/tsan"
-export LD_PRELOAD SOCKSIFY_LIBRARY TSAN_OPTIONS
-exec "$(CURDIR)/scripts/socksify" "$$@"
-endef
-export TSAN_WRAPPER
-
-$(TB)/socksify: mk/sanitize.mk
-	@mkdir -p $(dir $@)
-	@printf '%s\n' "$$TSAN_WRAPPER" >$@
-	@chmod 755 $@
 
 # ThreadSanitizer must come with the executable (a TSan runtime preloaded
 # into a program built without it crashes), so the threaded test programs
-# are built with it too, and the library is preloaded after it.
+# are built with it too (SAN=tsan builds build-tsan/progs/), and the library
+# is preloaded after it.
 TSAN_PROGS = threads stress nbconnect
-$(TB)/progs/%: tests/progs/%.c
-	@mkdir -p $(dir $@)
-	@$(CC) -O1 -g -fsanitize=thread -std=gnu11 -D_GNU_SOURCE $(WARNFLAGS) -o $@ $< -lpthread
 
-check-tsan: $(TB)/libsocksify.so $(TSAN_PROGS:%=$(TB)/progs/%)
+check-tsan:
+	@$(SAN_MAKE) SAN=tsan $(TB)/libsocksify.so $(TSAN_PROGS:%=$(TB)/progs/%)
 	@rm -rf $(TSAN_REPORTS); mkdir -p $(TSAN_REPORTS)
 	@tests/tsan-run $(CURDIR)/$(TB)/libsocksify.so $(CURDIR)/$(TB)/progs \
 	  $(CURDIR)/$(TSAN_REPORTS); rc=$$?; \
 	if ls $(TSAN_REPORTS)/* >/dev/null 2>&1; then \
 	  echo "ThreadSanitizer reports in $(TSAN_REPORTS):"; head -n 80 $(TSAN_REPORTS)/*; exit 1; fi; \
 	exit $$rc
+
+# The whole integration suite with an UndefinedBehaviorSanitizer build of the
+# library (issue 9).  Its runtime is linked into the library itself
+# (-static-libubsan), so it preloads into any program (curl, ssh, python...)
+# with no runtime to put first, unlike ASan.  Any report fails the run.
+UB          = build-ubsan
+
+check-ubsan: all $(PROG_BIN)
+	@$(SAN_MAKE) SAN=ubsan $(UB)/libsocksify.so
+	@rm -rf $(UB)/reports && mkdir -p $(UB)/reports
+	@echo "== integration tests with the UBSan library"
+	@SOCKSIFY_LIBRARY=$(abspath $(UB)/libsocksify.so) \
+	 SX_LIB=$(abspath $(UB)/libsocksify.so) \
+	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$(abspath $(UB))/reports/ubsan \
+	 tests/run-integration; r=$$?; \
+	 if ls $(UB)/reports/ubsan* >/dev/null 2>&1; then \
+	   echo "UBSan reports:"; cat $(UB)/reports/ubsan*; exit 1; fi; \
+	 exit $$r

@@ -15,7 +15,7 @@
 
 TOOL_SRC    = $(sort $(wildcard src/tool/*.c))
 TOOL_OBJ    = $(TOOL_SRC:%.c=$(B)/obj/%.o)
-TOOL_LIBOBJ = $(filter-out $(B)/obj/src/hook/%,$(PURE_OBJ) $(CORE_OBJ))
+TOOL_LIBOBJ = $(NOHOOK_OBJ)
 TOOL_LDLIBS = -Wl,--as-needed -ldl -lpthread
 MAN_PAGES   = man/socksify.1 man/socksify.conf.5
 
@@ -31,7 +31,7 @@ $(B)/tool/libsx.a: $(TOOL_LIBOBJ)
 	$(AR) rcs $@ $^
 
 $(B)/socksify: $(TOOL_OBJ) $(B)/engine/libsxengine.a $(B)/tool/libsx.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(TOOL_LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(TOOL_LDLIBS)
 
 $(B)/socksify-tool: $(B)/socksify
 	ln -f $< $@

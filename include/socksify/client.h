@@ -17,27 +17,41 @@
 int64_t sx_now_ms(void);
 
 /*
+ * The handshake's messages on the wire (src/client/wire.c), on a
+ * non-blocking socket, each call bound by a deadline (EINTR never extends
+ * it).  libc is reached through the real-symbol table.
+ *
  * Wait until fd is ready for events or the deadline passes.
  * Returns 0, or an errno value (ETIMEDOUT at the deadline).
  */
-int sx_io_wait(int fd, short events, int64_t deadline);
+int sx_wire_wait(int fd, short events, int64_t deadline);
 
-/* Send all of buf.  Returns 0 or an errno value. */
-int sx_io_send_all(int fd, const void *buf, size_t len, int64_t deadline);
+/* End of stream from the peer during a handshake (sx_wire_res.err). */
+#define SX_WIRE_EOF (-1)
 
-/* End of stream from the peer during a handshake. */
-#define SX_IO_EOF (-1)
+/*
+ * What a send or a read on the wire came to: err is 0 (done), SX_WIRE_EOF,
+ * or an errno value (ETIMEDOUT at the deadline); when the bytes read can
+ * never form the message, err is EPROTO and perr says what the parser
+ * found wrong (else perr is SX_PERR_OK).
+ */
+struct sx_wire_res {
+	int err;
+	enum sx_perr perr;
+};
+
+/* Send all of buf. */
+struct sx_wire_res sx_wire_send(int fd, const void *buf, size_t len,
+				int64_t deadline);
 
 /*
  * Read one message, never a byte past its end: parse() is called on what
  * has been read so far and tells how many bytes are needed (see proto.h).
- * Returns 0 (message complete), SX_IO_EOF, an errno value, or for a parse
- * error -(1000 + enum sx_perr).
  */
 typedef ssize_t (*sx_parse_fn)(const uint8_t *buf, size_t len, void *out,
 			       size_t *need);
-int sx_io_recv_msg(int fd, uint8_t *buf, size_t cap, sx_parse_fn parse,
-		   void *out, int64_t deadline);
+struct sx_wire_res sx_wire_recv(int fd, uint8_t *buf, size_t cap,
+				sx_parse_fn parse, void *out, int64_t deadline);
 
 /* proto.h's SOCKS 5 parsers as sx_parse_fn (out: uint8_t method,
  * uint8_t status, struct sx_s5_reply) */

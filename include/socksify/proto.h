@@ -90,6 +90,15 @@ struct sx_addr {
 	} u;
 };
 
+/*
+ * The SOCKS 5 address (ATYP, DST/BND.ADDR, port) that ends a reply or a UDP
+ * header, starting at buf + off: a parser as above for the whole message
+ * (its total length, 0 with *need, or a negative enum sx_perr); fills *a,
+ * if not NULL, once complete.
+ */
+ssize_t sx_s5_addr_parse(const uint8_t *buf, size_t len, size_t off,
+			 struct sx_addr *a, size_t *need);
+
 /* A parsed SOCKS 5 reply (to CONNECT, BIND or UDP ASSOCIATE). */
 struct sx_s5_reply {
 	uint8_t rep;           /* SX_S5_REP_* or any other value the server sent */
@@ -185,7 +194,7 @@ const char *sx_s4_rep_str(uint8_t code);
 int sx_s4_rep_errno(uint8_t code);
 
 /*
- * UDP ASSOCIATE datagrams (RFC 1928 section 7; src/proto/udp.c):
+ * UDP ASSOCIATE datagrams (RFC 1928 section 7; src/proto/socks5_udp.c):
  *   |RSV 2|FRAG 1|ATYP|DST.ADDR|DST.PORT|DATA|
  * The encoder writes the header only (RSV 0); the data follows it.
  * The parser reads a received datagram's header: > 0 its length (the data

@@ -1,9 +1,9 @@
 /*
  * udp.h - UDP through a SOCKS 5 proxy (UDP ASSOCIATE, RFC 1928 section 7).
  *
- *   src/client/udp.c   the association: control connection and relay
- *   src/hook/udp*.c    per-socket state, the send and receive paths
- *   src/hook/io.c      the data-call hooks that dispatch to them
+ *   src/client/udp_assoc.c  the association: control connection and relay
+ *   src/hook/udp*.c         per-socket state, the send and receive paths
+ *   src/hook/io.c           the data-call hooks that dispatch to them
  */
 #ifndef SOCKSIFY_UDP_H
 #define SOCKSIFY_UDP_H
@@ -16,7 +16,7 @@
 #include "socksify/client.h"
 #include "socksify/runtime.h"
 
-/* ---- the association (src/client/udp.c) ------------------------------ */
+/* ---- the association (src/client/udp_assoc.c) ------------------------ */
 
 struct sx_gss_udp;
 

@@ -133,7 +133,7 @@ static int proxy_sockaddr(int fd, int family, const struct sx_proxy_addr *pa,
 		return 0;
 	}
 	/* An IPv6 socket reaches an IPv4 proxy through a v4-mapped address. */
-	getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &olen);
+	sx_real.getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &olen);
 	if (v6only) {
 		f->err = EAFNOSUPPORT;
 		snprintf(f->why, sizeof(f->why), "the proxy has only an IPv4 "
@@ -229,9 +229,9 @@ int sx_route_start(struct sx_conn *c, int fd)
 static int wait_connected(struct sx_conn *c, int fd, const char *hop)
 {
 	socklen_t elen = sizeof(int);
-	int err = sx_io_wait(fd, POLLOUT, c->connect_deadline);
+	int err = sx_wire_wait(fd, POLLOUT, c->connect_deadline);
 
-	if (!err && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
+	if (!err && sx_real.getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
 		err = errno;
 	if (!err) {
 		/* Completes the socket's state as a blocking connect would,

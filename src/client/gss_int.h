@@ -45,9 +45,12 @@ void sx_gssi_real_init(void);
 /* The socket's state with a reference held (NULL if none); put it back. */
 struct gsock *sx_gssi_get(int fd);
 void sx_gssi_put(struct gsock *g);
-/* core(g, fd, ...) with fd's state held, errno kept; EBADF without one. */
+/* core(g, fd, ..., total) with fd's state held, errno kept; EBADF without
+ * one, EOPNOTSUPP for MSG_OOB, and 0 without calling it when the iovecs
+ * hold no byte (total: the bytes they hold). */
 typedef ssize_t (*sx_gssi_core_fn)(struct gsock *g, int fd,
-				   const struct iovec *iov, int iovcnt, int flags);
+				   const struct iovec *iov, int iovcnt, int flags,
+				   size_t total);
 ssize_t sx_gssi_call(int fd, sx_gssi_core_fn core, const struct iovec *iov,
 		     int iovcnt, int flags);
 /* "DEST via PROXY" for messages about the socket fd. */

@@ -353,21 +353,15 @@ static size_t take_iov(struct sx_gss_dec *d, const struct iovec *iov, int iovcnt
 }
 
 static ssize_t recv_core(struct gsock *g, int fd, const struct iovec *iov,
-			 int iovcnt, int flags)
+			 int iovcnt, int flags, size_t total)
 {
 	struct uw u = { .g = g };
-	size_t total = 0, got = 0, room;
+	size_t got = 0, room;
 	int peek = flags & MSG_PEEK, waitall = (flags & MSG_WAITALL) && !peek;
 	int rflags = flags & MSG_DONTWAIT, r, err = 0;
 	ssize_t n;
 	uint8_t *sp;
 
-	for (int i = 0; i < iovcnt; i++)
-		total += iov[i].iov_len;
-	if (flags & MSG_OOB)
-		return errno = EOPNOTSUPP, -1;
-	if (total == 0)
-		return 0;
 	pthread_mutex_lock(&g->rlock);
 	for (;;) {
 		if (sx_gss_dec_avail(&g->dec)) {
@@ -427,12 +421,18 @@ ssize_t sx_gssi_call(int fd, sx_gssi_core_fn core, const struct iovec *iov,
 		     int iovcnt, int flags)
 {
 	struct gsock *g = sx_gssi_get(fd);
+	size_t total = 0;
 	ssize_t r;
 	int saved;
 
 	if (!g)
 		return errno = EBADF, -1;
-	r = core(g, fd, iov, iovcnt, flags);
+	for (int i = 0; i < iovcnt; i++)
+		total += iov[i].iov_len;
+	if (flags & MSG_OOB)
+		r = -1, errno = EOPNOTSUPP;
+	else
+		r = total ? core(g, fd, iov, iovcnt, flags, total) : 0;
 	saved = errno;
 	sx_gssi_put(g);
 	errno = saved;

@@ -22,8 +22,9 @@ static int wait_writable(int fd, int ms)
 	struct pollfd p = { .fd = fd, .events = POLLOUT };
 	int r;
 
+	sx_real_init();
 	do
-		r = poll(&p, 1, ms);
+		r = sx_real.poll(&p, 1, ms);
 	while (r < 0 && errno == EINTR);
 	return r;
 }
@@ -128,19 +129,14 @@ static int wrap_send(struct gsock *g, int fd, const uint8_t *p, size_t len,
 }
 
 static ssize_t send_core(struct gsock *g, int fd, const struct iovec *iov,
-			 int iovcnt, int flags)
+			 int iovcnt, int flags, size_t total)
 {
-	size_t total = 0, sent = 0;
+	size_t sent = 0;
 	bool nonblock;
 	int err = 0;
 
-	for (int i = 0; i < iovcnt; i++)
-		total += iov[i].iov_len;
-	if (flags & MSG_OOB)
-		return errno = EOPNOTSUPP, -1;
-	if (total == 0)
-		return 0;
-	nonblock = (flags & MSG_DONTWAIT) || (fcntl(fd, F_GETFL) & O_NONBLOCK);
+	sx_real_init();
+	nonblock = (flags & MSG_DONTWAIT) || (sx_real.fcntl(fd, F_GETFL) & O_NONBLOCK);
 	pthread_mutex_lock(&g->wlock);
 	err = g->werr;
 	while (!err && sent < total) {

@@ -168,6 +168,25 @@ static int reset_fail(struct sx_failure *f, const char *what, const char *step)
 		    what, step);
 }
 
+/* A failed read of the step's message (detail: after the step's name in
+ * the close and reset messages). */
+static int recv_fail(struct sx_failure *f, struct sx_wire_res r,
+		     const char *step, const char *detail)
+{
+	if (IS_RESET(r.err))
+		return fail(f, ECONNABORTED, "proxy reset the connection during "
+			    "the %s%s", step, detail);
+	if (r.err == SX_WIRE_EOF)
+		return fail(f, ECONNABORTED, "proxy closed the connection "
+			    "during the %s%s", step, detail);
+	if (r.perr)
+		return fail(f, EPROTO, "malformed %s from proxy: %s", step,
+			    sx_perr_str(r.perr));
+	if (r.err == ETIMEDOUT)
+		return fail(f, ETIMEDOUT, "handshake timed out (%s)", step);
+	return fail(f, r.err, "%s failed: %s", step, strerror(r.err));
+}
+
 static int send_frame(struct xchg *x, uint8_t mtyp, const void *tok, size_t len,
 		      struct sx_failure *f, const char *step)
 {
@@ -178,7 +197,7 @@ static int send_frame(struct xchg *x, uint8_t mtyp, const void *tok, size_t len,
 	if (n < 0)
 		return fail(f, EPROTO, "GSS-API %s: token of %zu bytes does not "
 			    "fit in a message", step, len);
-	rc = sx_io_send_all(x->fd, x->buf, (size_t)n, x->deadline);
+	rc = sx_wire_send(x->fd, x->buf, (size_t)n, x->deadline).err;
 	if (IS_RESET(rc))
 		return reset_fail(f, "GSS-API", step);
 	if (rc)
@@ -194,18 +213,20 @@ static int send_frame(struct xchg *x, uint8_t mtyp, const void *tok, size_t len,
 static int recv_frame(struct xchg *x, uint8_t mtyp, struct sx_failure *f,
 		      const char *step, const char *refused)
 {
-	int rc = sx_io_recv_msg(x->fd, x->buf, SX_GSS_HLEN + SX_GSS_MAXTOKEN,
-				parse_frame, &x->frame, x->deadline);
+	struct sx_wire_res r = sx_wire_recv(x->fd, x->buf,
+					    SX_GSS_HLEN + SX_GSS_MAXTOKEN,
+					    parse_frame, &x->frame, x->deadline);
+	int rc = r.err;
 
-	if (rc == SX_IO_EOF && refused)
+	if (rc == SX_WIRE_EOF && refused)
 		return fail(f, EACCES, "protection level refused: the proxy "
 			    "closed the connection %s", refused);
-	if (rc == SX_IO_EOF)
+	if (rc == SX_WIRE_EOF)
 		return fail(f, ECONNABORTED, "proxy closed the connection "
 			    "during GSS-API %s", step);
-	if (rc <= -1000)
+	if (r.perr)
 		return fail(f, EPROTO, "malformed GSS-API %s message from "
-			    "proxy: %s", step, sx_perr_str(-(rc + 1000)));
+			    "proxy: %s", step, sx_perr_str(r.perr));
 	if (rc == ETIMEDOUT)
 		return fail(f, ETIMEDOUT, "handshake timed out (GSS-API %s)", step);
 	if (IS_RESET(rc))
@@ -385,7 +406,7 @@ static int negotiate(struct xchg *x, const struct sx_gss_conf *g, int *level,
 	if (got < min) {
 		static const uint8_t abort_msg[2] = { SX_GSS_VERSION, SX_GSS_MTYP_ABORT };
 
-		sx_io_send_all(x->fd, abort_msg, 2, x->deadline);
+		sx_wire_send(x->fd, abort_msg, 2, x->deadline);
 		return fail(f, EACCES, "GSS-API protection level: the proxy chose "
 			    "%s, below gssapi_min_protection %s; aborted",
 			    level_name(got), level_name(min));
@@ -448,26 +469,15 @@ static ssize_t parse_reply(const uint8_t *b, size_t n, void *out, size_t *need)
 static int plain_request(struct xchg *x, const uint8_t *req, size_t len,
 			 struct sx_s5_reply *reply, struct sx_failure *f)
 {
-	int rc = sx_io_send_all(x->fd, req, len, x->deadline);
+	struct sx_wire_res r = sx_wire_send(x->fd, req, len, x->deadline);
 
-	if (IS_RESET(rc))
+	if (IS_RESET(r.err))
 		return reset_fail(f, "the", "request");
-	if (rc)
-		return fail(f, rc, "request failed: %s", strerror(rc));
-	rc = sx_io_recv_msg(x->fd, x->buf, 4 + 1 + 255 + 2, parse_reply, reply,
-			    x->deadline);
-	if (IS_RESET(rc))
-		return reset_fail(f, "the", "reply");
-	if (rc == SX_IO_EOF)
-		return fail(f, ECONNABORTED, "proxy closed the connection "
-			    "during the reply");
-	if (rc <= -1000)
-		return fail(f, EPROTO, "malformed reply from proxy: %s",
-			    sx_perr_str(-(rc + 1000)));
-	if (rc)
-		return fail(f, rc, rc == ETIMEDOUT ? "handshake timed out "
-			    "(reply)" : "reply failed: %s", strerror(rc));
-	return 0;
+	if (r.err)
+		return fail(f, r.err, "request failed: %s", strerror(r.err));
+	r = sx_wire_recv(x->fd, x->buf, 4 + 1 + 255 + 2, parse_reply, reply,
+			 x->deadline);
+	return r.err ? recv_fail(f, r, "reply", "") : 0;
 }
 
 static ssize_t parse_method(const uint8_t *b, size_t n, void *out, size_t *need)
@@ -482,27 +492,18 @@ static int select_method(struct xchg *x, struct sx_failure *f)
 	const uint8_t gss = SX_S5_METHOD_GSSAPI;
 	uint8_t buf[3], method = 0;
 	ssize_t n = sx_s5_greeting_encode(buf, sizeof(buf), &gss, 1);
+	struct sx_wire_res r;
 	int rc;
 
-	rc = n < 0 ? EINVAL : sx_io_send_all(x->fd, buf, (size_t)n, x->deadline);
+	rc = n < 0 ? EINVAL : sx_wire_send(x->fd, buf, (size_t)n, x->deadline).err;
 	if (IS_RESET(rc))
 		return reset_fail(f, "the", "greeting (GSS-API offered)");
 	if (rc)
 		return fail(f, rc, "greeting failed: %s", strerror(rc));
-	rc = sx_io_recv_msg(x->fd, buf, sizeof(buf), parse_method, &method,
-			    x->deadline);
-	if (IS_RESET(rc))
-		return reset_fail(f, "the", "method selection (GSS-API offered)");
-	if (rc == SX_IO_EOF)
-		return fail(f, ECONNABORTED, "proxy closed the connection "
-			    "during the method selection (GSS-API offered)");
-	if (rc <= -1000)
-		return fail(f, EPROTO, "malformed method selection from proxy: %s",
-			    sx_perr_str(-(rc + 1000)));
-	if (rc)
-		return fail(f, rc, rc == ETIMEDOUT ? "handshake timed out "
-			    "(method selection)" : "method selection failed: %s",
-			    strerror(rc));
+	r = sx_wire_recv(x->fd, buf, sizeof(buf), parse_method, &method,
+			 x->deadline);
+	if (r.err)
+		return recv_fail(f, r, "method selection", " (GSS-API offered)");
 	if (method == SX_S5_METHOD_REJECT)
 		return fail(f, EACCES, "proxy does not accept GSS-API "
 			    "authentication (the only method offered, as gssapi "

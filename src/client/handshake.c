@@ -28,20 +28,22 @@ int sx_fail(struct sx_failure *f, int err, const char *fmt, ...)
 
 #define fail sx_fail
 
-/* Turn an I/O result from io.c into a failure. */
-static int io_fail(struct sx_failure *f, int rc, const char *step)
+/* Turn a wire result (wire.c) into a failure. */
+static int io_fail(struct sx_failure *f, struct sx_wire_res r, const char *step)
 {
-	if (rc == SX_IO_EOF)
+	int rc = r.err;
+
+	if (r.perr)
+		return fail(f, EPROTO, "malformed %s from proxy: %s (is it a "
+			    "SOCKS server of the version the URL says?)", step,
+			    sx_perr_str(r.perr));
+	if (rc == SX_WIRE_EOF)
 		return fail(f, ECONNABORTED,
 			    "proxy closed the connection during the %s", step);
 	/* A reset is a close too: one errno for both (README "Errors"). */
 	if (rc == ECONNRESET || rc == EPIPE)
 		return fail(f, ECONNABORTED,
 			    "proxy reset the connection during the %s", step);
-	if (rc <= -1000)
-		return fail(f, EPROTO, "malformed %s from proxy: %s (is it a "
-			    "SOCKS server of the version the URL says?)", step,
-			    sx_perr_str(-(rc + 1000)));
 	if (rc == ETIMEDOUT)
 		return fail(f, ETIMEDOUT, "handshake timed out (%s): no answer "
 			    "within handshake_timeout", step);
@@ -102,12 +104,12 @@ static int userpass_reply(int fd, const struct sx_proxy *p, int64_t deadline,
 			  struct sx_failure *f)
 {
 	uint8_t buf[2], status = 0;
-	int rc;
+	struct sx_wire_res r;
 
-	rc = sx_io_recv_msg(fd, buf, sizeof(buf), sx_parse_userpass, &status,
-			    deadline);
-	if (rc)
-		return io_fail(f, rc, "authentication reply");
+	r = sx_wire_recv(fd, buf, sizeof(buf), sx_parse_userpass, &status,
+			 deadline);
+	if (r.err)
+		return io_fail(f, r, "authentication reply");
 	if (status != 0)
 		return fail(f, EACCES, "authentication failed: user name or "
 			    "password rejected by the proxy (user '%s')",
@@ -120,15 +122,15 @@ static int userpass_auth(int fd, const struct sx_proxy *p, int64_t deadline,
 {
 	uint8_t buf[3 + 255 + 255];
 	ssize_t n;
-	int rc;
+	struct sx_wire_res r;
 
 	n = userpass_encode(buf, sizeof(buf), p, f);
 	if (n < 0)
 		return -1;
-	rc = sx_io_send_all(fd, buf, (size_t)n, deadline);
+	r = sx_wire_send(fd, buf, (size_t)n, deadline);
 	explicit_bzero(buf, sizeof(buf));
-	if (rc)
-		return io_fail(f, rc, "authentication");
+	if (r.err)
+		return io_fail(f, r, "authentication");
 	return userpass_reply(fd, p, deadline, f);
 }
 
@@ -137,12 +139,12 @@ static int request_reply(int fd, struct sx_s5_reply *reply, int64_t deadline,
 			 struct sx_failure *f)
 {
 	uint8_t buf[4 + 1 + 255 + 2];
-	int rc;
+	struct sx_wire_res r;
 
-	rc = sx_io_recv_msg(fd, buf, sizeof(buf), sx_parse_s5_reply, reply,
-			    deadline);
-	if (rc)
-		return io_fail(f, rc, "reply");
+	r = sx_wire_recv(fd, buf, sizeof(buf), sx_parse_s5_reply, reply,
+			 deadline);
+	if (r.err)
+		return io_fail(f, r, "reply");
 	/* Tor's extended codes are known by their hex value (X'F0') */
 	if (sx_s5_rep_is_tor(reply->rep))
 		return fail(f, sx_s5_rep_errno(reply->rep), "%s (SOCKS reply "
@@ -185,7 +187,7 @@ static int socks5_pipelined(int fd, const struct sx_proxy *p, uint8_t cmd,
 					       SX_S5_METHOD_NONE;
 	size_t len;
 	ssize_t n;
-	int rc = 0;
+	struct sx_wire_res r = { 0 };
 
 	n = sx_s5_greeting_encode(buf, sizeof(buf), &method, 1);
 	if (n < 0)
@@ -199,23 +201,23 @@ static int socks5_pipelined(int fd, const struct sx_proxy *p, uint8_t cmd,
 	}
 	n = request_encode(buf + len, sizeof(buf) - len, cmd, dst, f);
 	if (n >= 0)
-		rc = sx_io_send_all(fd, buf, len + (size_t)n, deadline);
+		r = sx_wire_send(fd, buf, len + (size_t)n, deadline);
 	explicit_bzero(buf, sizeof(buf));
 	if (n < 0)
 		return -1;
-	if (rc)
-		return io_fail(f, rc, "greeting");
-	rc = sx_io_recv_msg(fd, buf, sizeof(buf), sx_parse_method, &method,
-			    deadline);
+	if (r.err)
+		return io_fail(f, r, "greeting");
+	r = sx_wire_recv(fd, buf, sizeof(buf), sx_parse_method, &method,
+			 deadline);
 	/* ssh -D closes without a 0xFF when it does not like the methods */
-	if (rc == SX_IO_EOF && method_only_userpass(p))
+	if (r.err == SX_WIRE_EOF && method_only_userpass(p))
 		return fail(f, ECONNABORTED, "proxy closed the connection "
 			    "during the method selection (with pipelining on, "
 			    "username/password is the only method offered; set "
 			    "pipelining off for this proxy if it needs no "
 			    "authentication)");
-	if (rc)
-		return io_fail(f, rc, "method selection");
+	if (r.err)
+		return io_fail(f, r, "method selection");
 	if (check_method(method, have_credentials(p), have_credentials(p),
 			 f) < 0)
 		return -1;
@@ -244,7 +246,7 @@ int sx_socks5_handshake(int fd, const struct sx_proxy *p, uint8_t cmd,
 	bool userpass = have_credentials(p);
 	uint8_t method = 0;
 	ssize_t n;
-	int rc;
+	struct sx_wire_res r;
 
 	if (p->gss.enabled)     /* method 0x01 alone: src/client/gssapi.c */
 		return sx_gss_socks5(fd, p, cmd, dst, reply, deadline, f);
@@ -253,13 +255,13 @@ int sx_socks5_handshake(int fd, const struct sx_proxy *p, uint8_t cmd,
 	n = sx_s5_greeting_encode(buf, sizeof(buf), methods, userpass ? 2 : 1);
 	if (n < 0)
 		return fail(f, EINVAL, "greeting: %s", sx_perr_str((int)n));
-	rc = sx_io_send_all(fd, buf, (size_t)n, deadline);
-	if (rc)
-		return io_fail(f, rc, "greeting");
-	rc = sx_io_recv_msg(fd, buf, sizeof(buf), sx_parse_method, &method,
-			    deadline);
-	if (rc)
-		return io_fail(f, rc, "method selection");
+	r = sx_wire_send(fd, buf, (size_t)n, deadline);
+	if (r.err)
+		return io_fail(f, r, "greeting");
+	r = sx_wire_recv(fd, buf, sizeof(buf), sx_parse_method, &method,
+			 deadline);
+	if (r.err)
+		return io_fail(f, r, "method selection");
 	if (check_method(method, userpass, false, f) < 0)
 		return -1;
 	if (method == SX_S5_METHOD_USERPASS &&
@@ -269,9 +271,9 @@ int sx_socks5_handshake(int fd, const struct sx_proxy *p, uint8_t cmd,
 	n = request_encode(buf, sizeof(buf), cmd, dst, f);
 	if (n < 0)
 		return -1;
-	rc = sx_io_send_all(fd, buf, (size_t)n, deadline);
-	if (rc)
-		return io_fail(f, rc, "request");
+	r = sx_wire_send(fd, buf, (size_t)n, deadline);
+	if (r.err)
+		return io_fail(f, r, "request");
 	return request_reply(fd, reply, deadline, f);
 }
 
@@ -311,7 +313,7 @@ int sx_socks4_handshake(int fd, const struct sx_proxy *p, uint8_t cmd,
 	struct s4_reply reply;
 	char userid[256];
 	ssize_t n;
-	int rc;
+	struct sx_wire_res r;
 
 	if (dst->atyp == SX_ATYP_IPV6)
 		return fail(f, EAFNOSUPPORT, "SOCKS 4 carries IPv4 destinations "
@@ -323,13 +325,13 @@ int sx_socks4_handshake(int fd, const struct sx_proxy *p, uint8_t cmd,
 	n = sx_s4_request_encode(buf, sizeof(buf), cmd, dst, userid);
 	if (n < 0)
 		return fail(f, EINVAL, "request: %s", sx_perr_str((int)n));
-	rc = sx_io_send_all(fd, buf, (size_t)n, deadline);
-	if (rc)
-		return io_fail(f, rc, "request");
-	rc = sx_io_recv_msg(fd, buf, sizeof(buf), parse_s4_reply, &reply,
-			    deadline);
-	if (rc)
-		return io_fail(f, rc, "reply");
+	r = sx_wire_send(fd, buf, (size_t)n, deadline);
+	if (r.err)
+		return io_fail(f, r, "request");
+	r = sx_wire_recv(fd, buf, sizeof(buf), parse_s4_reply, &reply,
+			 deadline);
+	if (r.err)
+		return io_fail(f, r, "reply");
 	if (reply.code != SX_S4_REP_GRANTED)
 		return fail(f, sx_s4_rep_errno(reply.code), "%s (SOCKS 4 reply "
 			    "0x%02x)", sx_s4_rep_str(reply.code), reply.code);

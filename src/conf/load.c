@@ -3,10 +3,12 @@
  *   SX_SYSCONFDIR/socksify.conf, $HOME/.socksify.conf, $SOCKSIFY_CONF,
  *   then the SOCKSIFY_* variables.
  *
- * Runs inside arbitrary programs: plain open/read/close (O_CLOEXEC), no
+ * Runs inside arbitrary programs: plain open/read/close (O_CLOEXEC; read
+ * and close from the real-symbol table, never the library's own hooks), no
  * stdio streams, no output, no exit; every problem ends up in c->error.
  */
 #include "socksify/conf.h"
+#include "socksify/runtime.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -70,6 +72,7 @@ static int read_file(const char *path, char **out, size_t *outlen,
 	size_t len = 0, cap = 0;
 	int fd, rc = -1;
 
+	sx_real_init();
 	do
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	while (fd < 0 && errno == EINTR);
@@ -107,7 +110,7 @@ static int read_file(const char *path, char **out, size_t *outlen,
 				goto out;
 			}
 		}
-		n = read(fd, buf + len, cap - len);
+		n = sx_real.read(fd, buf + len, cap - len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -132,7 +135,7 @@ out:
 		explicit_bzero(buf, len);
 		free(buf);
 	}
-	close(fd);
+	sx_real.close(fd);
 	return rc;
 }
 

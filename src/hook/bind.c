@@ -255,11 +255,11 @@ static int second_reply(struct listener *l, struct sx_addr *peer)
 	if (fl >= 0 && !(fl & O_NONBLOCK))
 		fcntl(l->fd, F_SETFL, fl | O_NONBLOCK);
 	if (l->conn.exit_type == SX_PROXY_SOCKS5) {
-		rc = sx_io_recv_msg(l->fd, buf, sizeof(buf), parse_s5, &r5, deadline);
+		rc = sx_wire_recv(l->fd, buf, sizeof(buf), parse_s5, &r5, deadline).err;
 		code = r5.rep;
 		*peer = r5.bound;
 	} else {
-		rc = sx_io_recv_msg(l->fd, buf, sizeof(buf), parse_s4, &r4, deadline);
+		rc = sx_wire_recv(l->fd, buf, sizeof(buf), parse_s4, &r4, deadline).err;
 		code = r4.code == SX_S4_REP_GRANTED ? 0 : r4.code;
 		*peer = r4.bound;
 	}
@@ -268,8 +268,8 @@ static int second_reply(struct listener *l, struct sx_addr *peer)
 	if (rc != 0) {
 		sx_log(SX_LOG_ERROR, "BIND via %s: the proxy's second reply did "
 		       "not come (%s)", l->conn.via,
-		       rc == SX_IO_EOF ? "connection closed" :
-		       rc <= -1000 ? "malformed" : strerror(rc));
+		       rc == SX_WIRE_EOF ? "connection closed" :
+		       rc == EPROTO ? "malformed" : strerror(rc));
 		errno = rc == ETIMEDOUT ? ETIMEDOUT : ECONNABORTED;
 		return -1;
 	}

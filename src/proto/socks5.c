@@ -219,53 +219,61 @@ ssize_t sx_s5_request_encode(uint8_t *buf, size_t cap, uint8_t cmd,
  * byte, which is the name length for names): every reply is at least
  * 8 bytes long, so this never reads past the reply.
  */
-ssize_t sx_s5_reply_parse(const uint8_t *buf, size_t len,
-			  struct sx_s5_reply *out, size_t *need)
+ssize_t sx_s5_addr_parse(const uint8_t *buf, size_t len, size_t off,
+			 struct sx_addr *a, size_t *need)
 {
 	size_t total;
 
-	if (!buf && len)
-		return -SX_PERR_ARG;
-	if (len >= 1 && buf[0] != SX_S5_VERSION)
-		return -SX_PERR_VERSION;
-	if (len < 4)
-		return need_more(need, 5);
-	switch (buf[3]) {
+	if (len <= off)
+		return need_more(need, off + 2);
+	switch (buf[off]) {
 	case SX_ATYP_IPV4:
-		total = 4 + 4 + 2;
+		total = off + 1 + 4 + 2;
 		break;
 	case SX_ATYP_IPV6:
-		total = 4 + 16 + 2;
+		total = off + 1 + 16 + 2;
 		break;
 	case SX_ATYP_NAME:
-		if (len < 5)
-			return need_more(need, 5);
-		if (buf[4] == 0)
+		if (len < off + 2)
+			return need_more(need, off + 2);
+		if (buf[off + 1] == 0)
 			return -SX_PERR_NAMELEN;
-		total = 4 + 1 + (size_t)buf[4] + 2;
+		total = off + 2 + (size_t)buf[off + 1] + 2;
 		break;
 	default:
 		return -SX_PERR_ATYP;
 	}
 	if (len < total)
 		return need_more(need, total);
-	if (out) {
-		memset(out, 0, sizeof(*out));
-		out->rep = buf[1];
-		out->bound.atyp = buf[3];
-		if (buf[3] == SX_ATYP_NAME) {
-			out->bound.namelen = buf[4];
-			memcpy(out->bound.u.name, buf + 5, buf[4]);
-			out->bound.u.name[buf[4]] = '\0';
-		} else if (buf[3] == SX_ATYP_IPV4) {
-			memcpy(out->bound.u.v4, buf + 4, 4);
+	if (a) {
+		memset(a, 0, sizeof(*a));
+		a->atyp = buf[off];
+		if (a->atyp == SX_ATYP_NAME) {
+			a->namelen = buf[off + 1];
+			memcpy(a->u.name, buf + off + 2, a->namelen);
+			a->u.name[a->namelen] = '\0';
 		} else {
-			memcpy(out->bound.u.v6, buf + 4, 16);
+			memcpy(a->u.v6, buf + off + 1,
+			       a->atyp == SX_ATYP_IPV4 ? 4 : 16);
 		}
-		out->bound.port = (uint16_t)(buf[total - 2] << 8 |
-					     buf[total - 1]);
+		a->port = (uint16_t)(buf[total - 2] << 8 | buf[total - 1]);
 	}
 	return (ssize_t)total;
+}
+
+ssize_t sx_s5_reply_parse(const uint8_t *buf, size_t len,
+			  struct sx_s5_reply *out, size_t *need)
+{
+	ssize_t total;
+
+	if (!buf && len)
+		return -SX_PERR_ARG;
+	if (len >= 1 && buf[0] != SX_S5_VERSION)
+		return -SX_PERR_VERSION;
+	total = sx_s5_addr_parse(buf, len, 3, out ? &out->bound : NULL, need);
+	if (total > 0 && out)
+		out->rep = buf[1];
+	return total;
 }
 
 /*

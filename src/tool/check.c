@@ -48,18 +48,18 @@ static void fact(struct check *k, const char *tag, const char *fmt, ...)
 	fflush(stdout);
 }
 
-/* An I/O error of sx_io_*, as words. */
-static const char *io_str(int rc, char *buf, size_t len)
+/* A failed exchange on the wire (sx_wire_*), as words. */
+static const char *io_str(struct sx_wire_res r, char *buf, size_t len)
 {
-	if (rc == SX_IO_EOF)
+	if (r.err == SX_WIRE_EOF)
 		return "the proxy closed the connection";
-	if (rc <= -1000) {
-		snprintf(buf, len, "malformed answer (%s)", sx_perr_str(-(rc + 1000)));
+	if (r.perr) {
+		snprintf(buf, len, "malformed answer (%s)", sx_perr_str(r.perr));
 		return buf;
 	}
-	if (rc == ETIMEDOUT)
+	if (r.err == ETIMEDOUT)
 		return "no answer within handshake_timeout";
-	return strerror(rc);
+	return strerror(r.err);
 }
 
 static void check_config(struct check *k)
@@ -111,7 +111,7 @@ static int reach_proxy(struct check *k, const struct sx_proxy *p)
 	else if (connect(k->fd, pick->ai_addr, pick->ai_addrlen) < 0 &&
 		 errno != EINPROGRESS)
 		err = errno;
-	else if ((err = sx_io_wait(k->fd, POLLOUT, t0 + k->c->connect_timeout_ms)) == 0 &&
+	else if ((err = sx_wire_wait(k->fd, POLLOUT, t0 + k->c->connect_timeout_ms)) == 0 &&
 		 getsockopt(k->fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
 		err = errno;
 	freeaddrinfo(res);
@@ -155,7 +155,7 @@ static int check_userpass(struct check *k, const struct sx_proxy *p,
 	const char *from = p->url_creds && k->at[0] ? "this hop's URL" :
 			   sx_tool_origin(k->c, "password");
 	ssize_t n;
-	int rc;
+	struct sx_wire_res r;
 
 	n = sx_userpass_encode(buf, sizeof buf, p->user, strlen(p->user),
 			       p->pass, strlen(p->pass));
@@ -165,13 +165,13 @@ static int check_userpass(struct check *k, const struct sx_proxy *p,
 		     p->user, sx_perr_str((int)n));
 		return -1;
 	}
-	rc = sx_io_send_all(k->fd, buf, (size_t)n, deadline);
+	r = sx_wire_send(k->fd, buf, (size_t)n, deadline);
 	explicit_bzero(buf, sizeof buf);
-	if (rc == 0)
-		rc = sx_io_recv_msg(k->fd, buf, 2, sx_parse_userpass, &status, deadline);
-	if (rc) {
+	if (r.err == 0)
+		r = sx_wire_recv(k->fd, buf, 2, sx_parse_userpass, &status, deadline);
+	if (r.err) {
 		fact(k, "FAIL", "auth%s: username/password exchange failed: %s",
-		     k->at, io_str(rc, ebuf, sizeof ebuf));
+		     k->at, io_str(r, ebuf, sizeof ebuf));
 		return -1;
 	}
 	if (status != 0) {
@@ -196,17 +196,18 @@ static int check_socks5_auth(struct check *k, const struct sx_proxy *p,
 				      "no authentication";
 	char ebuf[128];
 	ssize_t n;
-	int rc;
+	struct sx_wire_res r = { .err = EINVAL };
 
 	n = sx_s5_greeting_encode(buf, sizeof buf, methods, creds ? 2 : 1);
-	rc = n < 0 ? EINVAL : sx_io_send_all(k->fd, buf, (size_t)n, deadline);
-	if (rc == 0)
-		rc = sx_io_recv_msg(k->fd, buf, sizeof buf, sx_parse_method, &method,
-				    deadline);
-	if (rc) {
+	if (n >= 0)
+		r = sx_wire_send(k->fd, buf, (size_t)n, deadline);
+	if (r.err == 0)
+		r = sx_wire_recv(k->fd, buf, sizeof buf, sx_parse_method, &method,
+				 deadline);
+	if (r.err) {
 		fact(k, "FAIL", "method%s: no SOCKS 5 method selection: %s; is it "
 		     "a SOCKS 5 server (for SOCKS 4 use socks4://)?", k->at,
-		     io_str(rc, ebuf, sizeof ebuf));
+		     io_str(r, ebuf, sizeof ebuf));
 		return -1;
 	}
 	if (method == SX_S5_METHOD_NONE) {
@@ -404,7 +405,7 @@ static int connect_step(struct check *k, const struct sx_proxy *p,
 	uint8_t buf[4 + 1 + 255 + 2];
 	char ebuf[128];
 	ssize_t n;
-	int rc;
+	struct sx_wire_res r = { .err = EINVAL };
 
 	if (p->type != SX_PROXY_SOCKS5)
 		return sx_socks4_handshake(k->fd, p, SX_S4_CMD_CONNECT, a, &bound,
@@ -413,13 +414,14 @@ static int connect_step(struct check *k, const struct sx_proxy *p,
 		return sx_socks5_handshake(k->fd, p, SX_S5_CMD_CONNECT, a, &reply,
 					   deadline, f);
 	n = sx_s5_request_encode(buf, sizeof buf, SX_S5_CMD_CONNECT, a);
-	rc = n < 0 ? -1 : sx_io_send_all(k->fd, buf, (size_t)n, deadline);
-	if (rc == 0)
-		rc = sx_io_recv_msg(k->fd, buf, sizeof buf, sx_parse_s5_reply, &reply,
-				    deadline);
-	if (rc) {
+	if (n >= 0)
+		r = sx_wire_send(k->fd, buf, (size_t)n, deadline);
+	if (r.err == 0)
+		r = sx_wire_recv(k->fd, buf, sizeof buf, sx_parse_s5_reply, &reply,
+				 deadline);
+	if (r.err) {
 		snprintf(f->why, sizeof f->why, "%s", n < 0 ? sx_perr_str((int)n) :
-			 io_str(rc, ebuf, sizeof ebuf));
+			 io_str(r, ebuf, sizeof ebuf));
 		return -1;
 	}
 	if (reply.rep != SX_S5_REP_SUCCEEDED) {

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The socksify command (C, build/socksify) beyond what 38_wrapper and 93_wrapper_options
+# The socksify command (C, build/socksify) beyond what 382_wrapper and 921_wrapper_options
 # cover: --engine and --strict set their variables and are checked; `on`/`off` only as
 # the last word and not after `--`; --shell runs $SHELL (else /bin/sh) socksified and
 # takes no command; LD_PRELOAD gets the library once, appended; SOCKSIFY_LIBRARY; the

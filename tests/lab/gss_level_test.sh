@@ -1,4 +1,4 @@
-# tests/lab/gss_level_test.sh - the body of tests/integration/8[012]_gss_*.sh (bash,
+# tests/lab/gss_level_test.sh - the body of tests/integration/8[012]0_gss_*.sh (bash,
 # sourced with GSS_LEVEL set to clear, integrity or confidentiality).
 #
 # A Heimdal realm, the GSS-API Dante server (gssapi.enctype GSS_LEVEL) on 127.0.0.1,

@@ -1,4 +1,4 @@
-# tests/lab/hostile.sh - the hostile-server lab, sourced by tests/integration/3[89]_hostile_*.sh
+# tests/lab/hostile.sh - the hostile-server lab, sourced by tests/integration/3[89][0-2]_hostile_*.sh
 # after lab.sh and lab_init/lab_need_lib.
 #
 #   hostile_setup            client namespace; the destination, an echo server on the root

@@ -1,6 +1,6 @@
 /*
  * dnsprobe.c - drives the resolver calls socksify answers with mapped
- * addresses (remote DNS), for tests/integration/5N_dns_*.sh.
+ * addresses (remote DNS), for tests/integration/5N0_dns_*.sh.
  *
  *   dnsprobe gai NAME 0|4|6 [canon]     getaddrinfo: "addr ADDR" lines, "canon NAME"
  *   dnsprobe fetch NAME PORT PATH 0|4|6 getaddrinfo + connect + HTTP GET: the body

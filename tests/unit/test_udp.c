@@ -1,6 +1,6 @@
 /*
  * test_udp.c - unit tests for the SOCKS 5 UDP datagram header
- * (sx_udp_header_encode / sx_udp_header_parse, src/proto/udp.c).
+ * (sx_udp_header_encode / sx_udp_header_parse, src/proto/socks5_udp.c).
  */
 #include <check.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 #!/bin/bash
 # curl through socksify (danted): plain, and --tcp-fastopen (curl 7.88 on Linux sets
-# TCP_FASTOPEN_CONNECT; the raw sendto(MSG_FASTOPEN) path is in 22_python).
+# TCP_FASTOPEN_CONNECT; the raw sendto(MSG_FASTOPEN) path is in 220_python).
 . "$(dirname "$0")/../lab/lab.sh"
 lab_init
 lab_need_lib

@@ -27,7 +27,7 @@ lab_run "sanity: integrity works" lab_sx curl -q -sS --max-time 10 "$url"
 lab_out_is "sanity" "$LAB_HTTP_CONTENT"
 
 # UDP on a route with integrity goes through an association whose datagrams are
-# wrapped (85_gss_udp.sh).  This proxy's rules do not allow UDP ASSOCIATE: the send
+# wrapped (850_gss_udp.sh).  This proxy's rules do not allow UDP ASSOCIATE: the send
 # fails with the proxy's answer in one log line; nothing goes out unprotected or direct.
 udp='import errno, socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

@@ -1,6 +1,7 @@
 /*
- * io.c - deadline-bound reads and writes for the handshake.  The socket
- * is non-blocking; poll() waits, and EINTR never extends the deadline.
+ * wire.c - deadline-bound reads and writes of the handshake's messages
+ * (client.h: sx_wire_*).  The socket is non-blocking; poll() waits, and
+ * EINTR never extends the deadline.
  */
 #include <errno.h>
 #include <poll.h>
@@ -18,7 +19,7 @@ int64_t sx_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int sx_io_wait(int fd, short events, int64_t deadline)
+int sx_wire_wait(int fd, short events, int64_t deadline)
 {
 	struct pollfd pfd = { .fd = fd, .events = events };
 
@@ -37,7 +38,7 @@ int sx_io_wait(int fd, short events, int64_t deadline)
 	}
 }
 
-int sx_io_send_all(int fd, const void *buf, size_t len, int64_t deadline)
+static int send_all(int fd, const void *buf, size_t len, int64_t deadline)
 {
 	const uint8_t *p = buf;
 
@@ -57,7 +58,7 @@ int sx_io_send_all(int fd, const void *buf, size_t len, int64_t deadline)
 		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
 		    errno != EINPROGRESS)
 			return errno;
-		err = sx_io_wait(fd, POLLOUT, deadline);
+		err = sx_wire_wait(fd, POLLOUT, deadline);
 		if (err)
 			return err;
 	}
@@ -77,20 +78,31 @@ static int recv_exact(int fd, uint8_t *p, size_t len, int64_t deadline)
 			continue;
 		}
 		if (n == 0)
-			return SX_IO_EOF;
+			return SX_WIRE_EOF;
 		if (errno == EINTR)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return errno;
-		err = sx_io_wait(fd, POLLIN, deadline);
+		err = sx_wire_wait(fd, POLLIN, deadline);
 		if (err)
 			return err;
 	}
 	return 0;
 }
 
-int sx_io_recv_msg(int fd, uint8_t *buf, size_t cap, sx_parse_fn parse,
-		   void *out, int64_t deadline)
+struct sx_wire_res sx_wire_send(int fd, const void *buf, size_t len,
+				int64_t deadline)
+{
+	return (struct sx_wire_res){ .err = send_all(fd, buf, len, deadline) };
+}
+
+static struct sx_wire_res malformed(enum sx_perr perr)
+{
+	return (struct sx_wire_res){ .err = EPROTO, .perr = perr };
+}
+
+struct sx_wire_res sx_wire_recv(int fd, uint8_t *buf, size_t cap,
+				sx_parse_fn parse, void *out, int64_t deadline)
 {
 	size_t have = 0, need = 0;
 
@@ -99,14 +111,14 @@ int sx_io_recv_msg(int fd, uint8_t *buf, size_t cap, sx_parse_fn parse,
 		int err;
 
 		if (r > 0)
-			return 0;
+			return (struct sx_wire_res){ 0 };
 		if (r < 0)
-			return -(1000 + (int)-r);
+			return malformed((enum sx_perr)-r);
 		if (need <= have || need > cap)
-			return -(1000 + SX_PERR_NOSPACE);
+			return malformed(SX_PERR_NOSPACE);
 		err = recv_exact(fd, buf + have, need - have, deadline);
 		if (err)
-			return err;
+			return (struct sx_wire_res){ .err = err };
 		have = need;
 	}
 }

@@ -1,5 +1,5 @@
 /*
- * udp.c - the UDP ASSOCIATE control connection.
+ * udp_assoc.c - the UDP ASSOCIATE control connection.
  *
  * The control connection is a TCP socket the library opens itself, so it
  * must not collide with the program's descriptors: it is moved high
@@ -41,7 +41,7 @@ static int move_high(int fd)
 		base = 4096;
 	if (base <= fd)
 		return fd;
-	nfd = fcntl(fd, F_DUPFD_CLOEXEC, base);
+	nfd = sx_real.fcntl(fd, F_DUPFD_CLOEXEC, base);
 	if (nfd < 0)
 		return fd;      /* a low descriptor still works */
 	sx_real.close(fd);
@@ -53,7 +53,7 @@ static int sock_family(int fd)
 	int domain = 0;
 	socklen_t len = sizeof(domain);
 
-	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0)
+	if (sx_real.getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0)
 		return -1;
 	return domain;
 }
@@ -63,7 +63,7 @@ static int ensure_bound(int fd, int family, struct sockaddr_storage *local,
 			socklen_t *llen)
 {
 	*llen = sizeof(*local);
-	if (getsockname(fd, (struct sockaddr *)local, llen) < 0)
+	if (sx_real.getsockname(fd, (struct sockaddr *)local, llen) < 0)
 		return -1;
 	if ((family == AF_INET && ((struct sockaddr_in *)local)->sin_port) ||
 	    (family == AF_INET6 && ((struct sockaddr_in6 *)local)->sin6_port))
@@ -72,10 +72,10 @@ static int ensure_bound(int fd, int family, struct sockaddr_storage *local,
 	local->ss_family = (sa_family_t)family;
 	*llen = family == AF_INET ? sizeof(struct sockaddr_in) :
 				    sizeof(struct sockaddr_in6);
-	if (bind(fd, (struct sockaddr *)local, *llen) < 0 && errno != EINVAL)
+	if (sx_real.bind(fd, (struct sockaddr *)local, *llen) < 0 && errno != EINVAL)
 		return -1;      /* EINVAL: another thread bound it meanwhile */
 	*llen = sizeof(*local);
-	return getsockname(fd, (struct sockaddr *)local, llen);
+	return sx_real.getsockname(fd, (struct sockaddr *)local, llen);
 }
 
 /*
@@ -111,8 +111,8 @@ static int ctl_connect(int fd, const struct sockaddr *sa, socklen_t len,
 		return 0;
 	if (errno != EINPROGRESS)
 		err = errno;
-	else if (!(err = sx_io_wait(fd, POLLOUT, deadline)) &&
-		 getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
+	else if (!(err = sx_wire_wait(fd, POLLOUT, deadline)) &&
+		 sx_real.getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
 		err = errno;
 	if (!err)
 		return 0;
@@ -176,7 +176,7 @@ static int relay_addr(int udpfd, int family, int ctl, const struct sx_addr *bnd,
 		memcpy(&in6->sin6_addr, a.u.v6, 16);
 		return 0;
 	}
-	getsockopt(udpfd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &olen);
+	sx_real.getsockopt(udpfd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &olen);
 	if (v6only)
 		return fail(f, EAFNOSUPPORT, "the proxy's UDP relay is IPv4 "
 			    "and this socket is IPv6-only");

@@ -1,6 +1,6 @@
 #!/bin/bash
 # tests/progs/stress.c against a proxy whose every reply byte comes 20 ms apart
-# (tests/lab/hostile.py --fault split: a handshake takes ~250 ms), so that what 48_stress
+# (tests/lab/hostile.py --fault split: a handshake takes ~250 ms), so that what 480_stress
 # mixes in lands in the middle of handshakes for sure: close() of a non-blocking socket
 # from another thread 0-1 ms after connect(), fork+exec, vfork+exec and posix_spawn,
 # SIGUSR1/SIGALRM every 1-2 ms (SA_RESTART off, then on).  16 threads x 24 connects:

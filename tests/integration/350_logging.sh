@@ -1,7 +1,7 @@
 #!/bin/bash
 # Messages: silent on success by default; SOCKSIFY_DEBUG=1 and `socksify -v` give one
 # info line per proxied connection naming the destination; failures are covered in
-# 30_proxy_down / 31_reply_codes (log line format, SOCKSIFY_QUIET, -q).
+# 300_proxy_down / 310_reply_codes (log line format, SOCKSIFY_QUIET, -q).
 . "$(dirname "$0")/../lab/lab.sh"
 lab_init
 lab_need_lib
