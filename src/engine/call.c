@@ -96,13 +96,13 @@ int sx_target_get(const struct sx_call *c, int fd, uint64_t addr,
 		       (int)c->tid, sx_engine_name, strerror(e));
 		return -e;
 	}
-	if (getsockopt(t->copy, SOL_SOCKET, SO_TYPE, &t->type, &ol) < 0 ||
-	    getsockopt(t->copy, SOL_SOCKET, SO_DOMAIN, &t->family,
+	if (sx_real.getsockopt(t->copy, SOL_SOCKET, SO_TYPE, &t->type, &ol) < 0 ||
+	    sx_real.getsockopt(t->copy, SOL_SOCKET, SO_DOMAIN, &t->family,
 		       &(socklen_t){ sizeof(int) }) < 0 ||
 	    (t->family != AF_INET && t->family != AF_INET6) ||
 	    t->family != t->dst.ss_family ||
 	    (t->type != SOCK_STREAM && t->type != SOCK_DGRAM)) {
-		close(t->copy);
+		sx_real.close(t->copy);
 		t->copy = -1;
 		return 0;
 	}
@@ -122,7 +122,7 @@ enum sx_verdict sx_target_answer(struct sx_answer *a, struct target *t,
 			      int64_t ret)
 {
 	if (t && t->copy >= 0)
-		close(t->copy);
+		sx_real.close(t->copy);
 	a->ret = ret;
 	return SX_ANSWER;
 }
@@ -130,7 +130,7 @@ enum sx_verdict sx_target_answer(struct sx_answer *a, struct target *t,
 enum sx_verdict sx_target_pass(struct target *t)
 {
 	if (t->copy >= 0)
-		close(t->copy);
+		sx_real.close(t->copy);
 	return SX_CONTINUE;
 }
 
@@ -187,13 +187,13 @@ int64_t sx_target_dns_redirect(struct target *t)
 
 	if (!sx_dnsd_addr(t->family, t->type, &sa, &len))
 		return -ECONNREFUSED;
-	if (connect(t->copy, (struct sockaddr *)&sa, len) < 0) {
+	if (sx_real.connect(t->copy, (struct sockaddr *)&sa, len) < 0) {
 		if (errno != EINPROGRESS)
 			return -errno;
 		/* loopback: done at once, or within a moment */
-		if (poll(&p, 1, 2000) != 1)
+		if (sx_real.poll(&p, 1, 2000) != 1)
 			return -ETIMEDOUT;
-		getsockopt(t->copy, SOL_SOCKET, SO_ERROR, &err,
+		sx_real.getsockopt(t->copy, SOL_SOCKET, SO_ERROR, &err,
 			   &(socklen_t){ sizeof(err) });
 		if (err)
 			return -err;
@@ -269,11 +269,11 @@ static void handshake_job(void *arg)
 	rc = sx_conn_report(&conn, rc);
 	a.ret = rc == 0 ? 0 : -errno;
 	if (rc == 0 && j->data) {
-		ssize_t n = send(j->t.copy, j->data, j->len, MSG_NOSIGNAL);
+		ssize_t n = sx_real.send(j->t.copy, j->data, j->len, MSG_NOSIGNAL);
 
 		a.ret = n < 0 ? -errno : n;
 	}
-	close(j->t.copy);
+	sx_real.close(j->t.copy);
 	sx_call_done(&j->call, &a, false);
 	free(j->data);
 	free(j);
@@ -305,7 +305,7 @@ bool sx_target_connected(int fd)
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 
-	return getpeername(fd, (struct sockaddr *)&ss, &len) == 0;
+	return sx_real.getpeername(fd, (struct sockaddr *)&ss, &len) == 0;
 }
 
 static enum sx_verdict on_connect(const struct sx_call *c, struct sx_answer *a)
@@ -347,7 +347,7 @@ static enum sx_verdict on_getpeername(const struct sx_call *c,
 	if ((copy = sx_mem_takefd(c->tid, (int)c->args[0])) < 0)
 		return SX_CONTINUE;
 	ours = sx_peers_get(copy, &dst, &len);
-	close(copy);
+	sx_real.close(copy);
 	if (!ours)
 		return SX_CONTINUE;
 	if (sx_mem_write(c->tid, c->args[1], &dst, have < len ? have : len) < 0 ||

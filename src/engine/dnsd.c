@@ -58,24 +58,24 @@ static void udp_serve(void)
 	uint8_t q[MSG_MAX], a[MSG_MAX];
 	struct sockaddr_storage from;
 	socklen_t flen = sizeof(from);
-	ssize_t n = recvfrom(udp_fd, q, sizeof(q), MSG_DONTWAIT,
+	ssize_t n = sx_real.recvfrom(udp_fd, q, sizeof(q), MSG_DONTWAIT,
 			     (struct sockaddr *)&from, &flen);
 
 	if (n > 0 && (n = sx_dns_answer(q, (size_t)n, a, sizeof(a), names_map)) > 0)
-		sendto(udp_fd, a, (size_t)n, MSG_DONTWAIT,
+		sx_real.sendto(udp_fd, a, (size_t)n, MSG_DONTWAIT,
 		       (struct sockaddr *)&from, flen);
 }
 
 static void tcp_close(struct tconn *t)
 {
-	close(t->fd);
+	sx_real.close(t->fd);
 	t->fd = -1;
 }
 
 static void tcp_serve(struct tconn *t)
 {
 	uint8_t a[2 + MSG_MAX];
-	ssize_t n = recv(t->fd, t->buf + t->have, sizeof(t->buf) - t->have,
+	ssize_t n = sx_real.recv(t->fd, t->buf + t->have, sizeof(t->buf) - t->have,
 			 MSG_DONTWAIT);
 	size_t need;
 
@@ -93,7 +93,7 @@ static void tcp_serve(struct tconn *t)
 			return;
 		}
 		sx_dns_put16(a, (unsigned)n);
-		if (send(t->fd, a, (size_t)n + 2, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+		if (sx_real.send(t->fd, a, (size_t)n + 2, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
 			tcp_close(t);
 			return;
 		}
@@ -106,7 +106,7 @@ static void tcp_serve(struct tconn *t)
 
 static void tcp_accept(void)
 {
-	int fd = accept4(tcp_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	int fd = sx_real.accept4(tcp_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
 	if (fd < 0)
 		return;
@@ -116,7 +116,7 @@ static void tcp_accept(void)
 			conns[i].have = 0;
 			return;
 		}
-	close(fd);              /* too many at once: the resolver retries */
+	sx_real.close(fd);              /* too many at once: the resolver retries */
 }
 
 static void *serve(void *unused)
@@ -130,7 +130,7 @@ static void *serve(void *unused)
 		for (int i = 0; i < TCP_MAX; i++)
 			p[2 + i] = (struct pollfd){ .fd = conns[i].fd,
 						    .events = POLLIN };
-		if (poll(p, 2 + TCP_MAX, -1) < 0)
+		if (sx_real.poll(p, 2 + TCP_MAX, -1) < 0)
 			continue;
 		if (p[0].revents)
 			udp_serve();
@@ -151,11 +151,11 @@ static int listen_on(int type, struct sockaddr_in *sa)
 	memset(sa, 0, sizeof(*sa));
 	sa->sin_family = AF_INET;
 	sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)sa, sizeof(*sa)) < 0 ||
-	    (type == SOCK_STREAM && listen(fd, 64) < 0) ||
-	    getsockname(fd, (struct sockaddr *)sa, &len) < 0) {
+	if (fd < 0 || sx_real.bind(fd, (struct sockaddr *)sa, sizeof(*sa)) < 0 ||
+	    (type == SOCK_STREAM && sx_real.listen(fd, 64) < 0) ||
+	    sx_real.getsockname(fd, (struct sockaddr *)sa, &len) < 0) {
 		if (fd >= 0)
-			close(fd);
+			sx_real.close(fd);
 		return -1;
 	}
 	return fd;

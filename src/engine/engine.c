@@ -55,7 +55,7 @@ static int probe_child(enum sx_engine e)
 
 	if (r < 0)
 		return errno;
-	if (syscall(SYS_pidfd_getfd, -1, 0, 0) < 0 && errno == ENOSYS)
+	if (sx_real.syscall(SYS_pidfd_getfd, -1, 0, 0) < 0 && errno == ENOSYS)
 		return 200;
 	return 0;
 }
@@ -99,6 +99,8 @@ bool sx_engine_available(enum sx_engine e, char *why, size_t len)
 {
 	pid_t c;
 	int st, err;
+
+	sx_real_init();     /* libc's own calls, not the library's hooks */
 
 	if (e == SX_ENGINE_PRELOAD)
 		return true;
@@ -160,7 +162,7 @@ bool sx_engine_available(enum sx_engine e, char *why, size_t len)
 
 static bool xwrite(int fd, const void *b, size_t n)
 {
-	return write(fd, b, n) == (ssize_t)n;
+	return sx_real.write(fd, b, n) == (ssize_t)n;
 }
 
 static bool xread(int fd, void *b, size_t n)
@@ -168,7 +170,7 @@ static bool xread(int fd, void *b, size_t n)
 	ssize_t r;
 
 	do
-		r = read(fd, b, n);
+		r = sx_real.read(fd, b, n);
 	while (r < 0 && errno == EINTR);
 	return r == (ssize_t)n;
 }
@@ -179,12 +181,12 @@ static void detach_fds(int keep)
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
 	if (null >= 0) {
-		dup2(null, 0);
-		dup2(null, 1);
+		sx_real.dup2(null, 0);
+		sx_real.dup2(null, 1);
 	}
 	for (int fd = 3; fd < 1024; fd++)
 		if (fd != keep)
-			close(fd);
+			sx_real.close(fd);
 }
 
 static void supervisor(int ch, pid_t prog, enum sx_engine e)
@@ -205,13 +207,13 @@ static void supervisor(int ch, pid_t prog, enum sx_engine e)
 	if (!xwrite(ch, msg, sizeof(msg)) || !xread(ch, msg, sizeof(msg)))
 		_exit(1);
 	if (e == SX_ENGINE_SECCOMP) {
-		pidfd = (int)syscall(SYS_pidfd_open, prog, 0);
+		pidfd = (int)sx_real.syscall(SYS_pidfd_open, prog, 0);
 		listener = pidfd < 0 ? -1 :
-			(int)syscall(SYS_pidfd_getfd, pidfd, msg[0], 0);
+			(int)sx_real.syscall(SYS_pidfd_getfd, pidfd, msg[0], 0);
 		if (listener < 0)
 			ok = 0;
 		if (pidfd >= 0)
-			close(pidfd);
+			sx_real.close(pidfd);
 	} else if (sx_ptrace_seize(prog) < 0) {
 		ok = 0;
 	}
@@ -221,7 +223,7 @@ static void supervisor(int ch, pid_t prog, enum sx_engine e)
 	msg[0] = ok ? 0 : errno;
 	if (!xwrite(ch, msg, sizeof(msg)) || !ok)
 		_exit(1);
-	close(ch);
+	sx_real.close(ch);
 	_exit(e == SX_ENGINE_SECCOMP ? sx_notify_loop(listener) != 0 :
 				       sx_ptrace_loop() != 0);
 }
@@ -276,13 +278,13 @@ static int start_supervisor(enum sx_engine e, int sp[2], pid_t *spid)
 	if ((c = fork()) < 0)
 		return -1;
 	if (c == 0) {
-		close(sp[0]);
+		sx_real.close(sp[0]);
 		c = fork();
 		if (c == 0)
 			supervisor(sp[1], prog, e);
 		_exit(c < 0);
 	}
-	close(sp[1]);
+	sx_real.close(sp[1]);
 	if (waitpid(c, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) ||
 	    !xread(sp[0], msg, sizeof(msg))) {
 		errno = ECHILD;
@@ -302,6 +304,7 @@ int sx_supervise_exec(const struct sx_engine_opts *o, const char *file,
 	int sp[2], lfd = -1;
 	pid_t spid;
 
+	sx_real_init();
 	if (o->engine != SX_ENGINE_SECCOMP && o->engine != SX_ENGINE_PTRACE)
 		return fail(why, len, EINVAL, "sx_supervise_exec");
 	if (start_supervisor(o->engine, sp, &spid) < 0)
@@ -309,20 +312,20 @@ int sx_supervise_exec(const struct sx_engine_opts *o, const char *file,
 	if (notify && (lfd = sx_filter_install(true)) < 0) {
 		int e = errno;
 
-		close(sp[0]);
+		sx_real.close(sp[0]);
 		return fail(why, len, e, "cannot install the seccomp filter");
 	}
 	msg[0] = lfd;
 	if (!xwrite(sp[0], msg, sizeof(msg)) || !xread(sp[0], msg, sizeof(msg)) ||
 	    msg[0] != 0) {
-		close(sp[0]);
+		sx_real.close(sp[0]);
 		return fail(why, len, msg[0] > 0 ? msg[0] : ECHILD,
 			    notify ? "the supervisor could not take the listener" :
 				     "the supervisor could not trace the program");
 	}
-	close(sp[0]);
+	sx_real.close(sp[0]);
 	if (lfd >= 0)
-		close(lfd);
+		sx_real.close(lfd);
 	if (!notify && sx_filter_install(false) < 0)
 		return fail(why, len, errno, "cannot install the seccomp filter");
 	if (o->preload && o->preload[0]) {

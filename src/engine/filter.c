@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "socksify/runtime.h"
 #include "super.h"
 
 #if defined(__x86_64__)
@@ -70,10 +71,10 @@ int sx_filter_install(bool notify)
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -1;
-	r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+	r = sx_real.syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
 	/* Before 5.19 a signal interrupts the wait: go without. */
 	if (r < 0 && errno == EINVAL && notify)
-		r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+		r = sx_real.syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
 			    SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
 	return r < 0 ? -1 : (int)r;
 }

@@ -33,7 +33,7 @@ static int proc_mem(pid_t tid, uint64_t addr, void *buf, size_t len,
 		return -1;
 	n = write ? pwrite(fd, buf, len, (off_t)addr) :
 		    pread(fd, buf, len, (off_t)addr);
-	close(fd);
+	sx_real.close(fd);
 	return n == (ssize_t)len ? 0 : -1;
 }
 
@@ -80,24 +80,24 @@ static pid_t tgid_of(pid_t tid)
 
 int sx_mem_takefd(pid_t tid, int fd)
 {
-	int pidfd = (int)syscall(SYS_pidfd_open, tid, 0), copy, e;
+	int pidfd = (int)sx_real.syscall(SYS_pidfd_open, tid, 0), copy, e;
 
 	/* A thread other than the leader (EINVAL; ENOENT since Linux 6.9):
 	 * a pidfd of the thread itself where the kernel has them (6.9), else
 	 * of its process, found in /proc. */
 	if (pidfd < 0 && errno == ENOENT)
-		pidfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+		pidfd = (int)sx_real.syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
 	if (pidfd < 0 && (errno == EINVAL || errno == ENOENT)) {
 		pid_t tgid = tgid_of(tid);
 
 		if (tgid > 0)
-			pidfd = (int)syscall(SYS_pidfd_open, tgid, 0);
+			pidfd = (int)sx_real.syscall(SYS_pidfd_open, tgid, 0);
 	}
 	if (pidfd < 0)
 		return -1;
-	copy = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	copy = (int)sx_real.syscall(SYS_pidfd_getfd, pidfd, fd, 0);
 	e = errno;
-	close(pidfd);
+	sx_real.close(pidfd);
 	errno = e;
 	return copy;
 }

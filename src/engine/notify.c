@@ -22,6 +22,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "socksify/runtime.h"
 #include "super.h"
 
 #define RECEIVERS_START 2
@@ -121,7 +122,7 @@ int sx_notify_loop(int fd)
 
 	listener = fd;
 	sx_call_done = notif_done;
-	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0)
+	if (sx_real.syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0)
 		return -1;
 	notif_size = sizes.seccomp_notif > sizeof(struct seccomp_notif) ?
 		     sizes.seccomp_notif : sizeof(struct seccomp_notif);
@@ -132,7 +133,7 @@ int sx_notify_loop(int fd)
 	/* POLLIN comes and goes as receivers take notifications; wait for
 	 * the hang-up alone (POLLIN would make this a busy loop). */
 	p.events = 0;
-	while (poll(&p, 1, -1) >= 0 || errno == EINTR)
+	while (sx_real.poll(&p, 1, -1) >= 0 || errno == EINTR)
 		if (p.revents & (POLLHUP | POLLERR))
 			break;
 	return 0;

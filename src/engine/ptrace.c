@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "socksify/runtime.h"
 #include "super.h"
 
 struct done {
@@ -84,7 +85,7 @@ static void ptrace_done(const struct sx_call *c, const struct sx_answer *a,
 	d->next = done_head;
 	done_head = d;
 	pthread_mutex_unlock(&done_lock);
-	if (write(done_efd, &one, sizeof(one)) < 0)
+	if (sx_real.write(done_efd, &one, sizeof(one)) < 0)
 		return;
 }
 
@@ -93,7 +94,7 @@ static void run_done(void)
 	struct done *d;
 	uint64_t v;
 
-	if (read(done_efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+	if (sx_real.read(done_efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		return;
 	pthread_mutex_lock(&done_lock);
 	d = done_head;
@@ -176,14 +177,14 @@ int sx_ptrace_loop(void)
 			on_status(tid, st);
 		if (tid < 0 && errno == ECHILD)
 			break;
-		if (poll(p, 2, 1000) < 0 && errno != EINTR)
+		if (sx_real.poll(p, 2, 1000) < 0 && errno != EINTR)
 			break;
-		while (read(sfd, &si, sizeof(si)) > 0)
+		while (sx_real.read(sfd, &si, sizeof(si)) > 0)
 			;
 		if (p[1].revents & POLLIN)
 			run_done();
 	}
 	sx_pool_drain();
-	close(sfd);
+	sx_real.close(sfd);
 	return 0;
 }

@@ -90,7 +90,7 @@ static enum sx_verdict on_fastopen(const struct sx_call *c, struct target *t,
 	if (sx_target_dns(t)) {
 		int64_t r = sx_target_dns_redirect(t);
 
-		if (r == 0 && (r = send(t->copy, data, (size_t)n, MSG_NOSIGNAL)) < 0)
+		if (r == 0 && (r = sx_real.send(t->copy, data, (size_t)n, MSG_NOSIGNAL)) < 0)
 			r = -errno;
 		free(data);
 		return sx_target_answer(a, t, r);
@@ -117,7 +117,7 @@ static enum sx_verdict on_datagram(const struct sx_call *c, struct target *t,
 		return sx_target_answer(a, t, -ECONNREFUSED);
 	if ((n = payload(c->tid, iovp, niov, buf, len, &data)) < 0)
 		return sx_target_answer(a, t, -EFAULT);
-	n = sendto(t->copy, data, (size_t)n, MSG_DONTWAIT,
+	n = sx_real.sendto(t->copy, data, (size_t)n, MSG_DONTWAIT,
 		   (struct sockaddr *)&sa, salen);
 	free(data);
 	return sx_target_answer(a, t, n < 0 ? -errno : n);
@@ -176,7 +176,7 @@ enum sx_verdict sx_on_sendmmsg(const struct sx_call *c, struct sx_answer *a)
 			continue;
 		ours = t.type == SOCK_DGRAM &&
 		       (sx_target_dns(&t) || !sx_target_udp_passes(&t));
-		close(t.copy);
+		sx_real.close(t.copy);
 	}
 	if (!ours)
 		return SX_CONTINUE;
@@ -201,11 +201,11 @@ enum sx_verdict sx_on_sendmmsg(const struct sx_call *c, struct sx_answer *a)
 
 			one.ret = -EFAULT;
 			if (fd >= 0) {
-				one.ret = sendto(fd, data, (size_t)l, MSG_DONTWAIT,
+				one.ret = sx_real.sendto(fd, data, (size_t)l, MSG_DONTWAIT,
 						 (struct sockaddr *)&t.dst, t.dstlen);
 				if (one.ret < 0)
 					one.ret = -errno;
-				close(fd);
+				sx_real.close(fd);
 			}
 			free(data);
 		}
