@@ -49,3 +49,14 @@ grep -q "$LAB_HTTP_CONTENT" "$LAB_OUT" || { lab_show "$LAB_OUT" "$LAB_ERR"; lab_
 dns_stub_none "auto: nc by name"
 dns_danted_saw "auto: nc by name" 3 "$DNS_NAME" "$LAB_HTTP_PORT"
 lab_pass "socksify (auto, picked $ENG_AUTO): busybox nc by name through danted"
+
+# From a shell turned on with `socksify on` (the library in LD_PRELOAD, so in the
+# command and its supervisor too): the supervisor's own calls are libc's, busybox nc
+# still goes through danted, once.
+dns_danted_mark
+LAB_SXENV=(LD_PRELOAD="$LAB_LIB")
+lab_run "auto, LD_PRELOAD set: nc by address" nc_fetch auto 127.0.0.1
+LAB_SXENV=()
+grep -q "$LAB_HTTP_CONTENT" "$LAB_OUT" || { lab_show "$LAB_OUT" "$LAB_ERR"; lab_fail "auto, LD_PRELOAD set: not the page"; }
+dns_danted_saw "auto, LD_PRELOAD set: nc by address" 1 127.0.0.1 "$LAB_HTTP_PORT"
+lab_pass "socksify from a 'socksify on' shell (library preloaded): busybox nc through danted"
