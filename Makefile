@@ -143,7 +143,7 @@ check-after-deps: all $(UNIT_BIN) $(PROG_BIN)
 # table sx_real instead): scripts/check-layering over the objects, and
 # tests/check-layering-demo shows it fails on an object that does.
 LAYER_OBJ  = $(filter $(patsubst %,$(B)/obj/src/%/%,client core proto conf dns engine), \
-             $(PURE_OBJ) $(CORE_OBJ) $(TOOL_ENGINE_OBJ))
+             $(PURE_OBJ) $(CORE_OBJ) $(ENGINE_OBJ))
 CHECK_LAYERING = scripts/check-layering --known scripts/layering-known $(B) $(LAYER_OBJ)
 check-layering: all
 	@$(CHECK_LAYERING)

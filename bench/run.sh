@@ -14,6 +14,8 @@
 #      hyperfine)
 #   4. bulk throughput (256 MiB; --full: 1 GiB)
 #   5. CPU instructions per proxied connect (callgrind: (Ir(21) - Ir(1)) / 20)
+#   6. CPU time per connect of every process started (cpuacct cgroup), the engines'
+#      supervisor included
 #
 # Prints the table and writes it to bench/results.txt (and bench/README-table.txt).
 # Needs root (namespace; danted checks a system account for username auth).
@@ -46,6 +48,16 @@ LIBDS=/usr/lib/x86_64-linux-gnu/libdsocksd.so.0
 LIBTK=/usr/lib/x86_64-linux-gnu/libtsocks.so
 DST=198.18.0.1 EXT=198.18.0.2 D=20
 PEERS="direct socksify socksify-pipe proxychains4 torsocks dante tsocks"
+# The seccomp and ptrace engines (src/engine), through `socksify --engine E`, where
+# this machine has them.
+SUP=$LAB_ROOT/build/socksify
+for e in seccomp ptrace; do
+	if [ -x "$SUP" ] && why=$("$SUP" --engine $e --check-engine 2>&1); then
+		PEERS+=" socksify-$e"
+	else
+		echo "bench: engine $e left out: ${why:-build/socksify not built}" >&2
+	fi
+done
 
 # ---------------------------------------------------------------- the namespace
 NS=sxbench$$
@@ -104,12 +116,17 @@ lab_start "dst" ip netns exec "$NS" "$BT" serve "$DST" "$DPORT" "$EXT"
 lab_wait_port "$DST" "$DPORT" 10 "$NS" || lab_fail "destination server did not start"
 
 # ---------------------------------------------------------------- the peers
-# peer_env PEER AUTH PORT: sets ENV (VAR=VAL words, LD_PRELOAD last) and S5 (benchtool's
-# own SOCKS spec, for "direct").  AUTH is none or user.
+# peer_env PEER AUTH PORT: sets ENV (VAR=VAL words, LD_PRELOAD last), S5 (benchtool's
+# own SOCKS spec, for "direct") and PRE (a command in front: the engines' supervisor).
+# AUTH is none or user.
 peer_env() {
 	local peer=$1 auth=$2 port=$3 f=$LAB_TMP/$1-$2-$3.conf u=$LAB_USER p=$LAB_USER_PW
-	ENV=() S5=
+	ENV=() S5= PRE=()
 	case $peer in
+	socksify-seccomp|socksify-ptrace)
+		ENV=(SOCKSIFY_DIRECT= SOCKSIFY_PROXY=socks5://127.0.0.1:$port)
+		[ "$auth" = user ] && ENV=(SOCKSIFY_DIRECT= "SOCKSIFY_PROXY=socks5://$UP@127.0.0.1:$port")
+		PRE=("$SUP" --engine "${peer#socksify-}") ;;
 	direct)
 		S5=$port; [ "$auth" = user ] && S5=$port:$u:$p ;;
 	socksify|socksify-pipe)
@@ -143,7 +160,7 @@ bt() {
 	local peer=$1 auth=$2 port=$3
 	shift 3
 	peer_env "$peer" "$auth" "$port"
-	OUT=$(nsx env "${ENV[@]}" "$BT" "$@" ${S5:+"$S5"} 2>"$LAB_TMP/bt.err")
+	OUT=$(nsx env "${ENV[@]}" "${PRE[@]}" "$BT" "$@" ${S5:+"$S5"} 2>"$LAB_TMP/bt.err")
 	local rc=$?
 	[ $rc = 124 ] && echo "timed out after $T s" >>"$LAB_TMP/bt.err"
 	[ $rc = 0 ] || OUT="FAIL: $(grep -v '^$' "$LAB_TMP/bt.err" | tail -1 | cut -c1-70)"
@@ -206,6 +223,12 @@ for p in $PEERS; do
 	[ "$p" = direct ] && { R[pre,$p]=0; R[wrap,$p]=0; continue; }
 	[ "$p" = socksify-pipe ] && { R[pre,$p]=-; R[wrap,$p]=-; continue; }
 	peer_env "$p" none "$P_NONE"
+	if [ ${#PRE[@]} -gt 0 ]; then   # an engine: its supervisor is the wrapper
+		R[pre,$p]=-
+		v=$(spawn_us /usr/bin/env "${ENV[@]}" "${PRE[@]}" /bin/true)
+		R[wrap,$p]=$([ -n "$v" ] && echo $((v - base)) || echo n/a)
+		continue
+	fi
 	v=$(spawn_us "${ENV[@]}" /bin/true); R[pre,$p]=$([ -n "$v" ] && echo $((v - base)) || echo n/a)
 	case $p in
 	socksify) w=(env "${ENV[@]:0:2}" "$SXCMD" /bin/true) ;;
@@ -250,9 +273,44 @@ ir() {   # PEER N -> total Ir of benchtool conn N
 }
 for p in $PEERS; do
 	[ "$p" = socksify-pipe ] && { R[ir,$p]=-; continue; }
+	case $p in socksify-seccomp|socksify-ptrace) R[ir,$p]="n/a (valgrind)"; continue ;; esac
 	a=$(ir "$p" 1) && b=$(ir "$p" 21) && [ -n "$a" ] && [ -n "$b" ] &&
 		R[ir,$p]=$(( (b - a) / 20 )) || { R[ir,$p]=n/a; note "  $p: callgrind failed"; }
 done
+
+# ---------------------------------------------------------------- 6. CPU per connect
+# CPU time of every process the command starts (the program and, for an engine, its
+# supervisor, which is nobody's child): a cpuacct cgroup around the command (cgroup v1;
+# left out where there is none).  Callgrind cannot count the engines: valgrind has no
+# seccomp(2).
+CG=/sys/fs/cgroup/cpuacct
+cpu_ns() {   # PEER N -> CPU ns of benchtool conn N, all its processes
+	local d=$CG/sxbench$$-$1-$2 v
+	peer_env "$1" none "$P_NONE"
+	mkdir "$d" 2>/dev/null || return 1
+	# joined before `ip netns exec`, which remounts /sys
+	sh -c 'echo $$ >"$1/tasks"; shift; exec "$@"' sh "$d" timeout -k 5 "$T" \
+		ip netns exec "$NS" env "${ENV[@]}" "${PRE[@]}" \
+		"$BT" conn "$DST" "$DPORT" "$2" ${S5:+"$S5"} >/dev/null 2>&1
+	# the supervisor ends just after the program
+	for ((i = 0; i < 50; i++)); do [ -n "$(cat "$d/tasks")" ] || break; sleep 0.1; done
+	v=$(cat "$d/cpuacct.usage")
+	rmdir "$d"
+	echo "$v"
+}
+if [ -d "$CG" ]; then
+	note "6. CPU time per connect (cpuacct: program plus supervisor)"
+	for p in $PEERS; do
+		[ "$p" = socksify-pipe ] && { R[cpu,$p]=-; continue; }
+		best=
+		for ((r = 0; r < ROUNDS; r++)); do
+			a=$(cpu_ns "$p" 1) && b=$(cpu_ns "$p" 41) && [ -n "$a" ] && [ -n "$b" ] || continue
+			v=$(( (b - a) / 40000 ))
+			{ [ -z "$best" ] || [ "$v" -lt "$best" ]; } && best=$v
+		done
+		R[cpu,$p]=${best:-n/a}
+	done
+fi
 
 # ---------------------------------------------------------------- the table
 ratio() {   # value / socksify's value for row $1
@@ -279,11 +337,16 @@ ratio() {   # value / socksify's value for row $1
 	row "start-up, wrapper (us)" wrap
 	row "bulk (MB/s)" bulk
 	row "instructions/connect" ir
+	[ -d "$CG" ] && row "CPU us/connect, all" cpu
 	echo
 	echo "start-up: /bin/true alone ${R[true,base]} us; /bin/sh -c /bin/true adds ${R[sh,base]} us"
 	echo "(socksify and proxychains4 are C; torsocks' and Dante's socksify wrappers are sh scripts;"
 	echo " tsocks has no wrapper here).  Round trips: connect() time / (2 x ${D} ms), best of 5;"
 	echo "user/pass includes danted's password check (crypt), about 0.4 RTT here."
-	echo "instructions/connect: client process only, (Ir(21 connects) - Ir(1)) / 20."
+	echo "instructions/connect: client process only, (Ir(21 connects) - Ir(1)) / 20;"
+	echo "socksify-seccomp/-ptrace: socksify --engine seccomp|ptrace; their start-up is"
+	echo "the supervisor's (fork, filter, exec), in the wrapper row; callgrind cannot run them"
+	echo "(valgrind has no seccomp(2)): 'CPU us/connect, all' counts the program and the"
+	echo "supervisor (cpuacct cgroup, (CPU(41 connects) - CPU(1)) / 40, best of $ROUNDS)."
 } | tee "$LAB_ROOT/bench/results.txt"
 exit 0

@@ -10,12 +10,11 @@
 # The command links the library's own objects except the hooks (src/hook/),
 # from an archive, so the linker takes only what it uses: it reads the same
 # files and variables, with the same code, as a socksified program.  It links
-# the engines (src/engine/) too.  build/socksify finds the library next to
+# the engines (build/engine/libsxengine.a, mk/engine.mk) too.  build/socksify finds the library next to
 # itself (the source tree); the installed one in LIBDIR (src/tool/libdir.c).
 
 TOOL_SRC    = $(sort $(wildcard src/tool/*.c))
 TOOL_OBJ    = $(TOOL_SRC:%.c=$(B)/obj/%.o)
-TOOL_ENGINE_OBJ = $(patsubst %.c,$(B)/obj/%.o,$(sort $(wildcard src/engine/*.c)))
 TOOL_LIBOBJ = $(NOHOOK_OBJ)
 TOOL_LDLIBS = -Wl,--as-needed -ldl -lpthread
 MAN_PAGES   = man/socksify.1 man/socksify.conf.5
@@ -31,7 +30,7 @@ $(B)/tool/libsx.a: $(TOOL_LIBOBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(B)/socksify: $(TOOL_OBJ) $(TOOL_ENGINE_OBJ) $(B)/tool/libsx.a
+$(B)/socksify: $(TOOL_OBJ) $(B)/engine/libsxengine.a $(B)/tool/libsx.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(TOOL_LDLIBS)
 
 $(B)/socksify-tool: $(B)/socksify
@@ -44,7 +43,7 @@ $(B)/install/libdir.o: src/tool/libdir.c FORCE
 	$(CC) $(CFLAGS) $(SX_CFLAGS) -DSX_LIBDIR='"$(LIBDIR)"' -c -o $@ $<
 
 $(B)/install/socksify: $(filter-out %/libdir.o,$(TOOL_OBJ)) $(B)/install/libdir.o \
-		$(TOOL_ENGINE_OBJ) $(B)/tool/libsx.a
+		$(B)/engine/libsxengine.a $(B)/tool/libsx.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(TOOL_LDLIBS)
 
 install-tool: $(B)/install/socksify

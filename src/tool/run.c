@@ -132,13 +132,13 @@ void sx_cmd_choose(const struct sx_conf *c, const char *file,
 		refuse(ch, SX_EXIT_NOENGINE, "not started: strict mode needs the "
 		       "seccomp or ptrace engine, and neither is available here (%s); "
 		       "drop strict, or run where seccomp user notification or ptrace "
-		       "is allowed (socksify(1), ENGINE CHOICE)", why);
+		       "is allowed (socksify(1), ENGINES)", why);
 	else
 		refuse(ch, SX_EXIT_NOENGINE, "not started: %s is %s, which only the "
 		       "seccomp or ptrace engine can socksify, and neither is "
 		       "available here (%s); use a dynamically linked build of it, or "
 		       "run where seccomp user notification or ptrace is allowed "
-		       "(socksify(1), ENGINE CHOICE)", ch->path, sx_prog_kind_name(ch->kind),
+		       "(socksify(1), ENGINES)", ch->path, sx_prog_kind_name(ch->kind),
 		       why);
 }
 

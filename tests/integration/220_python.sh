@@ -54,18 +54,7 @@ lab_out_is "asyncio" "peer 127.0.0.1:$LAB_ECHO_PORT
 echo asyncio"
 lab_pass "python asyncio open_connection (non-blocking connect)"
 
-fastopen='import socket, sys
-s = socket.socket()
-s.settimeout(10)
-s.sendto(b"fastopen\n", socket.MSG_FASTOPEN, ("127.0.0.1", int(sys.argv[1])))
-buf = b""
-while not buf.endswith(b"\n"):
-    d = s.recv(100)
-    if not d: break
-    buf += d
-print("peer", "%s:%d" % s.getpeername())
-print("echo", buf.decode().strip())'
-lab_run "sendto MSG_FASTOPEN" lab_sx $PY -c "$fastopen" "$LAB_ECHO_PORT"
+lab_run "sendto MSG_FASTOPEN" lab_sx $PY "$LAB_DIR/tfo.py" "$LAB_ECHO_PORT" fastopen
 lab_out_is "sendto MSG_FASTOPEN" "peer 127.0.0.1:$LAB_ECHO_PORT
 echo fastopen"
 lab_pass "python sendto(MSG_FASTOPEN)"

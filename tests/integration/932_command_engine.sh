@@ -7,10 +7,12 @@
 #    static, a .go.buildinfo section or Go's build-info magic -> Go; the real
 #    busybox-static, a `gcc -static` program, Debian's go binary, a #! script whose
 #    interpreter is static.
-#  - A static program under auto, a dynamic one under --strict, and --engine
-#    seccomp/ptrace: when `socksify --check-engine` says no engine can run it, the run is
-#    refused with its one line and exit 69 and the program never runs (marker file); when
-#    an engine is available (the supervisor is built), the program runs under it.
+#  - A static program (busybox, gcc -static, a #! script of busybox), a Go program under
+#    auto, a dynamic one under --strict, and --engine seccomp/ptrace: run under a kernel
+#    engine (marker file); under tests/progs/noengine (a seccomp filter forbidding
+#    seccomp() and ptrace()) refused with one line and exit 69, never run.  Auto picks
+#    ptrace where seccomp is missing (nested under the seccomp engine).  Through a
+#    proxy under auto: tests 960-962.
 #  - --engine preload never runs a static program (it would connect directly): 69.
 . "$(dirname "$0")/../lab/lab.sh"
 lab_init
@@ -74,36 +76,54 @@ GO=$(readlink -f "$(command -v go 2>/dev/null)" 2>/dev/null)
 if [ -x "$GO" ]; then kind "$GO" "a Go executable"; else lab_log "no go binary: Go detection on real files not checked"; fi
 lab_pass "busybox-static / gcc -static: static; a #! script of a static interpreter: static; go: Go"
 
-# engine_case DESC OPTIONS... -- PROGRAM ARGS...: the prediction and the run
+# engine_case DESC OPTIONS... -- PROGRAM ARGS...: the prediction and the run, here and
+# under noengine (tests/progs/noengine.c: a seccomp filter that fails seccomp() and
+# ptrace() with EPERM, as some container profiles do, so neither engine can start).
+#  - here: --check-engine names seccomp or ptrace and the program runs under it (exit 0,
+#    marker); a machine without both engines gets the refusal below instead (logged);
+#  - under noengine: --check-engine refuses, and the run is refused with the same one
+#    line and exit 69, the program never runs.
+NOENGINE=$(lab_need_prog noengine)
 engine_case() {
-	local desc=$1 opts=() rc_ce rc; shift
+	local desc=$1 opts=() rc_ce; shift
 	while [ "$1" != -- ]; do opts+=("$1"); shift; done
 	shift
 	timeout 10 "$W" "${opts[@]}" --check-engine "$1" >"$LAB_TMP/ce.out" 2>"$LAB_TMP/ce.err"
 	rc_ce=$?
-	rm -f "$M"
-	timeout 20 "$W" "${opts[@]}" "$@" >"$LAB_TMP/o" 2>"$LAB_TMP/e" </dev/null
-	rc=$?
-	case $rc_ce in
-	0)
+	if [ "$rc_ce" = 0 ]; then
 		grep -Eq "engine (seccomp|ptrace)" "$LAB_TMP/ce.out" || { cat "$LAB_TMP/ce.out"; lab_fail "$desc: --check-engine names no kernel engine"; }
+		rm -f "$M"
+		timeout 20 "$W" "${opts[@]}" "$@" >"$LAB_TMP/o" 2>"$LAB_TMP/e" </dev/null
+		rc=$?
 		[ "$rc" = 0 ] && [ -e "$M" ] || { cat "$LAB_TMP/e"; lab_fail "$desc: an engine is available but the program did not run (exit $rc)"; }
-		lab_log "$desc: ran under $(grep -oE 'engine [a-z]+' "$LAB_TMP/ce.out")" ;;
-	69)
-		[ "$rc" = 69 ] || { cat "$LAB_TMP/e"; lab_fail "$desc: exit $rc, expected 69"; }
-		[ "$(wc -l <"$LAB_TMP/e")" = 1 ] && grep -q "^socksify: not started: " "$LAB_TMP/e" ||
-			{ cat "$LAB_TMP/e"; lab_fail "$desc: not one 'not started' line"; }
-		cmp -s "$LAB_TMP/e" "$LAB_TMP/ce.err" || lab_fail "$desc: the run and --check-engine give different lines"
-		[ -e "$M" ] && lab_fail "$desc: refused, yet the program ran"
-		lab_log "$desc: refused: $(cut -c1-160 "$LAB_TMP/e")" ;;
-	*)
-		cat "$LAB_TMP/ce.err"; lab_fail "$desc: --check-engine exit $rc_ce" ;;
-	esac
+		lab_log "$desc: ran under $(grep -oE 'engine [a-z]+' "$LAB_TMP/ce.out")"
+	else
+		lab_log "$desc: no kernel engine on this machine ($(cut -c1-160 "$LAB_TMP/ce.err")): only the refusal is checked"
+	fi
+	refused_case "$desc" "$rc_ce" "${opts[@]}" -- "$@"
+}
+# refused_case DESC RC_CE OPTIONS... -- PROGRAM ARGS...: no engine to be had (noengine,
+# or this machine when RC_CE is not 0): 69, one line, the one --check-engine gives.
+refused_case() {
+	local desc=$1 rc_ce=$2 opts=() pre=("$NOENGINE") rc; shift 2
+	while [ "$1" != -- ]; do opts+=("$1"); shift; done
+	shift
+	[ "$rc_ce" = 0 ] || pre=()
+	timeout 10 "${pre[@]}" "$W" "${opts[@]}" --check-engine "$1" >"$LAB_TMP/ce.out" 2>"$LAB_TMP/ce.err"
+	rc_ce=$?
+	[ "$rc_ce" = 69 ] || { cat "$LAB_TMP/ce.out" "$LAB_TMP/ce.err"; lab_fail "$desc, no engine: --check-engine exit $rc_ce, expected 69"; }
+	rm -f "$M"
+	timeout 20 "${pre[@]}" "$W" "${opts[@]}" "$@" >"$LAB_TMP/o" 2>"$LAB_TMP/e" </dev/null
+	rc=$?
+	[ "$rc" = 69 ] || { cat "$LAB_TMP/e"; lab_fail "$desc, no engine: exit $rc, expected 69"; }
+	[ "$(wc -l <"$LAB_TMP/e")" = 1 ] && grep -q "^socksify: not started: .*seccomp: .*; ptrace: " "$LAB_TMP/e" ||
+		{ cat "$LAB_TMP/e"; lab_fail "$desc, no engine: not one 'not started' line with both reasons"; }
+	cmp -s "$LAB_TMP/e" "$LAB_TMP/ce.err" || lab_fail "$desc, no engine: the run and --check-engine give different lines"
+	[ -e "$M" ] && lab_fail "$desc, no engine: refused, yet the program ran"
+	lab_log "$desc, no engine: refused: $(cut -c1-200 "$LAB_TMP/e")"
 }
 if [ "${STATIC[0]}" = /bin/busybox ]; then
 	engine_case "busybox under auto" -- /bin/busybox sh -c ": >'$M'"
-	engine_case "busybox under --engine seccomp" --engine seccomp -- /bin/busybox sh -c ": >'$M'"
-	engine_case "busybox under --engine ptrace" --engine ptrace -- /bin/busybox sh -c ": >'$M'"
 fi
 if [ -x "$LAB_TMP/static-prog" ]; then
 	engine_case "gcc -static under auto" -- "$LAB_TMP/static-prog" "$M"
@@ -111,8 +131,41 @@ fi
 if [ -x "$LAB_TMP/static-script" ]; then
 	engine_case "#! script of a static interpreter" -- "$LAB_TMP/static-script" "$M"
 fi
+if [ -x "$GO" ]; then
+	# go env -w writes the file GOENV names: the marker
+	GOENV=$M engine_case "go under auto" -- "$GO" env -w GOFLAGS=-v
+fi
 engine_case "a dynamic program under --strict" --strict -- sh -c ": >'$M'"
-lab_pass "static programs and --strict: run under a kernel engine, or refused (69, one line, never run)"
+lab_pass "static/Go programs and --strict: run under a kernel engine; with none to be had, refused (69, one line, never run)"
+
+# --engine seccomp|ptrace: runs under that engine; with it missing, refused
+for e in seccomp ptrace; do
+	rm -f "$M"
+	if timeout 10 "$W" --engine "$e" --check-engine >/dev/null 2>&1; then
+		timeout 20 "$W" --engine "$e" /bin/sh -c ": >'$M'" </dev/null 2>"$LAB_TMP/e" && [ -e "$M" ] ||
+			{ cat "$LAB_TMP/e"; lab_fail "--engine $e: available, yet the program did not run"; }
+	fi
+	rm -f "$M"
+	timeout 20 "$NOENGINE" "$W" --engine "$e" /bin/sh -c ": >'$M'" </dev/null >/dev/null 2>"$LAB_TMP/e"
+	rc=$?
+	[ "$rc" = 69 ] && [ ! -e "$M" ] && [ "$(wc -l <"$LAB_TMP/e")" = 1 ] &&
+		grep -q "^socksify: not started: the $e engine is not available here: " "$LAB_TMP/e" ||
+		{ cat "$LAB_TMP/e"; lab_fail "--engine $e without it: exit $rc, not one refusal line, or the program ran"; }
+done
+lab_pass "--engine seccomp/ptrace: run when available; refused (69, one line) under noengine"
+
+# auto falls back to ptrace where seccomp is missing: under the seccomp engine (one
+# listener per filter chain) the nested command's choice for a static program is ptrace
+if timeout 10 "$W" --engine seccomp --check-engine >/dev/null 2>&1 &&
+   timeout 10 "$W" --engine ptrace --check-engine >/dev/null 2>&1 && [ -x /bin/busybox ]; then
+	# (--engine auto: the outer command passes SOCKSIFY_ENGINE=seccomp down)
+	timeout 20 "$W" --engine seccomp "$W" --engine auto --check-engine /bin/busybox >"$LAB_TMP/o" 2>"$LAB_TMP/e" </dev/null
+	grep -q "/bin/busybox: a static executable (no PT_INTERP): engine ptrace$" "$LAB_TMP/o" ||
+		{ cat "$LAB_TMP/o" "$LAB_TMP/e"; lab_fail "auto under the seccomp engine: not ptrace"; }
+	lab_pass "auto picks ptrace where seccomp is missing (nested under the seccomp engine)"
+else
+	lab_log "seccomp and ptrace not both available here: the ptrace fallback is not checked"
+fi
 
 # --engine preload with a static program: never run (it would connect directly)
 rm -f "$M"
