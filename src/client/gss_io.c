@@ -34,7 +34,11 @@
 
 static struct gsock **tab;
 static size_t tabcap;
-static pthread_mutex_t tlock = PTHREAD_MUTEX_INITIALIZER;
+/* The table is under the registry lock; close and dup reach it through
+ * the registry's module. */
+static const struct sx_reg_module gss_module = {
+	.flag = SX_FD_GSS, .forget = sx_gss_close, .dup = sx_gss_dup,
+};
 
 struct sx_gss_real sx_gss_real;
 static pthread_once_t real_once = PTHREAD_ONCE_INIT;
@@ -58,12 +62,12 @@ struct gsock *sx_gssi_get(int fd)
 {
 	struct gsock *g = NULL;
 
-	pthread_mutex_lock(&tlock);
+	sx_reg_lock();
 	if (fd >= 0 && (size_t)fd < tabcap && tab[fd]) {
 		g = tab[fd];
 		g->refs++;
 	}
-	pthread_mutex_unlock(&tlock);
+	sx_reg_unlock();
 	return g;
 }
 
@@ -91,9 +95,9 @@ void sx_gssi_put(struct gsock *g)
 {
 	bool last;
 
-	pthread_mutex_lock(&tlock);
+	sx_reg_lock();
 	last = --g->refs == 0;
-	pthread_mutex_unlock(&tlock);
+	sx_reg_unlock();
 	if (last)
 		destroy(g);
 }
@@ -102,7 +106,8 @@ void sx_gssi_put(struct gsock *g)
 static int install(int fd, struct gsock *g, struct gsock **old)
 {
 	*old = NULL;
-	pthread_mutex_lock(&tlock);
+	sx_reg_module(&gss_module);
+	sx_reg_lock();
 	if ((size_t)fd >= tabcap) {
 		size_t cap = tabcap ? tabcap : 64;
 		struct gsock **t;
@@ -111,7 +116,7 @@ static int install(int fd, struct gsock *g, struct gsock **old)
 			cap *= 2;
 		t = realloc(tab, cap * sizeof(*t));
 		if (!t) {
-			pthread_mutex_unlock(&tlock);
+			sx_reg_unlock();
 			return -1;
 		}
 		memset(t + tabcap, 0, (cap - tabcap) * sizeof(*t));
@@ -120,7 +125,7 @@ static int install(int fd, struct gsock *g, struct gsock **old)
 	}
 	*old = tab[fd];
 	tab[fd] = g;
-	pthread_mutex_unlock(&tlock);
+	sx_reg_unlock();
 	sx_fd_flags_set(fd, SX_FD_GSS, 0);
 	return 0;
 }
@@ -176,12 +181,12 @@ static struct gsock *take(int fd)
 {
 	struct gsock *g = NULL;
 
-	pthread_mutex_lock(&tlock);
+	sx_reg_lock();
 	if (fd >= 0 && (size_t)fd < tabcap) {
 		g = tab[fd];
 		tab[fd] = NULL;
 	}
-	pthread_mutex_unlock(&tlock);
+	sx_reg_unlock();
 	sx_fd_flags_set(fd, 0, SX_FD_GSS);
 	return g;
 }
@@ -210,12 +215,6 @@ void sx_gss_dup(int oldfd, int newfd)
 		sx_gssi_put(g);
 	if (old)
 		sx_gssi_put(old);
-}
-
-void sx_gss_move(int from, int to)
-{
-	sx_gss_dup(from, to);
-	sx_gss_close(from);
 }
 
 /* The UDP control connection: its context goes to the datagrams. */

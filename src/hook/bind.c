@@ -53,13 +53,12 @@ struct listener {
 	struct sx_conn conn;
 };
 
-static struct listener *list;
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static struct listener *list;           /* under the registry lock */
 
-static void prepare(void) { pthread_mutex_lock(&lock); }
-static void release(void) { pthread_mutex_unlock(&lock); }
-static void atfork_register(void) { pthread_atfork(prepare, release, release); }
+static void bind_forget(int fd);
+static const struct sx_reg_module bind_module = {
+	.flag = SX_FD_BIND, .forget = bind_forget,
+};
 
 /* Lock held. */
 static struct listener *find(int fd)
@@ -118,15 +117,15 @@ SX_EXPORT int bind(int fd, const struct sockaddr *sa, socklen_t len)
 	sx_guard++;
 	if (wants_proxy(fd, sa, len) && fstat(fd, &st) == 0 &&
 	    (l = calloc(1, sizeof(*l)))) {
-		pthread_once(&atfork_once, atfork_register);
+		sx_reg_module(&bind_module);
 		l->fd = fd;
 		l->dev = st.st_dev;
 		l->ino = st.st_ino;
-		pthread_mutex_lock(&lock);
+		sx_reg_lock();
 		l->next = list;
 		list = l;
 		sx_fd_flags_set(fd, SX_FD_BIND, 0);
-		pthread_mutex_unlock(&lock);
+		sx_reg_unlock();
 	}
 	sx_guard--;
 	errno = saved;
@@ -192,9 +191,9 @@ SX_EXPORT int listen(int fd, int backlog)
 	if (sx_guard || !(sx_fd_flags(fd) & SX_FD_BIND))
 		return sx_real.listen(fd, backlog);
 	sx_guard++;
-	pthread_mutex_lock(&lock);
+	sx_reg_lock();
 	l = find(fd);
-	pthread_mutex_unlock(&lock);
+	sx_reg_unlock();
 	if (l && l->state == L_BOUND)
 		rc = bind_at_proxy(l);
 	else if (!l)
@@ -315,9 +314,9 @@ SX_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *alen, int flags)
 	sx_real_init();
 	if (sx_guard || !(sx_fd_flags(fd) & SX_FD_BIND))
 		return sx_real.accept4(fd, addr, alen, flags);
-	pthread_mutex_lock(&lock);
+	sx_reg_lock();
 	l = find(fd);
-	pthread_mutex_unlock(&lock);
+	sx_reg_unlock();
 	if (!l || l->state == L_BOUND)
 		return sx_real.accept4(fd, addr, alen, flags);
 	sx_guard++;
@@ -344,13 +343,13 @@ SX_EXPORT int getsockname(int fd, struct sockaddr *addr, socklen_t *len)
 	if (sx_guard || !addr || !len || !(flags & (SX_FD_BIND | SX_FD_PROXIED)))
 		return sx_real.getsockname(fd, addr, len);
 	if (flags & SX_FD_BIND) {
-		pthread_mutex_lock(&lock);
+		sx_reg_lock();
 		l = find(fd);
 		if (l && l->state != L_BOUND && l->bndlen) {
 			ss = l->bnd;
 			sl = l->bndlen;
 		}
-		pthread_mutex_unlock(&lock);
+		sx_reg_unlock();
 	}
 	if (!sl && (flags & SX_FD_PROXIED) && !sx_fd_get_local(fd, &ss, &sl))
 		sl = 0;
@@ -362,11 +361,11 @@ SX_EXPORT int getsockname(int fd, struct sockaddr *addr, socklen_t *len)
 	return 0;
 }
 
-void sx_bind_forget(int fd)
+static void bind_forget(int fd)
 {
 	struct listener **pp, *l;
 
-	pthread_mutex_lock(&lock);
+	sx_reg_lock();
 	for (pp = &list; (l = *pp);) {
 		if (l->fd == fd) {
 			*pp = l->next;
@@ -376,5 +375,5 @@ void sx_bind_forget(int fd)
 		}
 	}
 	sx_fd_flags_set(fd, 0, SX_FD_BIND);
-	pthread_mutex_unlock(&lock);
+	sx_reg_unlock();
 }
