@@ -38,7 +38,7 @@ void sx_vlog(enum sx_log_level level, const char *fmt, va_list ap)
 	int saved = errno, n, fd = 2;
 
 	sx_real_init();
-	sx_guard++;
+	SX_GUARD_SCOPE();
 	rt = sx_runtime();
 	if (rt->conf.log_level == SX_LOG_QUIET || level > rt->conf.log_level)
 		goto out;
@@ -57,7 +57,6 @@ void sx_vlog(enum sx_log_level level, const char *fmt, va_list ap)
 	if (fd != 2)
 		sx_real.close(fd);
 out:
-	sx_guard--;
 	errno = saved;
 }
 

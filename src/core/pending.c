@@ -136,7 +136,7 @@ static void *worker(void *arg)
 	uint64_t one = 1;
 	int err, i, nfds, fds[MAXFDS];
 
-	sx_guard++;
+	SX_GUARD_SCOPE();
 	err = p->ops->run(p->job, p->wfd);
 	sx_reg_lock();
 	if (p->state == P_RUNNING) {            /* not failed by a fork */
@@ -166,7 +166,6 @@ static void *worker(void *arg)
 	maybe_free(p);
 	sx_reg_unlock();
 	bury();
-	sx_guard--;
 	return NULL;
 }
 

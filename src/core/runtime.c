@@ -85,11 +85,10 @@ static void runtime_load(void)
 {
 	int saved = errno;
 
-	sx_guard++;
+	SX_GUARD_SCOPE();
 	sx_real_init();
 	sx_conf_load(&rt.conf);
 	routes_resolve();
-	sx_guard--;
 	errno = saved;
 }
 

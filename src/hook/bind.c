@@ -114,7 +114,7 @@ SX_EXPORT int bind(int fd, const struct sockaddr *sa, socklen_t len)
 	if (r < 0 || sx_guard)
 		return r;
 	saved = errno;
-	sx_guard++;
+	SX_GUARD_SCOPE();
 	if (wants_proxy(fd, sa, len) && fstat(fd, &st) == 0 &&
 	    (l = calloc(1, sizeof(*l)))) {
 		sx_reg_module(&bind_module);
@@ -127,7 +127,6 @@ SX_EXPORT int bind(int fd, const struct sockaddr *sa, socklen_t len)
 		sx_fd_flags_set(fd, SX_FD_BIND, 0);
 		sx_reg_unlock();
 	}
-	sx_guard--;
 	errno = saved;
 	return r;
 }
@@ -190,7 +189,7 @@ SX_EXPORT int listen(int fd, int backlog)
 	sx_real_init();
 	if (sx_guard || !(sx_fd_flags(fd) & SX_FD_BIND))
 		return sx_real.listen(fd, backlog);
-	sx_guard++;
+	SX_GUARD_SCOPE();
 	sx_reg_lock();
 	l = find(fd);
 	sx_reg_unlock();
@@ -198,7 +197,6 @@ SX_EXPORT int listen(int fd, int backlog)
 		rc = bind_at_proxy(l);
 	else if (!l)
 		rc = sx_real.listen(fd, backlog);
-	sx_guard--;
 	if (rc == 0)
 		errno = saved;
 	return rc;
@@ -319,9 +317,8 @@ SX_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *alen, int flags)
 	sx_reg_unlock();
 	if (!l || l->state == L_BOUND)
 		return sx_real.accept4(fd, addr, alen, flags);
-	sx_guard++;
+	SX_GUARD_SCOPE();
 	r = accept_through_proxy(l, addr, alen, flags);
-	sx_guard--;
 	return r;
 }
 

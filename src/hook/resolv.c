@@ -23,7 +23,7 @@ static bool refuse(const char *call, const char *name)
 	if (sx_guard)
 		return false;
 	sx_real_init();
-	sx_guard++;
+	SX_GUARD_SCOPE();
 	if (name)
 		r = sx_names_should_map(name);
 	else
@@ -32,7 +32,6 @@ static bool refuse(const char *call, const char *name)
 		sx_log(SX_LOG_INFO, "%s(%s) refused: the proxy resolves names, "
 		       "and a DNS query would leave the machine", call,
 		       name ? name : "...");
-	sx_guard--;
 	errno = r ? ECONNREFUSED : saved;
 	if (r)
 		h_errno = NO_RECOVERY;
