@@ -31,6 +31,7 @@ struct reg {
 	dev_t dev;
 	ino_t ino;
 	bool out;               /* EPOLLEXCLUSIVE, taken out while masked */
+	bool fired;             /* ET/ONESHOT: a synthetic event was given */
 };
 
 struct reglist {
@@ -165,6 +166,7 @@ int sx_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 	ino_t ino = 0;
 	int rc;
 
+	sx_real_init();
 	/* Not a TCP socket, or not recorded: libc, no lock. */
 	if (op == EPOLL_CTL_ADD ? !is_tcp(fd, &dev, &ino) :
 	    !(sx_fd_flags(fd) & SX_FD_EPREG))
@@ -234,33 +236,76 @@ void sx_epolli_forget(int fd, bool del)
 	sx_regi_flags(fd, 0, SX_FD_EPREG | SX_FD_EPOLL);
 }
 
+/* The registration of fd in epfd.  Lock held. */
+static struct reg *find_reg(int fd, int epfd)
+{
+	struct reglist *l = find_list(fd);
+
+	for (int i = 0; l && i < l->n; i++)
+		if (l->r[i].epfd == epfd)
+			return &l->r[i];
+	return NULL;
+}
+
 /*
  * Events for the registrations in epfd whose descriptor has data the
  * library holds (ready(fd)), e.g. plaintext a GSS-API layer decoded: the
- * kernel cannot report it.  Returns how many were written into out.
+ * kernel cannot report it.  As the kernel would: an EPOLLET registration
+ * gets one event until the held data is drained, an EPOLLONESHOT one gets
+ * one event and is disarmed (in the kernel too) until the program's next
+ * EPOLL_CTL_MOD, so with either only one of the threads in epoll_wait sees
+ * it.  ready() runs without the lock (it may wait for a reader).  Returns
+ * how many events were written into out.
  */
+#define MAXSYNTH 64
+
 int sx_epoll_synth(int epfd, struct epoll_event *out, int max,
 		   bool (*ready)(int fd), unsigned flag)
 {
+	struct { int fd; } cand[MAXSYNTH];
 	struct reglist *l;
+	struct reg *r;
 	unsigned b;
-	int i, n = 0;
+	int i, nc = 0, n = 0;
 
+	if (max > MAXSYNTH)
+		max = MAXSYNTH;
 	sx_reg_lock();
-	for (b = 0; b < NBUCKETS && n < max; b++) {
-		for (l = buckets[b]; l && n < max; l = l->next) {
+	for (b = 0; b < NBUCKETS && nc < max; b++) {
+		for (l = buckets[b]; l && nc < max; l = l->next) {
 			if (!(sx_fd_flags(l->fd) & flag))
 				continue;
-			for (i = 0; i < l->n && n < max; i++) {
-				if (l->r[i].epfd != epfd ||
-				    !(l->r[i].events & EPOLLIN) || !ready(l->fd))
-					continue;
-				out[n].events = EPOLLIN;
-				out[n].data = l->r[i].data;
-				n++;
-			}
+			for (i = 0; i < l->n && nc < max; i++)
+				if (l->r[i].epfd == epfd && (l->r[i].events & EPOLLIN))
+					cand[nc++].fd = l->fd;
 		}
 	}
 	sx_reg_unlock();
+	for (i = 0; i < nc; i++) {
+		bool has = ready(cand[i].fd);
+
+		sx_reg_lock();
+		if ((r = find_reg(cand[i].fd, epfd)) && (r->events & EPOLLIN)) {
+			bool once = r->events & (EPOLLET | EPOLLONESHOT);
+
+			if (!has) {
+				if (!(r->events & EPOLLONESHOT))
+					r->fired = false;
+			} else if (!once || !r->fired) {
+				r->fired = once;
+				out[n].events = EPOLLIN;
+				out[n++].data = r->data;
+				if (r->events & EPOLLONESHOT) {
+					struct epoll_event off = {
+						.events = r->events & ~(uint32_t)READY_EVENTS,
+						.data = r->data };
+
+					sx_real.epoll_ctl(epfd, EPOLL_CTL_MOD,
+							  cand[i].fd, &off);
+				}
+			}
+		}
+		sx_reg_unlock();
+	}
 	return n;
 }

@@ -193,6 +193,7 @@ int sx_pend_start(int fd, const struct sx_pend_ops *ops, void *job,
 	struct pending *p = calloc(1, sizeof(*p));
 	int rc, err;
 
+	sx_real_init();
 	if (!p)
 		return ops->abort(job, fd, ENOBUFS);
 	p->wfd = sx_real.fcntl(fd, F_DUPFD_CLOEXEC, 0);

@@ -233,21 +233,21 @@ static int epoll_exclusive(void)
 	return 0;
 }
 
-/* Twenty rounds: the event, when there is one, races with the worker's
+/* Forty rounds: the event, when there is one, races with the worker's
  * own close of its duplicate. */
 static int close_pending_epoll(void)
 {
 	int ep = epoll_create1(0), n, round;
 	struct epoll_event ev;
 
-	for (round = 0; round < 20; round++) {
+	for (round = 0; round < 40; round++) {
 		int fd = nbconn();
 
 		ev.events = EPOLLIN | EPOLLOUT;
 		ev.data.u64 = 0xdead0000u + (unsigned)round;
 		epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
 		close(fd);
-		n = epoll_wait(ep, &ev, 1, 250);
+		n = epoll_wait(ep, &ev, 1, 200);
 		if (n != 0)
 			FAIL("round %d: epoll_wait gave an event for a closed "
 			     "descriptor (data %llx)", round,
