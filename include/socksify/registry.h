@@ -13,9 +13,12 @@
  * inherits state: flags are hints, checked against the identity before
  * acting.
  *
- * One locking discipline: one (recursive) lock for all of it, held with
- * every signal blocked, so a signal handler that calls close() or
- * getpeername() never finds it taken by the thread it interrupted.  One
+ * One locking discipline: one lock for all of it (a thread may take it
+ * again while holding it), held with every signal blocked, so a signal
+ * handler that calls close() or getpeername() never finds it taken by the
+ * thread it interrupted; the flags change by atomic operations without
+ * it, and close() of a socket that is only connected through the proxy
+ * (the common case) does not take it.  One
  * pthread_atfork handler (src/core/registry.c).  One path for close
  * (sx_reg_close) and one for dup/dup2/dup3/F_DUPFD (sx_reg_dup), both
  * no-ops in a vfork child, which shares the parent's memory but not its
@@ -42,10 +45,11 @@ enum {
 
 /* The flags of fd: one lock-free load. */
 unsigned sx_fd_flags(int fd);
-/* Change them (takes the lock; nests inside it). */
+/* Change them (atomic operations: no lock). */
 void sx_fd_flags_set(int fd, unsigned set, unsigned clear);
 
-/* The registry lock: recursive, held with all signals blocked. */
+/* The registry lock: re-entrant in a thread, held with all signals
+ * blocked. */
 void sx_reg_lock(void);
 void sx_reg_unlock(void);
 
@@ -83,12 +87,12 @@ void sx_reg_dup(int oldfd, int newfd);
  * itself if it cannot be moved). */
 int sx_fd_high(int fd);
 
-/* Sockets connected through the proxy: their real destination. */
-int sx_fd_set_peer(int fd, const struct sockaddr *sa, socklen_t len);
+/* Sockets connected through the proxy: their real destination and, if
+ * local is not NULL, their local address as seen through the proxy
+ * (BND.ADDR/PORT), recorded in one step. */
+int sx_fd_set_peer(int fd, const struct sockaddr *peer, socklen_t plen,
+		   const struct sockaddr *local, socklen_t llen);
 bool sx_fd_get_peer(int fd, struct sockaddr_storage *out, socklen_t *len);
-/* Its local address as seen through the proxy (BND.ADDR/PORT); needs a
- * peer set first. */
-int sx_fd_set_local(int fd, const struct sockaddr *sa, socklen_t len);
 bool sx_fd_get_local(int fd, struct sockaddr_storage *out, socklen_t *len);
 
 /* ---- pending handshakes (src/core/pending.c) ------------------------ */

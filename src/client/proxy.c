@@ -203,9 +203,12 @@ void sx_conn_record(const struct sx_conn *c, int fd)
 	struct sockaddr_storage local;
 	socklen_t llen;
 
-	sx_fd_set_peer(fd, (const struct sockaddr *)&c->dst, c->dstlen);
 	if (sx_addr_to_sockaddr(&c->bound, c->dst.ss_family, &local, &llen) == 0)
-		sx_fd_set_local(fd, (struct sockaddr *)&local, llen);
+		sx_fd_set_peer(fd, (const struct sockaddr *)&c->dst, c->dstlen,
+			       (struct sockaddr *)&local, llen);
+	else
+		sx_fd_set_peer(fd, (const struct sockaddr *)&c->dst, c->dstlen,
+			       NULL, 0);
 	memcpy(&last_thread, &c->dst, c->dstlen);
 	pthread_mutex_lock(&last_lock);
 	memcpy(&last_process, &c->dst, c->dstlen);

@@ -49,17 +49,33 @@ static struct slot *chunks[NCHUNKS];                   /* lock held */
 static _Atomic(_Atomic uint8_t *) flag_chunks[NCHUNKS]; /* lock-free reads */
 static atomic_int highest = -1;         /* highest descriptor ever flagged */
 
-static pthread_mutex_t lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
-static __thread unsigned depth;
-static __thread sigset_t saved_mask;
+/*
+ * The signal mask is set with the raw system call and the kernel's own
+ * mask size: glibc's pthread_sigmask costs more than the lock (this is on
+ * every proxied connect).  Blocking glibc's internal signals (cancellation,
+ * setxid) for the few instructions the lock is held only delays them.
+ */
+#define KSIGSET_WORDS (((_NSIG - 1) / 8 + sizeof(long) - 1) / sizeof(long))
+struct ksigset { unsigned long w[KSIGSET_WORDS]; };
+
+/* Recursion is counted in depth: the mutex is taken at depth 0 only. */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static __thread unsigned depth __attribute__((tls_model("initial-exec")));
+static __thread struct ksigset saved_mask __attribute__((tls_model("initial-exec")));
 static pthread_once_t once = PTHREAD_ONCE_INIT;
+static atomic_bool ready;
 static atomic_int owner_pid;             /* the process the tables belong to */
 
 static const struct sx_reg_module *_Atomic mods[MAXMODS];
 
 static pid_t raw_getpid(void)
 {
-	return (pid_t)sx_real.syscall(SYS_getpid);
+	return getpid();        /* never cached by glibc (>= 2.25) */
+}
+
+static void set_mask(const struct ksigset *set, struct ksigset *old)
+{
+	sx_real.syscall(SYS_rt_sigprocmask, SIG_SETMASK, set, old, sizeof(*set));
 }
 
 /* ---- the lock and the one fork handler ------------------------------ */
@@ -69,15 +85,11 @@ static void parent(void) { sx_reg_unlock(); }
 
 static void child(void)
 {
-	pthread_mutexattr_t a;
 	int i;
 
-	/* The lock is ours (taken in prepare), but its owner is a thread of
-	 * the parent: start afresh; this process has one thread. */
-	pthread_mutexattr_init(&a);
-	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
-	pthread_mutex_init(&lock, &a);
-	pthread_mutexattr_destroy(&a);
+	/* The lock was taken in prepare; this process has one thread: start
+	 * afresh. */
+	pthread_mutex_init(&lock, NULL);
 	depth = 0;
 	atomic_store(&owner_pid, raw_getpid());
 	sx_pendi_child();
@@ -87,7 +99,7 @@ static void child(void)
 		if (m && m->child)
 			m->child();
 	}
-	pthread_sigmask(SIG_SETMASK, &saved_mask, NULL);
+	set_mask(&saved_mask, NULL);
 }
 
 static void init(void)
@@ -95,28 +107,27 @@ static void init(void)
 	sx_real_init();
 	atomic_store(&owner_pid, raw_getpid());
 	pthread_atfork(prepare, parent, child);
+	atomic_store(&ready, true);
 }
 
 void sx_reg_lock(void)
 {
-	sigset_t all;
+	static const struct ksigset all = { .w = { [0 ... KSIGSET_WORDS - 1] = ~0UL } };
 
-	pthread_once(&once, init);
-	if (depth == 0) {
-		sigfillset(&all);
-		pthread_sigmask(SIG_SETMASK, &all, &saved_mask);
+	if (!atomic_load_explicit(&ready, memory_order_acquire))
+		pthread_once(&once, init);
+	if (depth++ == 0) {
+		set_mask(&all, &saved_mask);
+		pthread_mutex_lock(&lock);
 	}
-	pthread_mutex_lock(&lock);
-	depth++;
 }
 
 void sx_reg_unlock(void)
 {
-	bool last = --depth == 0;
-
-	pthread_mutex_unlock(&lock);
-	if (last)
-		pthread_sigmask(SIG_SETMASK, &saved_mask, NULL);
+	if (--depth == 0) {
+		pthread_mutex_unlock(&lock);
+		set_mask(&saved_mask, NULL);
+	}
 }
 
 bool sx_reg_foreign(void)
@@ -163,35 +174,40 @@ unsigned sx_fd_flags(int fd)
 				    memory_order_relaxed);
 }
 
+/* Flags change by atomic operations: no lock, so the close path and a
+ * signal handler can clear them. */
 void sx_regi_flags(int fd, unsigned set, unsigned clear)
 {
 	unsigned ci = (unsigned)fd >> CHUNK_BITS;
-	_Atomic uint8_t *c;
-	uint8_t v;
+	_Atomic uint8_t *c, *fresh = NULL;
+	int top;
 
 	if (fd < 0 || fd >= NCHUNKS * CHUNK_SIZE)
 		return;
-	c = atomic_load_explicit(&flag_chunks[ci], memory_order_relaxed);
+	c = atomic_load_explicit(&flag_chunks[ci], memory_order_acquire);
 	if (!c) {
-		if (!set)
+		if (!set || !(fresh = calloc(CHUNK_SIZE, sizeof(*fresh))))
 			return;
-		c = calloc(CHUNK_SIZE, sizeof(*c));
-		if (!c)
-			return;
-		atomic_store_explicit(&flag_chunks[ci], c, memory_order_release);
+		if (atomic_compare_exchange_strong(&flag_chunks[ci], &c, fresh))
+			c = fresh;
+		else
+			free(fresh);    /* another thread's is there (in c) */
 	}
-	if (set && fd > atomic_load_explicit(&highest, memory_order_relaxed))
-		atomic_store(&highest, fd);
-	v = atomic_load_explicit(&c[fd & (CHUNK_SIZE - 1)], memory_order_relaxed);
-	v = (uint8_t)((v & ~clear) | set);
-	atomic_store_explicit(&c[fd & (CHUNK_SIZE - 1)], v, memory_order_relaxed);
+	top = atomic_load_explicit(&highest, memory_order_relaxed);
+	while (set && fd > top &&
+	       !atomic_compare_exchange_weak(&highest, &top, fd)) {
+	}
+	if (clear)
+		atomic_fetch_and_explicit(&c[fd & (CHUNK_SIZE - 1)],
+					  (uint8_t)~clear, memory_order_relaxed);
+	if (set)
+		atomic_fetch_or_explicit(&c[fd & (CHUNK_SIZE - 1)], (uint8_t)set,
+					 memory_order_relaxed);
 }
 
 void sx_fd_flags_set(int fd, unsigned set, unsigned clear)
 {
-	sx_reg_lock();
 	sx_regi_flags(fd, set, clear);
-	sx_reg_unlock();
 }
 
 /* ---- destinations ---------------------------------------------------- */
@@ -225,22 +241,26 @@ static struct slot *slot_get(int fd, bool create)
 	return &chunks[c][fd & (CHUNK_SIZE - 1)];
 }
 
-int sx_fd_set_peer(int fd, const struct sockaddr *sa, socklen_t len)
+int sx_fd_set_peer(int fd, const struct sockaddr *peer, socklen_t plen,
+		   const struct sockaddr *local, socklen_t llen)
 {
 	struct slot *s;
 	dev_t dev;
 	ino_t ino;
 
-	if (len > sizeof(s->peer) || sx_reg_identity(fd, &dev, &ino) < 0)
+	if (plen > sizeof(s->peer) || llen > sizeof(s->local) ||
+	    sx_reg_identity(fd, &dev, &ino) < 0)
 		return -1;
 	sx_reg_lock();
 	s = slot_get(fd, true);
 	if (s) {
 		s->dev = dev;
 		s->ino = ino;
-		s->len = len;
-		s->locallen = 0;
-		memcpy(&s->peer, sa, len);
+		s->len = plen;
+		memcpy(&s->peer, peer, plen);
+		s->locallen = local ? llen : 0;
+		if (local)
+			memcpy(&s->local, local, llen);
 		sx_regi_flags(fd, SX_FD_PROXIED, 0);
 	}
 	sx_reg_unlock();
@@ -284,24 +304,6 @@ bool sx_fd_get_peer(int fd, struct sockaddr_storage *out, socklen_t *len)
 	return found;
 }
 
-int sx_fd_set_local(int fd, const struct sockaddr *sa, socklen_t len)
-{
-	struct slot *s;
-	int rc = -1;
-
-	if (len > sizeof(s->local))
-		return -1;
-	sx_reg_lock();
-	s = slot_get(fd, false);
-	if (s && s->len) {
-		memcpy(&s->local, sa, len);
-		s->locallen = len;
-		rc = 0;
-	}
-	sx_reg_unlock();
-	return rc;
-}
-
 bool sx_fd_get_local(int fd, struct sockaddr_storage *out, socklen_t *len)
 {
 	struct slot s;
@@ -343,6 +345,12 @@ void sx_reg_close(int fd)
 
 	if (!fl || sx_reg_foreign())
 		return;         /* not ours, or a vfork child's own table */
+	if (fl == SX_FD_PROXIED) {
+		/* The common case, lock-free: the slot is never read without
+		 * the flag, and the next sx_fd_set_peer overwrites it. */
+		sx_regi_flags(fd, 0, SX_FD_PROXIED);
+		return;
+	}
 	mf = module_flags();
 	sx_reg_lock();
 	if (fl & (SX_FD_PENDING | SX_FD_ASYNCERR))

@@ -291,9 +291,9 @@ static int accept_through_proxy(struct listener *l, struct sockaddr *addr,
 	if ((flags & SOCK_NONBLOCK) && fl >= 0)
 		fcntl(nfd, F_SETFL, fl | O_NONBLOCK);
 	if (sx_addr_to_sockaddr(&who, l->conn.dst.ss_family, &peer, &plen) == 0) {
-		sx_fd_set_peer(nfd, (struct sockaddr *)&peer, plen);
-		if (l->bndlen)
-			sx_fd_set_local(nfd, (struct sockaddr *)&l->bnd, l->bndlen);
+		sx_fd_set_peer(nfd, (struct sockaddr *)&peer, plen,
+			       l->bndlen ? (struct sockaddr *)&l->bnd : NULL,
+			       l->bndlen);
 	}
 	if (addr && alen) {
 		memcpy(addr, &peer, plen < *alen ? plen : *alen);

@@ -1,6 +1,6 @@
 /*
  * poll.c - poll, ppoll, select, pselect and epoll_ctl, for sockets whose
- * handshake runs in the background (see include/socksify/async.h), and
+ * handshake runs in the background (src/core/pending.c), and
  * epoll_wait/epoll_pwait/epoll_pwait2 for data a GSS-API layer holds.
  *
  * While a socket's handshake runs, a poll on it waits on an eventfd that

@@ -288,7 +288,7 @@ START_TEST(signal_handler_lookup_never_deadlocks)
 	time_t end = time(NULL) + 1;
 
 	sig_fd = tcp_pair();
-	ck_assert_int_eq(sx_fd_set_peer(sig_fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(sx_fd_set_peer(sig_fd, (struct sockaddr *)&a, sizeof(a), NULL, 0), 0);
 	sigaction(SIGALRM, &sa, NULL);
 	setitimer(ITIMER_REAL, &it, NULL);
 	while (time(NULL) <= end) {
@@ -351,7 +351,7 @@ START_TEST(stale_destination_not_inherited)
 	socklen_t len;
 	int fd = tcp_pair(), again;
 
-	ck_assert_int_eq(sx_fd_set_peer(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(sx_fd_set_peer(fd, (struct sockaddr *)&a, sizeof(a), NULL, 0), 0);
 	close(fd);                      /* behind the registry's back */
 	again = socket(AF_INET, SOCK_STREAM, 0);
 	if (again != fd) {              /* the same number, another socket */
