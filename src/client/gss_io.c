@@ -5,8 +5,10 @@
  * (src/proto/gss.c decodes the stream; gss_send.c sends).
  *
  * State per socket, shared by its dups, found by descriptor number through
- * a small table; SX_FD_GSS marks the descriptors so the hooks pay one
- * lock-free load on every other descriptor.  The receive side and the
+ * a small table under the registry lock; it is a module of the registry
+ * (include/socksify/registry.h), whose one close and dup path reaches it.
+ * SX_FD_GSS marks the descriptors so the hooks pay one lock-free load on
+ * every other descriptor.  The receive side and the
  * send side have a lock each; calls on the context itself a third.
  *
  * Semantics kept: a read returns what one or more frames decoded (partial

@@ -194,6 +194,7 @@ int sx_pend_start(int fd, const struct sx_pend_ops *ops, void *job,
 	int rc, err;
 
 	sx_real_init();
+	bury();                 /* records closed since the last worker ended */
 	if (!p)
 		return ops->abort(job, fd, ENOBUFS);
 	p->wfd = sx_real.fcntl(fd, F_DUPFD_CLOEXEC, 0);

@@ -116,10 +116,13 @@ void sx_reg_lock(void)
 
 	if (!atomic_load_explicit(&ready, memory_order_acquire))
 		pthread_once(&once, init);
-	if (depth++ == 0) {
+	/* Signals blocked before depth counts this thread in: a handler that
+	 * runs before that takes (and gives back) the lock on its own. */
+	if (depth == 0) {
 		set_mask(&all, &saved_mask);
 		pthread_mutex_lock(&lock);
 	}
+	depth++;
 }
 
 void sx_reg_unlock(void)
