@@ -91,20 +91,4 @@ int sx_names_map(const char *name, int family, void *addr);
  * name into buf (empty string if its name is unknown) and return true. */
 bool sx_names_lookup(int family, const void *addr, char *buf, size_t len);
 
-/*
- * UDP (src/hook/udp.c): connect() on a UDP socket whose peer routes
- * through the proxy is handled there.
- */
-bool sx_udp_wants_connect(int fd, const struct sockaddr *sa, socklen_t len);
-int sx_udp_connect(int fd, const struct sockaddr *sa, socklen_t len);
-
-/* Is fd a TCP socket of family AF_INET or AF_INET6? */
-bool sx_is_tcp_inet(int fd);
-
-/*
- * Does a connect to sa on fd go through the proxy?  (An unconnected TCP
- * socket, a destination in its family, not direct by the config.)
- */
-bool sx_should_proxy(int fd, const struct sockaddr *sa, socklen_t len);
-
 #endif

@@ -39,6 +39,7 @@
 
 #include "socksify/client.h"
 #include "socksify/runtime.h"
+#include "hook.h"
 
 enum { L_BOUND, L_WAITING, L_DONE };
 

@@ -15,6 +15,7 @@
 #include "socksify/client.h"
 #include "socksify/gssapi.h"
 #include "socksify/runtime.h"
+#include "hook.h"
 
 /* Is fd a TCP socket of AF_INET or AF_INET6?  *domain gets which. */
 static bool tcp_inet_domain(int fd, int *domain)

@@ -63,6 +63,7 @@
 #include <strings.h>
 
 #include "socksify/udp.h"
+#include "hook.h"
 #include "udp_int.h"
 
 /* ---- addresses ------------------------------------------------------ */

@@ -13,6 +13,7 @@
 
 #include "socksify/gssapi.h"
 #include "socksify/udp.h"
+#include "hook.h"
 #include "udp_int.h"
 
 #define IOV_STACK 64
