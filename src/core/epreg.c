@@ -31,7 +31,8 @@ struct reg {
 	dev_t dev;
 	ino_t ino;
 	bool out;               /* EPOLLEXCLUSIVE, taken out while masked */
-	bool fired;             /* ET/ONESHOT: a synthetic event was given */
+	bool fired;             /* ET/ONESHOT: a synthetic event was given
+				 * since the program's last ADD/MOD */
 };
 
 struct reglist {
@@ -250,11 +251,13 @@ static struct reg *find_reg(int fd, int epfd)
 /*
  * Events for the registrations in epfd whose descriptor has data the
  * library holds (ready(fd)), e.g. plaintext a GSS-API layer decoded: the
- * kernel cannot report it.  As the kernel would: an EPOLLET registration
- * gets one event until the held data is drained, an EPOLLONESHOT one gets
- * one event and is disarmed (in the kernel too) until the program's next
- * EPOLL_CTL_MOD, so with either only one of the threads in epoll_wait sees
- * it.  ready() runs without the lock (it may wait for a reader).  Returns
+ * kernel cannot report it.  A level-triggered registration gets it at
+ * every call, as the kernel reports data it holds.  An EPOLLET or
+ * EPOLLONESHOT one gets at most one per EPOLL_CTL_ADD or _MOD (the kernel
+ * too re-checks readiness only then; an edge-triggered program reads until
+ * EAGAIN, which drains what the library holds), and a EPOLLONESHOT one is
+ * disarmed in the kernel too when it fires; so with either only one of the
+ * threads in epoll_wait sees it.  ready() runs without the lock (it may wait for a reader).  Returns
  * how many events were written into out.
  */
 #define MAXSYNTH 64
@@ -288,10 +291,7 @@ int sx_epoll_synth(int epfd, struct epoll_event *out, int max,
 		if ((r = find_reg(cand[i].fd, epfd)) && (r->events & EPOLLIN)) {
 			bool once = r->events & (EPOLLET | EPOLLONESHOT);
 
-			if (!has) {
-				if (!(r->events & EPOLLONESHOT))
-					r->fired = false;
-			} else if (!once || !r->fired) {
+			if (has && (!once || !r->fired)) {
 				r->fired = once;
 				out[n].events = EPOLLIN;
 				out[n++].data = r->data;

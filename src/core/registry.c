@@ -356,6 +356,9 @@ void sx_reg_close(int fd)
 	}
 	mf = module_flags();
 	sx_reg_lock();
+	/* Again under the lock: a handshake's worker may have attached state
+	 * (GSS-API) to fd since; it cannot any more once fd leaves the record. */
+	fl = sx_fd_flags(fd);
 	if (fl & (SX_FD_PENDING | SX_FD_ASYNCERR))
 		last = sx_pendi_forget(fd);
 	if (fl & (SX_FD_EPREG | SX_FD_EPOLL))
@@ -391,6 +394,7 @@ void sx_reg_dup(int oldfd, int newfd)
 	    sx_reg_foreign())
 		return;
 	sx_reg_lock();
+	fl = sx_fd_flags(oldfd);        /* as in sx_reg_close */
 	if ((fl & SX_FD_PROXIED) && slot_valid(oldfd, &s) &&
 	    (ns = slot_get(newfd, true))) {
 		*ns = s;        /* same open file: same identity */

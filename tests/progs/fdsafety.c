@@ -22,6 +22,9 @@
  *                        dup()/close() of a proxied socket: no deadlock
  *   signal_close_epoll   close() of an epoll-registered descriptor in a
  *                        signal handler that interrupts epoll_ctl
+ *   gss_epoll_et         (GSS-API proxy at integrity) data the library holds
+ *                        decoded gives an EPOLLET registration at most one
+ *                        event, not one per epoll_wait, nor one per thread
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -462,6 +465,54 @@ static int signal_close_epoll(void)
 	return 0;
 }
 
+/* Four threads wait on one EPOLLET registration of a GSS-API socket
+ * whose decoded plaintext the library holds (the program read 1 byte of
+ * a 12-byte echo): at most one event in all, then the rest reads. */
+static atomic_int et_events;
+static int et_ep;
+
+static void *et_wait(void *arg)
+{
+	struct epoll_event ev;
+
+	(void)arg;
+	for (int i = 0; i < 5; i++)
+		if (epoll_wait(et_ep, &ev, 1, 100) == 1)
+			atomic_fetch_add(&et_events, 1);
+	return NULL;
+}
+
+static int gss_epoll_et(void)
+{
+	int fd = blkconn(), n;
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET, .data.u64 = 3 };
+	char buf[64];
+	pthread_t t[4];
+	size_t got = 0;
+
+	if (write(fd, "hello world\n", 12) != 12)
+		FAIL("write: %s", strerror(errno));
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	et_ep = epoll_create1(0);
+	epoll_ctl(et_ep, EPOLL_CTL_ADD, fd, &ev);
+	if (epoll_wait(et_ep, &ev, 1, 5000) != 1)
+		FAIL("no echo");
+	if (read(fd, buf, 1) != 1)
+		FAIL("read: %s", strerror(errno));
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, et_wait, NULL);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	printf("events after a partial read: %d\n", atomic_load(&et_events));
+	if (atomic_load(&et_events) > 1)
+		FAIL("%d events for one edge", atomic_load(&et_events));
+	while (got < 11 && (n = (int)read(fd, buf + got, sizeof(buf) - got)) > 0)
+		got += (size_t)n;
+	if (got != 11 || memcmp(buf, "ello world\n", 11) != 0)
+		FAIL("the rest of the echo did not read (%zu bytes)", got);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -479,6 +530,7 @@ int main(int argc, char **argv)
 		{ "signal_close", signal_close },
 		{ "signal_getpeername", signal_getpeername },
 		{ "signal_close_epoll", signal_close_epoll },
+		{ "gss_epoll_et", gss_epoll_et },
 	};
 
 	if (argc >= 4) {
