@@ -82,10 +82,11 @@ static void destroy(struct gsock *g)
 
 	if (g->counted)
 		atomic_fetch_sub(&sx_gss_live, 1);
-	sx_guard++;
-	if (g->ctx)
+	if (g->ctx) {
+		SX_GUARD_SCOPE();
+
 		g->api->delete_sec_context(&minor, &g->ctx, NULL);
-	sx_guard--;
+	}
 	pthread_mutex_destroy(&g->rlock);
 	pthread_mutex_destroy(&g->wlock);
 	pthread_mutex_destroy(&g->glock);
@@ -153,9 +154,12 @@ int sx_gss_attach(int fd, const struct sx_gss_api *api, sx_gss_ctx ctx,
 	g->api = api;
 	g->level = level;
 	g->refs = 1;
-	sx_guard++;
-	g->maxin = frame_limit(api, ctx, level == SX_GSS_PROT_CONFIDENTIALITY);
-	sx_guard--;
+	{
+		SX_GUARD_SCOPE();
+
+		g->maxin = frame_limit(api, ctx,
+				       level == SX_GSS_PROT_CONFIDENTIALITY);
+	}
 	g->plain = malloc(g->maxin);
 	if (!g->plain) {
 		free(g);
@@ -377,9 +381,11 @@ static ssize_t recv_core(struct gsock *g, int fd, const struct iovec *iov,
 				break;
 			continue;
 		}
-		sx_guard++;
-		r = sx_gss_dec_step(&g->dec, unwrap_cb, &u);
-		sx_guard--;
+		{
+			SX_GUARD_SCOPE();
+
+			r = sx_gss_dec_step(&g->dec, unwrap_cb, &u);
+		}
 		if (r < 0) {
 			if (!g->rerr_logged)
 				log_recv_error(g, fd, r, &u);

@@ -258,14 +258,13 @@ int sx_proxy_connect(int fd, const struct sockaddr *dst, socklen_t dstlen)
 	struct sx_conn c;
 	int saved_errno = errno, rc;
 
-	sx_guard++;
+	SX_GUARD_SCOPE();
 	rc = sx_conn_begin(&c, fd, dst, dstlen);
 	if (rc == 0)
 		rc = sx_conn_finish(&c, fd);
 	if (rc == 0)
 		sx_conn_record(&c, fd);
 	rc = sx_conn_report(&c, rc);
-	sx_guard--;
 	if (rc == 0)
 		errno = saved_errno;
 	return rc;

@@ -21,7 +21,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "socksify/runtime.h"
+#include "socksify/real.h"
+#include "socksify/registry.h"
 #include "reg_int.h"
 
 struct reg {

@@ -43,7 +43,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "socksify/runtime.h"
+#include "socksify/real.h"
+#include "socksify/registry.h"
 #include "reg_int.h"
 
 enum { P_RUNNING, P_OK, P_FAILED };

@@ -28,7 +28,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "socksify/runtime.h"
+#include "socksify/real.h"
+#include "socksify/registry.h"
 #include "reg_int.h"
 
 #define CHUNK_BITS 10
