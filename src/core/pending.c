@@ -364,7 +364,7 @@ bool sx_pend_take_error(int fd, int *err)
 bool sx_pendi_forget(int fd)
 {
 	struct pending *p;
-	bool last = false;
+	bool running = false;
 	int i;
 
 	for (p = list; p; p = p->next) {
@@ -373,18 +373,20 @@ bool sx_pendi_forget(int fd)
 		if (i == p->nfds)
 			continue;
 		p->fds[i] = p->fds[--p->nfds];
-		if (p->nfds == 0 && p->state == P_RUNNING && p->wfd >= 0) {
+		/* Its registrations are masked and, once the number is gone,
+		 * could not be restored: they go (the caller). */
+		running = p->state == P_RUNNING && p->wfd >= 0;
+		if (p->nfds == 0 && running) {
 			/* The program's last descriptor: end the handshake (the
 			 * proxy sees the connection close), as close() would. */
 			shutdown(p->wfd, SHUT_RDWR);
-			last = true;
 		}
 		if (p->nfds == 0)
 			maybe_free(p);
 		break;
 	}
 	sx_regi_flags(fd, 0, SX_FD_PENDING | SX_FD_ASYNCERR);
-	return last;
+	return running;
 }
 
 void sx_pendi_dup(int oldfd, int newfd)

@@ -13,8 +13,9 @@
 void sx_regi_flags(int fd, unsigned set, unsigned clear);
 
 /* close(fd) of a socket with a pending record: drop fd from it.  True
- * when fd was the program's last descriptor of a socket whose handshake
- * still runs (the handshake is ended; its epoll registrations must go). */
+ * when its handshake still runs: fd's epoll registrations (masked) must
+ * leave the kernel's sets; if fd was the program's last descriptor of the
+ * socket, the handshake is ended too. */
 bool sx_pendi_forget(int fd);
 /* newfd names the same socket as oldfd. */
 void sx_pendi_dup(int oldfd, int newfd);

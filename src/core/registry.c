@@ -344,7 +344,7 @@ void sx_reg_close(int fd)
 {
 	unsigned fl = sx_fd_flags(fd), mf;
 	struct slot *s;
-	bool last = false;
+	bool del = false;
 	int i;
 
 	if (!fl || sx_reg_foreign())
@@ -361,9 +361,9 @@ void sx_reg_close(int fd)
 	 * (GSS-API) to fd since; it cannot any more once fd leaves the record. */
 	fl = sx_fd_flags(fd);
 	if (fl & (SX_FD_PENDING | SX_FD_ASYNCERR))
-		last = sx_pendi_forget(fd);
+		del = sx_pendi_forget(fd);
 	if (fl & (SX_FD_EPREG | SX_FD_EPOLL))
-		sx_epolli_forget(fd, last);
+		sx_epolli_forget(fd, del);
 	if ((s = slot_get(fd, false)))
 		s->len = 0;
 	sx_regi_flags(fd, 0, ~mf);
