@@ -108,10 +108,14 @@ bool sx_fd_get_local(int fd, struct sockaddr_storage *out, socklen_t *len);
  *   done    the outcome (0 or errno): log line, release wfd's own state,
  *           free job;
  *   abort   it could not start (err): clean up, one log line, free job;
- *           returns -1 with errno set.
+ *           returns -1 with errno set;
+ *   cancel  with the lock held, from any thread: the program closed its
+ *           last descriptor; run() is about to fail (its socket is shut
+ *           down), and must not count that against the proxy.
  */
 struct sx_pend_ops {
 	int (*run)(void *job, int wfd);
+	void (*cancel)(void *job);
 	void (*attach)(void *job, int wfd, int fd, int nth);
 	void (*done)(void *job, int wfd, int err);
 	int (*abort)(void *job, int fd, int err);

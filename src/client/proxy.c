@@ -231,8 +231,11 @@ int sx_conn_report(const struct sx_conn *c, int rc)
 	const struct sx_runtime *rt = sx_runtime();
 	char d[300];
 
+	if (rc < 0 && atomic_load(&c->abandoned))
+		sx_log(SX_LOG_DEBUG, "%s: the program closed the socket during "
+		       "the handshake", sx_conn_dtext(c, d, sizeof(d)));
 	/* every route tried, and why each failed: c->trail */
-	if (rc < 0 && c->tried)
+	else if (rc < 0 && c->tried)
 		sx_log(SX_LOG_ERROR, "%s %s", sx_conn_dtext(c, d, sizeof(d)),
 		       c->trail);
 	else if (rc < 0)

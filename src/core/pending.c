@@ -379,6 +379,7 @@ bool sx_pendi_forget(int fd)
 		if (p->nfds == 0 && running) {
 			/* The program's last descriptor: end the handshake (the
 			 * proxy sees the connection close), as close() would. */
+			p->ops->cancel(p->job);
 			shutdown(p->wfd, SHUT_RDWR);
 		}
 		if (p->nfds == 0)

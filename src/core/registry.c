@@ -117,13 +117,17 @@ void sx_reg_lock(void)
 
 	if (!atomic_load_explicit(&ready, memory_order_acquire))
 		pthread_once(&once, init);
-	/* Signals blocked before depth counts this thread in: a handler that
-	 * runs before that takes (and gives back) the lock on its own. */
+	/* Signals blocked before depth counts this thread in (a handler that
+	 * runs before that takes and gives back the lock on its own), and
+	 * depth counted before the mutex is taken (a handler a sanitizer
+	 * defers to its pthread_mutex_lock interceptor finds it held). */
 	if (depth == 0) {
 		set_mask(&all, &saved_mask);
+		depth = 1;
 		pthread_mutex_lock(&lock);
+	} else {
+		depth++;
 	}
-	depth++;
 }
 
 void sx_reg_unlock(void)
@@ -174,8 +178,11 @@ unsigned sx_fd_flags(int fd)
 				 memory_order_acquire);
 	if (!c)
 		return 0;
+	/* Acquire (free on x86): a hook that sees a flag change also sees
+	 * what was done to the socket before it, e.g. a worker's last use of
+	 * the program's descriptor before it cleared SX_FD_PENDING. */
 	return atomic_load_explicit(&c[fd & (CHUNK_SIZE - 1)],
-				    memory_order_relaxed);
+				    memory_order_acquire);
 }
 
 /* Flags change by atomic operations: no lock, so the close path and a
@@ -203,10 +210,10 @@ void sx_regi_flags(int fd, unsigned set, unsigned clear)
 	}
 	if (clear)
 		atomic_fetch_and_explicit(&c[fd & (CHUNK_SIZE - 1)],
-					  (uint8_t)~clear, memory_order_relaxed);
+					  (uint8_t)~clear, memory_order_acq_rel);
 	if (set)
 		atomic_fetch_or_explicit(&c[fd & (CHUNK_SIZE - 1)], (uint8_t)set,
-					 memory_order_relaxed);
+					 memory_order_acq_rel);
 }
 
 void sx_fd_flags_set(int fd, unsigned set, unsigned clear)

@@ -108,6 +108,11 @@ static void job_attach(void *job, int wfd, int fd, int nth)
 		sx_gss_dup(wfd, fd);
 }
 
+static void job_cancel(void *job)
+{
+	atomic_store(&((struct sx_conn *)job)->abandoned, true);
+}
+
 static void job_done(void *job, int wfd, int err)
 {
 	sx_conn_report(job, err ? -1 : 0);
@@ -131,8 +136,8 @@ static int job_abort(void *job, int fd, int err)
 }
 
 static const struct sx_pend_ops conn_ops = {
-	.run = job_run, .attach = job_attach, .done = job_done,
-	.abort = job_abort,
+	.run = job_run, .cancel = job_cancel, .attach = job_attach,
+	.done = job_done, .abort = job_abort,
 };
 
 static int async_connect(int fd, const struct sockaddr *dst, socklen_t len)

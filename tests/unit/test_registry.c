@@ -50,6 +50,14 @@ static void attach(void *job, int wfd, int fd, int nth)
 	atomic_fetch_or(&g_attached, 1 << nth);
 }
 
+static atomic_bool g_cancelled;
+
+static void cancel(void *job)
+{
+	(void)job;
+	atomic_store(&g_cancelled, true);
+}
+
 static void done(void *job, int wfd, int err)
 {
 	(void)job;
@@ -66,7 +74,8 @@ static int abort_(void *job, int fd, int err)
 }
 
 static const struct sx_pend_ops ops = {
-	.run = run, .attach = attach, .done = done, .abort = abort_,
+	.run = run, .cancel = cancel, .attach = attach, .done = done,
+	.abort = abort_,
 };
 
 /* A connected loopback TCP socket (its peer in g_peer), non-blocking. */
@@ -138,6 +147,7 @@ START_TEST(close_of_last_descriptor_ends_the_handshake)
 	sx_reg_close(fd);
 	close(fd);
 	ck_assert_int_eq(wait_done(), ECONNRESET);
+	ck_assert(atomic_load(&g_cancelled));
 	p = (struct pollfd){ .fd = g_peer, .events = POLLIN };
 	ck_assert_int_eq(poll(&p, 1, 2000), 1);     /* the "proxy" sees EOF */
 	ck_assert_int_eq(atomic_load(&g_attached), 0);
@@ -153,6 +163,7 @@ START_TEST(close_of_one_duplicate_keeps_the_handshake)
 	close(fd);
 	ck_assert(sx_pend_running(d));
 	finish();
+	ck_assert(!atomic_load(&g_cancelled));
 	ck_assert_int_eq(atomic_load(&g_attached), 1);
 }
 END_TEST
