@@ -1,6 +1,6 @@
 # socksify - make a program use a SOCKS proxy
 #
-#   make                 build build/libsocksify.so
+#   make                 build build/libsocksify.so and build/socksify
 #   make check           installs the test packages (root), then unit tests
 #                        (Check) and integration tests (real servers)
 #   make check-unit      unit tests only
@@ -82,9 +82,6 @@ demo: all
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(SYSCONFDIR)
 	install -m 0644 $(B)/libsocksify.so $(DESTDIR)$(LIBDIR)/libsocksify.so
-	sed -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
-	  scripts/socksify > $(DESTDIR)$(BINDIR)/socksify
-	chmod 0755 $(DESTDIR)$(BINDIR)/socksify
 	if [ ! -e $(DESTDIR)$(SYSCONFDIR)/socksify.conf ]; then \
 	  install -m 0644 etc/socksify.conf $(DESTDIR)$(SYSCONFDIR)/socksify.conf; fi
 

@@ -10,6 +10,8 @@
 #   1. round trips per connect, through tests/lab/delayrelay.py (20 ms each way)
 #   2. connections per second with p50/p99 latency (loopback, sequential)
 #   3. start-up: `WRAPPER /bin/true` and `LD_PRELOAD=lib /bin/true` against /bin/true
+#      (bench/startup.sh, `make bench-startup`: the C command against proxychains4 with
+#      hyperfine)
 #   4. bulk throughput (256 MiB; --full: 1 GiB)
 #   5. CPU instructions per proxied connect (callgrind: (Ir(21) - Ir(1)) / 20)
 #
@@ -196,10 +198,8 @@ spawn_us() {
 	done
 	echo "$best"
 }
-# The wrapper as `make install` writes it (the in-tree one looks for its directory).
-mkdir -p "$LAB_TMP/bin"
-sed -e "s|@LIBDIR@|$(dirname "$LIBSX")|g" -e 's|@VERSION@|bench|g' "$LAB_SOCKSIFY" >"$LAB_TMP/bin/socksify"
-chmod 755 "$LAB_TMP/bin/socksify"
+# The C command (build/socksify finds the library next to itself).
+SXCMD=$LAB_ROOT/build/socksify
 base=$(spawn_us /bin/true)
 R[true,base]=$base
 for p in $PEERS; do
@@ -208,7 +208,7 @@ for p in $PEERS; do
 	peer_env "$p" none "$P_NONE"
 	v=$(spawn_us "${ENV[@]}" /bin/true); R[pre,$p]=$([ -n "$v" ] && echo $((v - base)) || echo n/a)
 	case $p in
-	socksify) w=(env "${ENV[@]:0:2}" "$LAB_TMP/bin/socksify" /bin/true) ;;
+	socksify) w=(env "${ENV[@]:0:2}" "$SXCMD" /bin/true) ;;
 	proxychains4) w=(/usr/bin/proxychains4 -q -f "$LAB_TMP/proxychains4-none-$P_NONE.conf" /bin/true) ;;
 	torsocks) w=(/usr/bin/env "${ENV[0]}" /usr/bin/torsocks /bin/true) ;;
 	dante) w=(/usr/bin/env "${ENV[@]:0:2}" /usr/bin/socksify /bin/true) ;;
@@ -221,7 +221,7 @@ for p in $PEERS; do
 		R[wrap,$p]="(none)"
 	fi
 done
-# the wrappers are shell scripts except proxychains4: /bin/sh's own cost, for reference
+# torsocks' and Dante's wrappers are shell scripts: /bin/sh's own cost, for reference
 v=$(spawn_us /bin/sh -c /bin/true); R[sh,base]=$((v - base))
 
 # ---------------------------------------------------------------- 4. bulk
@@ -281,7 +281,7 @@ ratio() {   # value / socksify's value for row $1
 	row "instructions/connect" ir
 	echo
 	echo "start-up: /bin/true alone ${R[true,base]} us; /bin/sh -c /bin/true adds ${R[sh,base]} us"
-	echo "(socksify, torsocks and Dante's socksify wrappers are sh scripts; proxychains4 is C;"
+	echo "(socksify and proxychains4 are C; torsocks' and Dante's socksify wrappers are sh scripts;"
 	echo " tsocks has no wrapper here).  Round trips: connect() time / (2 x ${D} ms), best of 5;"
 	echo "user/pass includes danted's password check (crypt), about 0.4 RTT here."
 	echo "instructions/connect: client process only, (Ir(21 connects) - Ir(1)) / 20."

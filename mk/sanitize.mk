@@ -117,9 +117,10 @@ sx="$(CURDIR)/scripts/socksify"
 opts=()
 while [ $$# -gt 0 ]; do
 	case $$1 in
-	-c|-s|-u|--dns) [ $$# -ge 2 ] || exec "$$sx" "$${opts[@]}" "$$@"
+	-c|-s|-u|--dns|--engine) [ $$# -ge 2 ] || exec "$$sx" "$${opts[@]}" "$$@"
 		opts+=("$$1" "$$2"); shift 2 ;;
-	--check|--show-config|-h|--help|--version) exec "$$sx" "$${opts[@]}" "$$@" ;;
+	--check|--show-config|--check-engine|--shell|-h|--help|--version|on|off)
+		exec "$$sx" "$${opts[@]}" "$$@" ;;
 	--) shift; break ;;
 	-*) opts+=("$$1"); shift ;;
 	*) break ;;

@@ -270,10 +270,12 @@ static int hop_handshake(int fd, const struct sx_proxy *p, bool bind,
 			 int *rep)
 {
 	struct sx_s5_reply reply;
+	struct sx_proxy iso;
 	int rc;
 
 	*replied = false;
 	*rep = -1;
+	p = sx_isolate_hop(&sx_runtime()->conf, p, &iso);
 	if (p->type == SX_PROXY_SOCKS5) {
 		memset(&reply, 0, sizeof(reply));
 		reply.rep = 0xff;
@@ -301,9 +303,10 @@ static int exit_outcome(const struct sx_proxy *p, const struct sx_failure *f,
 			bool replied, int rep)
 {
 	if (p->type == SX_PROXY_SOCKS5) {
-		if (replied && rep >= SX_S5_REP_NET_UNREACHABLE &&
-		    rep <= SX_S5_REP_TTL_EXPIRED)
-			return OUT_DEST;
+		if (replied && ((rep >= SX_S5_REP_NET_UNREACHABLE &&
+				 rep <= SX_S5_REP_TTL_EXPIRED) ||
+				sx_s5_rep_is_tor((uint8_t)rep)))
+			return OUT_DEST;        /* Tor's: the onion service's */
 		if (replied && (rep == SX_S5_REP_CMD_UNSUPPORTED ||
 				rep == SX_S5_REP_ATYP_UNSUPPORTED))
 			return OUT_SKIP;

@@ -158,6 +158,35 @@ int set_round_robin(struct sx_conf *c, const char *val, char *err,
 	return 0;
 }
 
+/* engine auto|preload|seccomp|ptrace and strict yes|no: how the socksify
+ * command runs a program (the library itself ignores both). */
+int set_engine(struct sx_conf *c, const char *val, char *err, size_t errlen)
+{
+	static const char *const names[] = {
+		[SX_ENGINE_AUTO] = "auto", [SX_ENGINE_PRELOAD] = "preload",
+		[SX_ENGINE_SECCOMP] = "seccomp", [SX_ENGINE_PTRACE] = "ptrace",
+	};
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (strcasecmp(val, names[i]) == 0) {
+			c->engine = (enum sx_engine)i;
+			return 0;
+		}
+	}
+	seterr(err, errlen, "bad engine '%.*s' (use auto, preload, seccomp or "
+	       "ptrace)", ECHO_MAX, val);
+	return -1;
+}
+
+int set_strict(struct sx_conf *c, const char *val, char *err, size_t errlen)
+{
+	if (parse_bool(val, &c->strict) < 0) {
+		seterr(err, errlen, "bad strict '%.*s' (use yes or no)", ECHO_MAX, val);
+		return -1;
+	}
+	return 0;
+}
+
 int set_gssapi(struct sx_conf *c, const char *val, char *err, size_t errlen)
 {
 	return set_gss_bool(&c->proxy.gss.enabled, "gssapi", val, err, errlen);

@@ -112,8 +112,9 @@ bool sx_route_proxied(const struct sx_runtime *r, const struct sockaddr *sa)
 	struct sx_addr a;
 	char name[256];
 
-	/* A mapped address always goes to the proxy, whatever its range. */
-	if (sx_conf_remote_dns(&r->conf) && sx_addr_from_sockaddr(&a, sa) == 0 &&
+	/* A mapped address always goes to the proxy, whatever its range
+	 * (with local DNS too: .onion names are mapped). */
+	if (sx_addr_from_sockaddr(&a, sa) == 0 &&
 	    sx_names_lookup(a.atyp == SX_ATYP_IPV4 ? AF_INET : AF_INET6,
 			    a.atyp == SX_ATYP_IPV4 ? (void *)a.u.v4 : (void *)a.u.v6,
 			    name, sizeof(name)))

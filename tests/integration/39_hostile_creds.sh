@@ -1,8 +1,9 @@
 #!/bin/bash
 # Credentials and privilege.
 #  1. A config file that holds a password and that group or others can read is refused,
-#     with a message (as ssh refuses such a private key): every proxied connect fails
-#     (ENETUNREACH, "broken configuration"), nothing reaches the proxy or goes direct;
+#     with a message (as ssh refuses such a private key): the socksify command does not
+#     start the program (exit 78); with the library alone every proxied connect fails
+#     (ENETUNREACH, "broken configuration"); nothing reaches the proxy or goes direct;
 #     mode 0600 works.
 #  2. Passwords never appear in socksify's messages, at any level (SOCKSIFY_DEBUG unset,
 #     0, 1, 2, error, info, debug, quiet; log_level in the file; on stderr and in
@@ -29,8 +30,14 @@ probe() {   # probe CONF ENV... -- ARGS: run sxprobe through the wrapper, collec
 	local envs=()
 	while [ "$1" != -- ]; do envs+=("$1"); shift; done
 	shift
-	lab_ns env "${envs[@]}" "$LAB_SOCKSIFY" -c "$conf" "$H_PROBE" "$@" "$LAB_HOSTIP" "$H_DEST_PORT" \
-		>"$LAB_TMP/p.out" 2>"$LAB_TMP/p.err"
+	# (PROBE_PRELOAD=1: the library alone, without the socksify command)
+	if [ -n "${PROBE_PRELOAD:-}" ]; then
+		lab_ns env "${envs[@]}" LD_PRELOAD="$LAB_LIB" SOCKSIFY_CONF="$conf" "$H_PROBE" "$@" \
+			"$LAB_HOSTIP" "$H_DEST_PORT" >"$LAB_TMP/p.out" 2>"$LAB_TMP/p.err"
+	else
+		lab_ns env "${envs[@]}" "$LAB_SOCKSIFY" -c "$conf" "$H_PROBE" "$@" "$LAB_HOSTIP" \
+			"$H_DEST_PORT" >"$LAB_TMP/p.out" 2>"$LAB_TMP/p.err"
+	fi
 	local rc=$?
 	cat "$LAB_TMP/p.err" >>"$ALL"
 	[ -f "$LAB_TMP/sx.log" ] && cat "$LAB_TMP/sx.log" >>"$ALL" && rm -f "$LAB_TMP/sx.log"
@@ -44,9 +51,16 @@ echo ok >"$H_FAULT_FILE"
 for mode in 644 640 604; do
 	chmod "$mode" "$conf"
 	: >"$H_LOG"
-	probe "$conf" SOCKSIFY_DEBUG=2 -- && lab_fail "mode $mode: connected with a world-readable password"
-	grep -q "^ERR ENETUNREACH " "$LAB_TMP/p.out" || lab_fail "mode $mode: $(cat "$LAB_TMP/p.out")"
+	# the socksify command refuses before it starts the program (exit 78)...
+	probe "$conf" SOCKSIFY_DEBUG=2 --
+	rc=$?
+	[ "$rc" = 78 ] || lab_fail "mode $mode: socksify exit $rc, expected 78: $(cat "$LAB_TMP/p.out" "$LAB_TMP/p.err")"
+	[ -s "$LAB_TMP/p.out" ] && lab_fail "mode $mode: the program ran: $(cat "$LAB_TMP/p.out")"
 	lab_grep "mode $mode: message" "$LAB_TMP/p.err" "^socksify: configuration error: $conf: holds a password but is readable by group or others \\(mode 0$mode\\); refused: make it private \\(chmod 600 $conf\\)"
+	# ...and the library alone refuses every proxied connect
+	PROBE_PRELOAD=1 probe "$conf" SOCKSIFY_DEBUG=2 -- && lab_fail "mode $mode: connected with a world-readable password"
+	grep -q "^ERR ENETUNREACH " "$LAB_TMP/p.out" || lab_fail "mode $mode: $(cat "$LAB_TMP/p.out")"
+	lab_grep "mode $mode: library message" "$LAB_TMP/p.err" "^socksify: configuration error: $conf: holds a password but is readable by group or others \\(mode 0$mode\\); refused: make it private \\(chmod 600 $conf\\)"
 	[ -s "$H_LOG" ] && { lab_show "$H_LOG"; lab_fail "mode $mode: the proxy was contacted"; }
 done
 chmod 600 "$conf"

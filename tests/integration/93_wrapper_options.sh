@@ -14,10 +14,12 @@ w() { timeout -k 5 20 env -u SOCKSIFY_DEBUG "$W" "$@"; }
 is() { local got; got=$(cat "$LAB_OUT"); [ "$got" = "$2" ] || { cat "$LAB_ERR" >&2; lab_fail "$1: got '$got', expected '$2'"; }; }
 errhas() { grep -Eq -- "$2" "$LAB_ERR" || { cat "$LAB_ERR" >&2; lab_fail "$1: no /$2/ on stderr"; }; }
 
-lab_run "-c -s -q -v" w -c /x.conf -s socks5://198.18.0.1:1 -q -v sh -c "$ENVP"
-is "-c -s -q -v" "conf=/x.conf proxy=socks5://198.18.0.1:1 quiet=1 debug=1 dns= user="
-lab_run "joined forms" w -c/y.conf -ssocks4://198.18.0.2:2 -vv --dns remote sh -c "$ENVP"
-is "-cFILE -sURL -vv --dns" "conf=/y.conf proxy=socks4://198.18.0.2:2 quiet= debug=2 dns=remote user="
+# (the files must exist: socksify refuses a broken configuration before it starts anything)
+: >"$LAB_TMP/x.conf"; : >"$LAB_TMP/y.conf"
+lab_run "-c -s -q -v" w -c "$LAB_TMP/x.conf" -s socks5://198.18.0.1:1 -q -v sh -c "$ENVP"
+is "-c -s -q -v" "conf=$LAB_TMP/x.conf proxy=socks5://198.18.0.1:1 quiet=1 debug=1 dns= user="
+lab_run "joined forms" w -c"$LAB_TMP/y.conf" -ssocks4://198.18.0.2:2 -vv --dns remote sh -c "$ENVP"
+is "-cFILE -sURL -vv --dns" "conf=$LAB_TMP/y.conf proxy=socks4://198.18.0.2:2 quiet= debug=2 dns=remote user="
 lab_run "-v -v, --dns=local" w -v -v --dns=local -- sh -c "$ENVP"
 is "-v -v --dns=local" "conf= proxy= quiet= debug=2 dns=local user="
 lab_run "-u with SOCKSIFY_PASSWORD set" env SOCKSIFY_PASSWORD=pw1 "$W" -u carol sh -c "$ENVP"' pw=$SOCKSIFY_PASSWORD'
@@ -58,31 +60,7 @@ lab_netns
 lab_http_server
 lab_danted username "$LAB_HOSTIP"
 url=http://127.0.0.1:$LAB_HTTP_PORT/$LAB_HTTP_FILE
-cat >"$LAB_TMP/typepw.py" <<'EOP'
-import os, pty, sys, select, time
-pw = sys.argv[1].encode(); argv = sys.argv[2:]
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp(argv[0], argv)
-out = b""; sent = False; end = time.time() + 30
-while time.time() < end:
-    r, _, _ = select.select([fd], [], [], 0.2)
-    if r:
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        out += chunk
-    if not sent and b"Password for" in out:
-        time.sleep(0.2)
-        os.write(fd, pw + b"\n"); sent = True
-_, status = os.waitpid(pid, 0)
-sys.stdout.write(out.decode(errors="replace"))
-sys.exit(os.waitstatus_to_exitcode(status))
-EOP
-lab_run "-u on a terminal" timeout -k 5 40 "$LAB_PY" "$LAB_TMP/typepw.py" "$LAB_USER_PW" \
+lab_run "-u on a terminal" timeout -k 5 40 "$LAB_PY" "$LAB_DIR/typepw.py" "$LAB_USER_PW" \
 	ip netns exec "$LAB_NS" env SOCKSIFY_DIRECT= "$W" -s "socks5://$LAB_HOSTIP:$LAB_DANTED_PORT" -u "$LAB_USER" \
 	sh -c "curl -q -sS --max-time 10 '$url'; stty -a | grep -Eq '(^| )-echo( |\$)' && echo ECHO-OFF || echo ECHO-ON"
 lab_grep "prompt" "$LAB_OUT" "Password for $LAB_USER at the SOCKS proxy:"

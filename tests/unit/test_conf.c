@@ -682,6 +682,7 @@ START_TEST(defaults)
 	ck_assert_int_eq(c.direct[1].port_hi, 65535);
 	ck_assert_int_eq(c.connect_timeout_ms, 10000);
 	ck_assert_int_eq(c.handshake_timeout_ms, 10000);
+	ck_assert_int_eq(c.bind_timeout_ms, 60000);
 	ck_assert_int_eq(c.log_level, SX_LOG_ERROR);
 	ck_assert_str_eq(c.log_file, "");
 	ck_assert_str_eq(c.error, "");
@@ -701,6 +702,7 @@ START_TEST(file_every_keyword)
 		 "direct [2001:db8::]/32:443, 192.168.1.0/24:22\n"
 		 "connect_timeout 2.5\n"
 		 "handshake_timeout 1500ms\n"
+		 "bind_timeout 120\n"
 		 "log_level debug\n"
 		 "log_file /var/log/socksify.log\n");
 	ck_assert_int_eq(c.proxy.type, SX_PROXY_SOCKS4A);
@@ -717,6 +719,7 @@ START_TEST(file_every_keyword)
 	ck_assert_int_eq(c.direct[4].port_hi, 22);
 	ck_assert_int_eq(c.connect_timeout_ms, 2500);
 	ck_assert_int_eq(c.handshake_timeout_ms, 1500);
+	ck_assert_int_eq(c.bind_timeout_ms, 120000);
 	ck_assert_int_eq(c.log_level, SX_LOG_DEBUG);
 	ck_assert_str_eq(c.log_file, "/var/log/socksify.log");
 	ck_assert_str_eq(c.sources, "");
@@ -1355,6 +1358,41 @@ START_TEST(udp_policy)
 }
 END_TEST
 
+/* engine and strict: read by the socksify command; file and variables */
+START_TEST(engine_and_strict)
+{
+	struct sx_conf c;
+
+	sx_conf_defaults(&c);
+	ck_assert_int_eq(c.engine, SX_ENGINE_AUTO);
+	ck_assert(!c.strict);
+	parse_ok(&c, "engine seccomp\nstrict yes\n");
+	ck_assert_int_eq(c.engine, SX_ENGINE_SECCOMP);
+	ck_assert(c.strict);
+	parse_ok(&c, "engine PTRACE\nstrict off\n");
+	ck_assert_int_eq(c.engine, SX_ENGINE_PTRACE);
+	ck_assert(!c.strict);
+	parse_err(&c, "engine preload\nengine warp\n", "t.conf:2: bad engine 'warp' "
+		  "(use auto, preload, seccomp or ptrace)");
+	ck_assert_int_eq(c.engine, SX_ENGINE_PRELOAD);  /* the earlier value stays */
+	parse_err(&c, "strict maybe\n", "t.conf:1: bad strict 'maybe' (use yes or no)");
+
+	env_reset();
+	sx_conf_defaults(&c);
+	env_set("SOCKSIFY_ENGINE", "auto");
+	env_set("SOCKSIFY_STRICT", "1");
+	ck_assert_int_eq(sx_conf_apply_env(&c, stub_getenv), 0);
+	ck_assert_int_eq(c.engine, SX_ENGINE_AUTO);
+	ck_assert(c.strict);
+	ck_assert_str_eq(sx_conf_origin(&c, "strict"), "SOCKSIFY_STRICT");
+	env_set("SOCKSIFY_ENGINE", "kernel");
+	ck_assert_int_eq(sx_conf_apply_env(&c, stub_getenv), -1);
+	ck_assert_str_eq(c.error, "SOCKSIFY_ENGINE: bad engine 'kernel' (use auto, "
+			 "preload, seccomp or ptrace)");
+	env_reset();
+}
+END_TEST
+
 START_TEST(env_errors)
 {
 	struct sx_conf c;
@@ -1842,6 +1880,7 @@ static Suite *conf_suite(void)
 	tcase_add_test(tc, pipelining_file_and_env);
 	tcase_add_test(tc, gssapi_keywords);
 	tcase_add_test(tc, udp_policy);
+	tcase_add_test(tc, engine_and_strict);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("load");
