@@ -5,6 +5,7 @@
 #ifndef SOCKSIFY_CLIENT_H
 #define SOCKSIFY_CLIENT_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -120,6 +121,9 @@ struct sx_conn {
 	const char *via;                /* the route in use, for messages */
 	const struct sx_proxy_addr *exit; /* its last hop, once connected */
 	enum sx_proxy_type exit_type;
+	/* The program closed the socket during a background handshake: it
+	 * fails at once, quietly, and marks no route down. */
+	atomic_bool abandoned;
 	/* The large members last: sx_conn_begin clears only what is above. */
 	struct sockaddr_storage dst, psa;
 	struct sx_addr wire;

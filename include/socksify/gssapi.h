@@ -103,8 +103,6 @@ int sx_gss_attach(int fd, const struct sx_gss_api *api, sx_gss_ctx ctx,
 void sx_gss_close(int fd);
 /* dup(oldfd) == newfd: share the context. */
 void sx_gss_dup(int oldfd, int newfd);
-/* The async handshake ran on a dup: hand its context to the program's fd. */
-void sx_gss_move(int from, int to);
 /* fd (the library's own UDP control connection) no longer carries a
  * context: the caller takes *ctx (and must delete it).  false if fd had none
  * (level clear, or not GSS-API). */

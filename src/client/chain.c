@@ -370,6 +370,8 @@ int sx_route_finish(struct sx_conn *c, int workfd)
 	for (;;) {
 		if (run_route(c, workfd, &out) == 0)
 			return 0;
+		if (atomic_load(&c->abandoned))
+			return -1;      /* not the route's fault */
 		if (out == OUT_DOWN)
 			mark_down(c);
 		note_failure(c);

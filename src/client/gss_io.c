@@ -5,8 +5,10 @@
  * (src/proto/gss.c decodes the stream; gss_send.c sends).
  *
  * State per socket, shared by its dups, found by descriptor number through
- * a small table; SX_FD_GSS marks the descriptors so the hooks pay one
- * lock-free load on every other descriptor.  The receive side and the
+ * a small table under the registry lock; it is a module of the registry
+ * (include/socksify/registry.h), whose one close and dup path reaches it.
+ * SX_FD_GSS marks the descriptors so the hooks pay one lock-free load on
+ * every other descriptor.  The receive side and the
  * send side have a lock each; calls on the context itself a third.
  *
  * Semantics kept: a read returns what one or more frames decoded (partial
@@ -34,7 +36,11 @@
 
 static struct gsock **tab;
 static size_t tabcap;
-static pthread_mutex_t tlock = PTHREAD_MUTEX_INITIALIZER;
+/* The table is under the registry lock; close and dup reach it through
+ * the registry's module. */
+static const struct sx_reg_module gss_module = {
+	.flag = SX_FD_GSS, .forget = sx_gss_close, .dup = sx_gss_dup,
+};
 
 struct sx_gss_real sx_gss_real;
 static pthread_once_t real_once = PTHREAD_ONCE_INIT;
@@ -58,12 +64,12 @@ struct gsock *sx_gssi_get(int fd)
 {
 	struct gsock *g = NULL;
 
-	pthread_mutex_lock(&tlock);
+	sx_reg_lock();
 	if (fd >= 0 && (size_t)fd < tabcap && tab[fd]) {
 		g = tab[fd];
 		g->refs++;
 	}
-	pthread_mutex_unlock(&tlock);
+	sx_reg_unlock();
 	return g;
 }
 
@@ -76,10 +82,11 @@ static void destroy(struct gsock *g)
 
 	if (g->counted)
 		atomic_fetch_sub(&sx_gss_live, 1);
-	sx_guard++;
-	if (g->ctx)
+	if (g->ctx) {
+		SX_GUARD_SCOPE();
+
 		g->api->delete_sec_context(&minor, &g->ctx, NULL);
-	sx_guard--;
+	}
 	pthread_mutex_destroy(&g->rlock);
 	pthread_mutex_destroy(&g->wlock);
 	pthread_mutex_destroy(&g->glock);
@@ -91,9 +98,9 @@ void sx_gssi_put(struct gsock *g)
 {
 	bool last;
 
-	pthread_mutex_lock(&tlock);
+	sx_reg_lock();
 	last = --g->refs == 0;
-	pthread_mutex_unlock(&tlock);
+	sx_reg_unlock();
 	if (last)
 		destroy(g);
 }
@@ -102,7 +109,8 @@ void sx_gssi_put(struct gsock *g)
 static int install(int fd, struct gsock *g, struct gsock **old)
 {
 	*old = NULL;
-	pthread_mutex_lock(&tlock);
+	sx_reg_module(&gss_module);
+	sx_reg_lock();
 	if ((size_t)fd >= tabcap) {
 		size_t cap = tabcap ? tabcap : 64;
 		struct gsock **t;
@@ -111,7 +119,7 @@ static int install(int fd, struct gsock *g, struct gsock **old)
 			cap *= 2;
 		t = realloc(tab, cap * sizeof(*t));
 		if (!t) {
-			pthread_mutex_unlock(&tlock);
+			sx_reg_unlock();
 			return -1;
 		}
 		memset(t + tabcap, 0, (cap - tabcap) * sizeof(*t));
@@ -120,7 +128,7 @@ static int install(int fd, struct gsock *g, struct gsock **old)
 	}
 	*old = tab[fd];
 	tab[fd] = g;
-	pthread_mutex_unlock(&tlock);
+	sx_reg_unlock();
 	sx_fd_flags_set(fd, SX_FD_GSS, 0);
 	return 0;
 }
@@ -146,9 +154,12 @@ int sx_gss_attach(int fd, const struct sx_gss_api *api, sx_gss_ctx ctx,
 	g->api = api;
 	g->level = level;
 	g->refs = 1;
-	sx_guard++;
-	g->maxin = frame_limit(api, ctx, level == SX_GSS_PROT_CONFIDENTIALITY);
-	sx_guard--;
+	{
+		SX_GUARD_SCOPE();
+
+		g->maxin = frame_limit(api, ctx,
+				       level == SX_GSS_PROT_CONFIDENTIALITY);
+	}
 	g->plain = malloc(g->maxin);
 	if (!g->plain) {
 		free(g);
@@ -176,12 +187,12 @@ static struct gsock *take(int fd)
 {
 	struct gsock *g = NULL;
 
-	pthread_mutex_lock(&tlock);
+	sx_reg_lock();
 	if (fd >= 0 && (size_t)fd < tabcap) {
 		g = tab[fd];
 		tab[fd] = NULL;
 	}
-	pthread_mutex_unlock(&tlock);
+	sx_reg_unlock();
 	sx_fd_flags_set(fd, 0, SX_FD_GSS);
 	return g;
 }
@@ -210,12 +221,6 @@ void sx_gss_dup(int oldfd, int newfd)
 		sx_gssi_put(g);
 	if (old)
 		sx_gssi_put(old);
-}
-
-void sx_gss_move(int from, int to)
-{
-	sx_gss_dup(from, to);
-	sx_gss_close(from);
 }
 
 /* The UDP control connection: its context goes to the datagrams. */
@@ -370,9 +375,11 @@ static ssize_t recv_core(struct gsock *g, int fd, const struct iovec *iov,
 				break;
 			continue;
 		}
-		sx_guard++;
-		r = sx_gss_dec_step(&g->dec, unwrap_cb, &u);
-		sx_guard--;
+		{
+			SX_GUARD_SCOPE();
+
+			r = sx_gss_dec_step(&g->dec, unwrap_cb, &u);
+		}
 		if (r < 0) {
 			if (!g->rerr_logged)
 				log_recv_error(g, fd, r, &u);

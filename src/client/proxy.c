@@ -203,9 +203,12 @@ void sx_conn_record(const struct sx_conn *c, int fd)
 	struct sockaddr_storage local;
 	socklen_t llen;
 
-	sx_fd_set_peer(fd, (const struct sockaddr *)&c->dst, c->dstlen);
 	if (sx_addr_to_sockaddr(&c->bound, c->dst.ss_family, &local, &llen) == 0)
-		sx_fd_set_local(fd, (struct sockaddr *)&local, llen);
+		sx_fd_set_peer(fd, (const struct sockaddr *)&c->dst, c->dstlen,
+			       (struct sockaddr *)&local, llen);
+	else
+		sx_fd_set_peer(fd, (const struct sockaddr *)&c->dst, c->dstlen,
+			       NULL, 0);
 	memcpy(&last_thread, &c->dst, c->dstlen);
 	pthread_mutex_lock(&last_lock);
 	memcpy(&last_process, &c->dst, c->dstlen);
@@ -228,8 +231,11 @@ int sx_conn_report(const struct sx_conn *c, int rc)
 	const struct sx_runtime *rt = sx_runtime();
 	char d[300];
 
+	if (rc < 0 && atomic_load(&c->abandoned))
+		sx_log(SX_LOG_DEBUG, "%s: the program closed the socket during "
+		       "the handshake", sx_conn_dtext(c, d, sizeof(d)));
 	/* every route tried, and why each failed: c->trail */
-	if (rc < 0 && c->tried)
+	else if (rc < 0 && c->tried)
 		sx_log(SX_LOG_ERROR, "%s %s", sx_conn_dtext(c, d, sizeof(d)),
 		       c->trail);
 	else if (rc < 0)
@@ -255,14 +261,13 @@ int sx_proxy_connect(int fd, const struct sockaddr *dst, socklen_t dstlen)
 	struct sx_conn c;
 	int saved_errno = errno, rc;
 
-	sx_guard++;
+	SX_GUARD_SCOPE();
 	rc = sx_conn_begin(&c, fd, dst, dstlen);
 	if (rc == 0)
 		rc = sx_conn_finish(&c, fd);
 	if (rc == 0)
 		sx_conn_record(&c, fd);
 	rc = sx_conn_report(&c, rc);
-	sx_guard--;
 	if (rc == 0)
 		errno = saved_errno;
 	return rc;

@@ -20,7 +20,7 @@ bool sx_log_enabled(enum sx_log_level level)
 static void write_all(int fd, const char *s, size_t n)
 {
 	while (n > 0) {
-		ssize_t w = write(fd, s, n);
+		ssize_t w = sx_real.write(fd, s, n);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -37,7 +37,8 @@ void sx_vlog(enum sx_log_level level, const char *fmt, va_list ap)
 	char line[1024];
 	int saved = errno, n, fd = 2;
 
-	sx_guard++;
+	sx_real_init();
+	SX_GUARD_SCOPE();
 	rt = sx_runtime();
 	if (rt->conf.log_level == SX_LOG_QUIET || level > rt->conf.log_level)
 		goto out;
@@ -54,9 +55,8 @@ void sx_vlog(enum sx_log_level level, const char *fmt, va_list ap)
 		fd = 2;
 	write_all(fd, line, (size_t)n);
 	if (fd != 2)
-		close(fd);
+		sx_real.close(fd);
 out:
-	sx_guard--;
 	errno = saved;
 }
 

@@ -86,12 +86,12 @@ static void hosts_reload(void)
 	fd = open(HOSTS_FILE, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0 && st.st_size < HOSTS_MAX &&
 	    (text = malloc((size_t)st.st_size + 1))) {
-		ssize_t n = read(fd, text, (size_t)st.st_size);
+		ssize_t n = sx_real.read(fd, text, (size_t)st.st_size);
 
 		text[n > 0 ? n : 0] = '\0';
 	}
 	if (fd >= 0)
-		close(fd);
+		sx_real.close(fd);
 	free(hosts_text);
 	hosts_text = text;
 	hosts_ino = st.st_ino;

@@ -1,12 +1,35 @@
 /*
- * pending.c - handshakes of non-blocking connects, run by worker threads.
- * See include/socksify/async.h for what the program sees meanwhile.
+ * pending.c - handshakes of non-blocking connects, run in the background.
+ * connect() on a non-blocking socket returns EINPROGRESS at once, and the
+ * socket looks "connecting" to the program until the handshake is done:
  *
- * One detached thread per pending handshake: the handshake code stays the
- * simple deadline-bound one of the blocking path, and 100 handshakes run
- * as concurrently as one.  Threads are created only when a program makes
- * its first non-blocking proxied connect, with all signals blocked so the
- * program's handlers never run on them.
+ *   poll/ppoll/select/pselect  wait on an eventfd instead of the socket
+ *                              (src/hook/poll.c);
+ *   epoll                      registrations of the socket are masked to no
+ *                              events, and restored (EPOLL_CTL_MOD, which
+ *                              wakes epoll_wait) when the handshake ends
+ *                              (src/core/epreg.c);
+ *   getsockopt(SO_ERROR)       gives the SOCKS failure's errno;
+ *   connect() again            EALREADY while running;
+ *   read/write/send/recv       EAGAIN while running (src/hook/io.c).
+ *
+ * The handshake itself is the layer above's (struct sx_pend_ops in
+ * include/socksify/registry.h); this file only runs it, on a duplicate of
+ * the socket, so a program that closes its descriptor (and reuses the
+ * number) never has bytes written elsewhere.
+ *
+ * A record belongs to the socket (its identity), not to a descriptor: it
+ * lists the program's descriptors of it (dup, dup2, F_DUPFD add one, close
+ * drops one), and when the last is closed while the handshake runs, the
+ * handshake ends (shutdown of the worker's duplicate) and the socket's
+ * epoll registrations go, as the kernel would drop them.
+ *
+ * One detached thread per pending handshake (the handshake code stays the
+ * deadline-bound one of the blocking path), created with all signals
+ * blocked.  Its duplicate of the socket and the eventfd live at high
+ * descriptor numbers, close-on-exec, and are closed in a fork child.
+ * Everything runs under the registry lock; nothing here is freed on the
+ * close path (records go to a list freed by the next worker).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,140 +39,134 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/stat.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "socksify/async.h"
-#include "socksify/client.h"
-#include "socksify/gssapi.h"
-#include "socksify/runtime.h"
+#include "socksify/real.h"
+#include "socksify/registry.h"
+#include "reg_int.h"
 
 enum { P_RUNNING, P_OK, P_FAILED };
+#define MAXFDS 8                /* descriptors of one socket we follow */
 
 struct pending {
 	struct pending *next;
-	int fd;                 /* the program's descriptor */
 	dev_t dev;
 	ino_t ino;
-	int wfd;                /* the worker's dup of it */
+	int fds[MAXFDS];        /* the program's descriptors of the socket */
+	int nfds;
+	int wfd;                /* the worker's duplicate */
 	int efd;                /* eventfd, readable when done */
 	int state;
 	int err;                /* for SO_ERROR, when P_FAILED */
 	int refs;               /* the worker and poll hooks */
-	bool closed;            /* the program closed fd */
-	struct sx_conn conn;
+	int timeout_ms;
+	const struct sx_pend_ops *ops;
+	void *job;
 };
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct pending *list;
-static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static struct pending *list;            /* lock held */
+static struct pending *graveyard;       /* unlinked, freed by a worker */
 
-/* In a child after fork() there is no worker: its pending handshakes fail. */
-static void child_after_fork(void)
+static void bury(void)
 {
-	struct pending *p;
+	struct pending *p, *next;
 
-	for (p = list; p; p = p->next) {
-		if (p->state != P_RUNNING)
-			continue;
-		p->state = P_FAILED;
-		p->err = ECONNABORTED;
-		p->refs = 0;
-		if (!p->closed)
-			sx_fd_flags_set(p->fd, SX_FD_ASYNCERR, SX_FD_PENDING);
+	sx_reg_lock();
+	p = graveyard;
+	graveyard = NULL;
+	sx_reg_unlock();
+	for (; p; p = next) {
+		next = p->next;
+		free(p);
 	}
-	pthread_mutex_unlock(&lock);
 }
 
-static void prepare(void) { pthread_mutex_lock(&lock); }
-static void parent(void) { pthread_mutex_unlock(&lock); }
-static void atfork_register(void)
-{
-	sx_fdtable_atfork_init();       /* its child handler must run first */
-	pthread_atfork(prepare, parent, child_after_fork);
-}
-
-/* The record for fd that still names the same socket.  Lock held. */
+/* The record of fd's socket, if fd is one of its descriptors.  Lock held. */
 static struct pending *find(int fd)
 {
 	struct pending *p;
-	struct stat st;
-	bool have_st = false;
+	dev_t dev;
+	ino_t ino;
+	int i;
 
+	if (sx_reg_identity(fd, &dev, &ino) < 0)
+		return NULL;
 	for (p = list; p; p = p->next) {
-		if (p->fd != fd || p->closed)
+		if (p->dev != dev || p->ino != ino)
 			continue;
-		if (!have_st) {
-			if (fstat(fd, &st) < 0)
-				return NULL;
-			have_st = true;
-		}
-		if (p->dev == st.st_dev && p->ino == st.st_ino)
-			return p;
+		for (i = 0; i < p->nfds; i++)
+			if (p->fds[i] == fd)
+				return p;
 	}
 	return NULL;
 }
 
-/* Free p if nobody needs it any more.  Lock held. */
+/* Unlink p if nobody needs it any more.  Lock held. */
 static void maybe_free(struct pending *p)
 {
 	struct pending **pp;
 
-	if (p->refs > 0)
+	if (p->refs > 0 || p->state == P_RUNNING ||
+	    (p->state == P_FAILED && p->nfds > 0 && p->err))
 		return;
 	if (p->efd >= 0) {
 		sx_real.close(p->efd);
 		p->efd = -1;
 	}
-	if (p->state == P_RUNNING || (p->state == P_FAILED && !p->closed && p->err))
-		return;
 	for (pp = &list; *pp; pp = &(*pp)->next) {
 		if (*pp == p) {
 			*pp = p->next;
 			break;
 		}
 	}
-	free(p);
+	p->next = graveyard;
+	graveyard = p;
+}
+
+static void set_flags(struct pending *p, unsigned set, unsigned clear)
+{
+	for (int i = 0; i < p->nfds; i++)
+		sx_regi_flags(p->fds[i], set, clear);
 }
 
 static void *worker(void *arg)
 {
 	struct pending *p = arg;
 	uint64_t one = 1;
-	int rc;
-	bool closed;
+	int err, i, nfds, fds[MAXFDS];
 
-	sx_guard++;
-	rc = sx_conn_finish(&p->conn, p->wfd);
-	pthread_mutex_lock(&lock);
-	p->state = rc == 0 ? P_OK : P_FAILED;
-	p->err = rc == 0 ? 0 : (p->conn.f.err ? p->conn.f.err : ECONNREFUSED);
-	closed = p->closed;
-	if (!closed) {
-		if (rc == 0)
-			sx_conn_record(&p->conn, p->fd);
-		if (rc == 0 && (sx_fd_flags(p->wfd) & SX_FD_GSS))
-			sx_gss_move(p->wfd, p->fd);     /* before it is readable */
-		sx_fd_flags_set(p->fd, rc == 0 ? 0 : SX_FD_ASYNCERR,
-				SX_FD_PENDING);
+	SX_GUARD_SCOPE();
+	err = p->ops->run(p->job, p->wfd);
+	sx_reg_lock();
+	if (p->state == P_RUNNING) {            /* not failed by a fork */
+		p->state = err ? P_FAILED : P_OK;
+		p->err = err;
+		for (i = 0; !err && i < p->nfds; i++)
+			p->ops->attach(p->job, p->wfd, p->fds[i], i);
+		set_flags(p, err ? SX_FD_ASYNCERR : 0, SX_FD_PENDING);
 	}
-	pthread_mutex_unlock(&lock);
+	nfds = p->nfds;
+	memcpy(fds, p->fds, sizeof(fds));
+	/* Restore the program's epoll registrations (wakes epoll_wait). */
+	for (i = 0; i < nfds; i++)
+		sx_epolli_mask(fds[i], p->dev, p->ino, false);
+	sx_reg_unlock();
 
-	sx_conn_report(&p->conn, rc);
-	if (!closed)
-		sx_epoll_mask(p->fd, false);     /* wakes epoll_wait */
-	if (write(p->efd, &one, sizeof(one)) < 0) {
+	p->ops->done(p->job, p->wfd, err);
+	p->job = NULL;
+	if (sx_real.write(p->efd, &one, sizeof(one)) < 0) {
 		/* cannot happen with a fresh eventfd; pollers re-check state */
 	}
-	if (sx_fd_flags(p->wfd) & SX_FD_GSS)
-		sx_gss_close(p->wfd);           /* closed meanwhile, or failed */
 	sx_real.close(p->wfd);
 
-	pthread_mutex_lock(&lock);
+	sx_reg_lock();
+	p->wfd = -1;
 	p->refs--;
 	maybe_free(p);
-	pthread_mutex_unlock(&lock);
-	sx_guard--;
+	sx_reg_unlock();
+	bury();
 	return NULL;
 }
 
@@ -171,72 +188,85 @@ static int start_worker(struct pending *p)
 	return rc;
 }
 
-int sx_async_connect(int fd, const struct sockaddr *dst, socklen_t dstlen)
+int sx_pend_start(int fd, const struct sx_pend_ops *ops, void *job,
+		  int timeout_ms)
 {
-	struct pending *p;
-	struct stat st;
-	int rc;
+	struct pending *p = calloc(1, sizeof(*p));
+	int rc, err;
 
-	pthread_once(&atfork_once, atfork_register);
-	sx_guard++;
-	p = calloc(1, sizeof(*p));
-	if (!p) {
-		sx_guard--;
-		errno = ENOBUFS;
-		return -1;
-	}
-	rc = sx_conn_begin(&p->conn, fd, dst, dstlen);
-	if (rc == 0) {
-		p->fd = fd;
-		p->wfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-		p->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (p->wfd < 0 || p->efd < 0 || fstat(fd, &st) < 0) {
-			rc = -1;
-			p->conn.f.err = errno;
-			snprintf(p->conn.f.why, sizeof(p->conn.f.why),
-				 "cannot start the handshake: %s", strerror(errno));
-			sx_conn_end(&p->conn, -1, fd);
-		}
-	}
-	if (rc < 0) {
-		if (p->wfd > 0)
+	sx_real_init();
+	bury();                 /* records closed since the last worker ended */
+	if (!p)
+		return ops->abort(job, fd, ENOBUFS);
+	p->wfd = sx_real.fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	p->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (p->wfd < 0 || p->efd < 0 ||
+	    sx_reg_identity(fd, &p->dev, &p->ino) < 0) {
+		err = errno;
+		if (p->wfd >= 0)
 			sx_real.close(p->wfd);
-		if (p->efd > 0)
+		if (p->efd >= 0)
 			sx_real.close(p->efd);
-		rc = sx_conn_report(&p->conn, -1);
 		free(p);
-		sx_guard--;
-		return rc;
+		return ops->abort(job, fd, err);
 	}
-	p->dev = st.st_dev;
-	p->ino = st.st_ino;
+	p->wfd = sx_fd_high(p->wfd);    /* not in the program's low numbers */
+	p->efd = sx_fd_high(p->efd);
+	p->fds[0] = fd;
+	p->nfds = 1;
 	p->state = P_RUNNING;
 	p->refs = 1;
+	p->ops = ops;
+	p->job = job;
+	p->timeout_ms = timeout_ms;
 
-	pthread_mutex_lock(&lock);
+	sx_reg_lock();
 	p->next = list;
 	list = p;
-	sx_fd_flags_set(fd, SX_FD_PENDING, SX_FD_ASYNCERR);
-	pthread_mutex_unlock(&lock);
-	sx_epoll_mask(fd, true);
+	sx_regi_flags(fd, SX_FD_PENDING, SX_FD_ASYNCERR);
+	sx_epolli_mask(fd, p->dev, p->ino, true);
+	sx_reg_unlock();
 
 	if (start_worker(p) != 0) {
 		/* No thread: finish here, within the deadline. */
 		worker(p);
-		sx_guard--;
-		return sx_async_reconnect(fd, &rc) ? rc : 0;
+		return sx_pend_reconnect(fd, &rc) ? rc : 0;
 	}
-	sx_guard--;
 	errno = EINPROGRESS;
 	return -1;
 }
 
-bool sx_async_reconnect(int fd, int *ret)
+bool sx_pend_running(int fd)
+{
+	struct pending *p;
+	bool running;
+
+	sx_reg_lock();
+	p = find(fd);
+	running = p && p->state == P_RUNNING;
+	if (!running)
+		sx_regi_flags(fd, 0, SX_FD_PENDING);    /* stale */
+	sx_reg_unlock();
+	return running;
+}
+
+/* The failure, once (as the kernel reports it once).  Lock held. */
+static int take_err(struct pending *p)
+{
+	int err = p->err;
+
+	p->err = 0;
+	set_flags(p, 0, SX_FD_ASYNCERR);
+	maybe_free(p);
+	return err;
+}
+
+bool sx_pend_reconnect(int fd, int *ret)
 {
 	struct pending *p;
 	bool answered = false;
 
-	pthread_mutex_lock(&lock);
+	sx_reg_lock();
 	p = find(fd);
 	if (p && p->state == P_RUNNING) {
 		*ret = -1;
@@ -245,40 +275,37 @@ bool sx_async_reconnect(int fd, int *ret)
 	} else if (p && p->state == P_FAILED && p->err) {
 		/* As the kernel does: the next connect() reports the failure. */
 		*ret = -1;
-		errno = p->err;
-		p->err = 0;
-		sx_fd_flags_set(fd, 0, SX_FD_ASYNCERR);
-		maybe_free(p);
+		errno = take_err(p);
 		answered = true;
 	}
-	pthread_mutex_unlock(&lock);
+	sx_reg_unlock();
 	return answered;
 }
 
-int sx_async_waitfd(int fd, void **ref)
+int sx_pend_waitfd(int fd, void **ref)
 {
 	struct pending *p;
 	int efd = -1;
 
-	pthread_mutex_lock(&lock);
+	sx_reg_lock();
 	p = find(fd);
 	if (p && p->state == P_RUNNING && p->efd >= 0) {
 		p->refs++;
 		*ref = p;
 		efd = p->efd;
 	}
-	pthread_mutex_unlock(&lock);
+	sx_reg_unlock();
 	return efd;
 }
 
-void sx_async_unref(void *ref)
+void sx_pend_unref(void *ref)
 {
 	struct pending *p = ref;
 
-	pthread_mutex_lock(&lock);
+	sx_reg_lock();
 	p->refs--;
 	maybe_free(p);
-	pthread_mutex_unlock(&lock);
+	sx_reg_unlock();
 }
 
 /*
@@ -287,59 +314,113 @@ void sx_async_unref(void *ref)
  * failing): then wait for the worker, which ends at once, and report its
  * errno rather than let the program consume the kernel's.
  */
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void wait_if_failing(struct pending *p, int fd)
 {
 	struct pollfd s = { .fd = fd, .events = 0 };
 	struct pollfd e = { .fd = p->efd, .events = POLLIN };
-	int64_t deadline = sx_now_ms() + p->conn.hto + 1000;
+	int64_t deadline = now_ms() + p->timeout_ms + 1000;
 
 	if (sx_real.poll(&s, 1, 0) <= 0 || !(s.revents & (POLLERR | POLLHUP)))
 		return;
-	while (sx_real.poll(&e, 1, 100) == 0 && sx_now_ms() < deadline) {
+	while (sx_real.poll(&e, 1, 100) == 0 && now_ms() < deadline) {
 	}
 }
 
-bool sx_async_take_error(int fd, int *err)
+bool sx_pend_take_error(int fd, int *err)
 {
 	struct pending *p;
 	bool answered = false;
 
-	pthread_mutex_lock(&lock);
+	sx_reg_lock();
 	p = find(fd);
 	if (p && p->state == P_RUNNING && p->efd >= 0) {
 		p->refs++;
-		pthread_mutex_unlock(&lock);
+		sx_reg_unlock();
 		wait_if_failing(p, fd);
-		pthread_mutex_lock(&lock);
+		sx_reg_lock();
 		p->refs--;
 	}
 	if (p && p->state == P_RUNNING) {
 		*err = 0;       /* still in progress, as the kernel says */
 		answered = true;
 	} else if (p && p->state == P_FAILED && p->err) {
-		*err = p->err;
-		p->err = 0;
-		sx_fd_flags_set(fd, 0, SX_FD_ASYNCERR);
+		*err = take_err(p);
 		answered = true;
-	}
-	if (p)
+	} else if (p) {
 		maybe_free(p);
-	pthread_mutex_unlock(&lock);
+	}
+	sx_reg_unlock();
 	return answered;
 }
 
-void sx_async_forget(int fd)
+bool sx_pendi_forget(int fd)
 {
-	struct pending *p, *next;
+	struct pending *p;
+	bool running = false;
+	int i;
 
-	pthread_mutex_lock(&lock);
-	for (p = list; p; p = next) {
-		next = p->next;
-		if (p->fd == fd && !p->closed) {
-			p->closed = true;
-			maybe_free(p);
+	for (p = list; p; p = p->next) {
+		for (i = 0; i < p->nfds && p->fds[i] != fd; i++) {
 		}
+		if (i == p->nfds)
+			continue;
+		p->fds[i] = p->fds[--p->nfds];
+		/* Its registrations are masked and, once the number is gone,
+		 * could not be restored: they go (the caller). */
+		running = p->state == P_RUNNING && p->wfd >= 0;
+		if (p->nfds == 0 && running) {
+			/* The program's last descriptor: end the handshake (the
+			 * proxy sees the connection close), as close() would. */
+			p->ops->cancel(p->job);
+			shutdown(p->wfd, SHUT_RDWR);
+		}
+		if (p->nfds == 0)
+			maybe_free(p);
+		break;
 	}
-	sx_fd_flags_set(fd, 0, SX_FD_PENDING | SX_FD_ASYNCERR);
-	pthread_mutex_unlock(&lock);
+	sx_regi_flags(fd, 0, SX_FD_PENDING | SX_FD_ASYNCERR);
+	return running;
+}
+
+void sx_pendi_dup(int oldfd, int newfd)
+{
+	struct pending *p = find(oldfd);
+
+	if (!p || p->nfds == MAXFDS)
+		return;
+	p->fds[p->nfds++] = newfd;
+	sx_regi_flags(newfd, sx_fd_flags(oldfd) & (SX_FD_PENDING | SX_FD_ASYNCERR),
+		      0);
+}
+
+/* In a child after fork() there is no worker: its pending handshakes fail,
+ * and the worker's duplicate and the eventfd are closed (the proxy must
+ * see the connection close when the parent closes it). */
+void sx_pendi_child(void)
+{
+	struct pending *p;
+
+	for (p = list; p; p = p->next) {
+		if (p->wfd >= 0)
+			sx_real.close(p->wfd);
+		p->wfd = -1;
+		if (p->efd >= 0)
+			sx_real.close(p->efd);
+		p->efd = -1;
+		p->refs = 0;
+		p->job = NULL;          /* the parent's worker owns it */
+		if (p->state != P_RUNNING)
+			continue;
+		p->state = P_FAILED;
+		p->err = ECONNABORTED;
+		set_flags(p, SX_FD_ASYNCERR, SX_FD_PENDING);
+	}
 }

@@ -4,7 +4,7 @@
 #include <dlfcn.h>
 #include <pthread.h>
 
-#include "socksify/runtime.h"
+#include "socksify/real.h"
 
 struct sx_real sx_real;
 __thread int sx_guard __attribute__((tls_model("initial-exec")));
@@ -41,6 +41,8 @@ static void real_load(void)
 	LOAD(dup2);
 	LOAD(dup3);
 	LOAD(close);
+	LOAD(close_range);
+	LOAD(closefrom);
 	LOAD(fcntl);
 	LOAD(fcntl64);
 	LOAD(bind);

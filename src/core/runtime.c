@@ -35,7 +35,8 @@ void sx_proxy_resolve(struct sx_proxy_addr *pa, const struct sx_proxy *p)
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV;
 	snprintf(port, sizeof(port), "%u", p->port);
-	rc = getaddrinfo(p->host, port, &hints, &res);
+	sx_real_init();
+	rc = sx_real.getaddrinfo(p->host, port, &hints, &res);
 	if (rc != 0) {
 		pa->resolve_err = EHOSTUNREACH;
 		snprintf(pa->resolve_msg, sizeof(pa->resolve_msg),
@@ -84,11 +85,10 @@ static void runtime_load(void)
 {
 	int saved = errno;
 
-	sx_guard++;
+	SX_GUARD_SCOPE();
 	sx_real_init();
 	sx_conf_load(&rt.conf);
 	routes_resolve();
-	sx_guard--;
 	errno = saved;
 }
 

@@ -43,6 +43,7 @@
 #include "socksify/client.h"
 #include "socksify/runtime.h"
 #include "bind_int.h"
+#include "hook.h"
 
 enum { L_BOUND, L_WAITING };
 
@@ -59,13 +60,13 @@ struct listener {
 	struct sx_conn conn;
 };
 
-static struct listener *list;
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static struct listener *list;           /* under the registry lock */
 
-static void prepare(void) { pthread_mutex_lock(&lock); }
-static void release(void) { pthread_mutex_unlock(&lock); }
-static void atfork_register(void) { pthread_atfork(prepare, release, release); }
+/* close(fd) or dup2 over it: the registry's close path calls this. */
+static void bind_forget(int fd);
+static const struct sx_reg_module bind_module = {
+	.flag = SX_FD_BIND, .forget = bind_forget,
+};
 
 /* Lock held. */
 static struct listener *find(int fd)
@@ -85,9 +86,9 @@ static struct listener *lookup(int fd)
 {
 	struct listener *l;
 
-	pthread_mutex_lock(&lock);
+	sx_reg_lock();
 	l = find(fd);
-	pthread_mutex_unlock(&lock);
+	sx_reg_unlock();
 	return l;
 }
 
@@ -98,19 +99,19 @@ static struct listener *listener_add(int fd, int family)
 	struct listener *l;
 	struct stat st;
 
-	sx_bind_forget(fd);
+	bind_forget(fd);
 	if (fstat(fd, &st) < 0 || !(l = calloc(1, sizeof(*l))))
 		return NULL;
-	pthread_once(&atfork_once, atfork_register);
+	sx_reg_module(&bind_module);
 	l->fd = fd;
 	l->dev = st.st_dev;
 	l->ino = st.st_ino;
 	l->family = family;
-	pthread_mutex_lock(&lock);
+	sx_reg_lock();
 	l->next = list;
 	list = l;
 	sx_fd_flags_set(fd, SX_FD_BIND, 0);
-	pthread_mutex_unlock(&lock);
+	sx_reg_unlock();
 	return l;
 }
 
@@ -160,10 +161,10 @@ static int bind_at_proxy(struct listener *l)
 	if (rc < 0)
 		return sx_conn_report(&l->conn, rc);
 	bnd_address(l);
-	pthread_mutex_lock(&lock);
+	sx_reg_lock();
 	l->state = L_WAITING;
 	l->deadline = sx_now_ms() + sx_runtime()->conf.bind_timeout_ms;
-	pthread_mutex_unlock(&lock);
+	sx_reg_unlock();
 	sx_log(SX_LOG_INFO, "listening through %s at %s for %s (BIND)",
 	       l->conn.via, l->bndlen ? sx_sockaddr_str((struct sockaddr *)
 							&l->bnd, b, sizeof(b)) :
@@ -181,7 +182,7 @@ SX_EXPORT int bind(int fd, const struct sockaddr *sa, socklen_t len)
 	if (sx_guard)
 		return sx_real.bind(fd, sa, len);
 	saved = errno;
-	sx_guard++;
+	SX_GUARD_SCOPE();
 	w = sx_bind_rule(fd, sa, len, &family);
 	if (w == SX_BIND_NOW) {
 		/* The proxy's address: the kernel never sees it. */
@@ -190,7 +191,7 @@ SX_EXPORT int bind(int fd, const struct sockaddr *sa, socklen_t len)
 		if ((l = listener_add(fd, family)) && (r = bind_at_proxy(l)) < 0) {
 			int e = errno;
 
-			sx_bind_forget(fd);
+			bind_forget(fd);
 			errno = e;
 		}
 	} else {
@@ -199,7 +200,6 @@ SX_EXPORT int bind(int fd, const struct sockaddr *sa, socklen_t len)
 		if (r == 0 && w == SX_BIND_AT_LISTEN)
 			listener_add(fd, family);
 	}
-	sx_guard--;
 	if (r == 0)
 		errno = saved;
 	return r;
@@ -213,13 +213,12 @@ SX_EXPORT int listen(int fd, int backlog)
 	sx_real_init();
 	if (sx_guard || !(sx_fd_flags(fd) & SX_FD_BIND))
 		return sx_real.listen(fd, backlog);
-	sx_guard++;
+	SX_GUARD_SCOPE();
 	l = lookup(fd);
 	if (!l)
 		rc = sx_real.listen(fd, backlog);
 	else if (l->state == L_BOUND)
 		rc = bind_at_proxy(l);  /* the first, or a fresh one after accept */
-	sx_guard--;
 	if (rc == 0)
 		errno = saved;
 	return rc;
@@ -296,9 +295,9 @@ static int renew(struct listener *l)
 	int s = socket(l->family, SOCK_STREAM | SOCK_CLOEXEC, 0), e;
 	struct stat st;
 
-	pthread_mutex_lock(&lock);
+	sx_reg_lock();
 	l->state = L_BOUND;
-	pthread_mutex_unlock(&lock);
+	sx_reg_unlock();
 	if (s < 0)
 		return -1;
 	if (sx_real.dup3(s, l->fd, fdfl > 0 && (fdfl & FD_CLOEXEC) ?
@@ -311,12 +310,12 @@ static int renew(struct listener *l)
 	sx_real.close(s);
 	if (fl >= 0)
 		sx_real.fcntl(l->fd, F_SETFL, fl);
-	pthread_mutex_lock(&lock);
+	sx_reg_lock();
 	if (fstat(l->fd, &st) == 0) {
 		l->dev = st.st_dev;
 		l->ino = st.st_ino;
 	}
-	pthread_mutex_unlock(&lock);
+	sx_reg_unlock();
 	return 0;
 }
 
@@ -413,9 +412,8 @@ static int accept_through_proxy(struct listener *l, struct sockaddr *addr,
 	}
 	sx_real.fcntl(nfd, F_SETFL, (flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0);
 	plen = peer_address(l, &who, &peer);
-	sx_fd_set_peer(nfd, (struct sockaddr *)&peer, plen);
-	if (l->bndlen)
-		sx_fd_set_local(nfd, (struct sockaddr *)&l->bnd, l->bndlen);
+	sx_fd_set_peer(nfd, (struct sockaddr *)&peer, plen,
+		       l->bndlen ? (struct sockaddr *)&l->bnd : NULL, l->bndlen);
 	if (addr && alen) {
 		memcpy(addr, &peer, plen < *alen ? plen : *alen);
 		*alen = plen;
@@ -441,9 +439,8 @@ SX_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *alen, int flags)
 	l = lookup(fd);
 	if (!l || l->state == L_BOUND)  /* not listening (any more): EINVAL */
 		return sx_real.accept4(fd, addr, alen, flags);
-	sx_guard++;
+	SX_GUARD_SCOPE();
 	r = accept_through_proxy(l, addr, alen, flags);
-	sx_guard--;
 	return r;
 }
 
@@ -466,14 +463,14 @@ SX_EXPORT int getsockname(int fd, struct sockaddr *addr, socklen_t *len)
 	if (sx_guard || !addr || !len || !(flags & (SX_FD_BIND | SX_FD_PROXIED)))
 		return sx_real.getsockname(fd, addr, len);
 	if (flags & SX_FD_BIND) {
-		pthread_mutex_lock(&lock);
+		sx_reg_lock();
 		l = find(fd);
 		if (l && l->state == L_WAITING && l->bndlen) {
 			ss = l->bnd;
 			sl = l->bndlen;
 			listener = true;
 		}
-		pthread_mutex_unlock(&lock);
+		sx_reg_unlock();
 	}
 	if (!sl && (flags & SX_FD_PROXIED) && !sx_fd_get_local(fd, &ss, &sl))
 		sl = 0;
@@ -487,11 +484,11 @@ SX_EXPORT int getsockname(int fd, struct sockaddr *addr, socklen_t *len)
 	return 0;
 }
 
-void sx_bind_forget(int fd)
+static void bind_forget(int fd)
 {
 	struct listener **pp, *l;
 
-	pthread_mutex_lock(&lock);
+	sx_reg_lock();
 	for (pp = &list; (l = *pp);) {
 		if (l->fd == fd) {
 			*pp = l->next;
@@ -501,5 +498,5 @@ void sx_bind_forget(int fd)
 		}
 	}
 	sx_fd_flags_set(fd, 0, SX_FD_BIND);
-	pthread_mutex_unlock(&lock);
+	sx_reg_unlock();
 }

@@ -29,6 +29,7 @@
 #include "socksify/client.h"
 #include "socksify/runtime.h"
 #include "bind_int.h"
+#include "hook.h"
 
 #define NREPORTED 16
 

@@ -1,14 +1,21 @@
 /*
  * connect.c - connect(): TCP connections over IPv4 and IPv6 whose
  * destination routes through the proxy are connected to the proxy, on the
- * program's own socket, and the SOCKS handshake is done before returning.
+ * program's own socket, and the SOCKS handshake is done before returning;
+ * on a non-blocking socket it runs in the background (src/core/pending.c),
+ * with the handshake given to it as struct sx_pend_ops below.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-#include "socksify/async.h"
+#include "socksify/client.h"
+#include "socksify/gssapi.h"
 #include "socksify/runtime.h"
+#include "hook.h"
 
 /* Is fd a TCP socket of AF_INET or AF_INET6?  *domain gets which. */
 static bool tcp_inet_domain(int fd, int *domain)
@@ -79,20 +86,94 @@ out:
 	return r;
 }
 
+/* ---- the background handshake, for src/core/pending.c -------------- */
+
+static int job_run(void *job, int wfd)
+{
+	struct sx_conn *c = job;
+
+	if (sx_conn_finish(c, wfd) == 0)
+		return 0;
+	return c->f.err ? c->f.err : ECONNREFUSED;
+}
+
+/* Success: each of the program's descriptors of the socket gets the
+ * destination and, from the worker's duplicate, the GSS-API layer (before
+ * it is readable; job_done drops the duplicate's share). */
+static void job_attach(void *job, int wfd, int fd, int nth)
+{
+	(void)nth;
+	sx_conn_record(job, fd);
+	if (sx_fd_flags(wfd) & SX_FD_GSS)
+		sx_gss_dup(wfd, fd);
+}
+
+static void job_cancel(void *job)
+{
+	atomic_store(&((struct sx_conn *)job)->abandoned, true);
+}
+
+static void job_done(void *job, int wfd, int err)
+{
+	sx_conn_report(job, err ? -1 : 0);
+	if (sx_fd_flags(wfd) & SX_FD_GSS)
+		sx_gss_close(wfd);
+	free(job);
+}
+
+static int job_abort(void *job, int fd, int err)
+{
+	struct sx_conn *c = job;
+	int rc;
+
+	c->f.err = err;
+	snprintf(c->f.why, sizeof(c->f.why), "cannot start the handshake: %s",
+		 strerror(err));
+	sx_conn_end(c, -1, fd);
+	rc = sx_conn_report(c, -1);
+	free(c);
+	return rc;
+}
+
+static const struct sx_pend_ops conn_ops = {
+	.run = job_run, .cancel = job_cancel, .attach = job_attach,
+	.done = job_done, .abort = job_abort,
+};
+
+static int async_connect(int fd, const struct sockaddr *dst, socklen_t len)
+{
+	struct sx_conn *c = calloc(1, sizeof(*c));
+	int rc;
+
+	if (!c) {
+		errno = ENOBUFS;
+		return -1;
+	}
+	if (sx_conn_begin(c, fd, dst, len) < 0) {
+		rc = sx_conn_report(c, -1);
+		free(c);
+		return rc;
+	}
+	return sx_pend_start(fd, &conn_ops, c, c->hto);
+}
+
 SX_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	int ret, fl;
 
 	sx_real_init();
 	if (!sx_guard && (sx_fd_flags(fd) & (SX_FD_PENDING | SX_FD_ASYNCERR)) &&
-	    sx_async_reconnect(fd, &ret))
+	    sx_pend_reconnect(fd, &ret))
 		return ret;
 	if (sx_udp_wants_connect(fd, addr, len))
 		return sx_udp_connect(fd, addr, len);
 	if (!sx_should_proxy(fd, addr, len))
 		return sx_real.connect(fd, addr, len);
 	fl = sx_real.fcntl(fd, F_GETFL);
-	if (fl >= 0 && (fl & O_NONBLOCK))
-		return sx_async_connect(fd, addr, len);
+	if (fl >= 0 && (fl & O_NONBLOCK)) {
+		SX_GUARD_SCOPE();
+
+		return async_connect(fd, addr, len);
+	}
 	return sx_proxy_connect(fd, addr, len);
 }

@@ -27,9 +27,8 @@ static bool want_map(const char *name)
 
 	if (sx_guard || !name)
 		return false;
-	sx_guard++;
+	SX_GUARD_SCOPE();
 	r = sx_names_should_map(name);
-	sx_guard--;
 	errno = saved;
 	return r;
 }
@@ -77,7 +76,7 @@ SX_EXPORT int getaddrinfo(const char *node, const char *service,
 	 * IPv6 results (curl -6).  libc's freeaddrinfo frees node by node, so
 	 * two of its lists chained are still one list to it.
 	 */
-	sx_guard++;
+	SX_GUARD_SCOPE();
 	rc = map_ai(node, service, &h,
 		    h.ai_family == AF_INET6 ? AF_INET6 : AF_INET, res);
 	if (rc == 0 && h.ai_family == AF_UNSPEC &&
@@ -90,7 +89,6 @@ SX_EXPORT int getaddrinfo(const char *node, const char *service,
 		free((*res)->ai_canonname);
 		(*res)->ai_canonname = strdup(node);
 	}
-	sx_guard--;
 	return rc;
 }
 
@@ -141,9 +139,8 @@ static int map_hostent(const char *name, int af, struct hostent *he, char *buf,
 		*herr = NO_RECOVERY;
 		return EAFNOSUPPORT;
 	}
-	sx_guard++;
+	SX_GUARD_SCOPE();
 	rc = sx_names_map(name, af, addr);
-	sx_guard--;
 	if (rc != 0) {
 		*herr = HOST_NOT_FOUND;
 		return rc == EAI_MEMORY ? ENOMEM : ENOENT;
@@ -213,9 +210,8 @@ static bool mapped_name(const void *addr, socklen_t len, int type, char *name,
 	if (sx_guard || !addr || !((type == AF_INET && len == 4) ||
 				   (type == AF_INET6 && len == 16)))
 		return false;
-	sx_guard++;
+	SX_GUARD_SCOPE();
 	r = sx_names_lookup(type, addr, name, nlen);
-	sx_guard--;
 	errno = saved;
 	return r;
 }

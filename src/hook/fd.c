@@ -1,8 +1,14 @@
 /*
- * fd.c - getpeername() reports the real destination of a socket we
- * connected through the proxy; dup(), dup2() and dup3() carry that along,
- * and close() forgets it.  Each costs one lock-free load for descriptors
- * that are not ours.
+ * fd.c - the descriptor calls: getpeername() reports the real destination
+ * of a socket connected through the proxy; close(), close_range(),
+ * closefrom(), dup(), dup2(), dup3() and fcntl(F_DUPFD, F_DUPFD_CLOEXEC)
+ * go through the registry's one close and one dup path
+ * (src/core/registry.c).  Each costs one lock-free load for descriptors
+ * that are not the library's.
+ *
+ * dup2/dup3 over a descriptor of ours: its state is dropped before the
+ * real call (so its epoll registrations can still be named), then newfd
+ * takes oldfd's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -10,8 +16,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "socksify/async.h"
-#include "socksify/gssapi.h"
 #include "socksify/runtime.h"
 #include "socksify/udp.h"
 
@@ -19,81 +23,78 @@ SX_EXPORT int getpeername(int fd, struct sockaddr *addr, socklen_t *len)
 {
 	struct sockaddr_storage peer;
 	socklen_t plen;
-	int r;
+	unsigned fl;
+	int r, saved;
 
 	sx_real_init();
-	if (!sx_guard && (sx_fd_flags(fd) & SX_FD_PENDING)) {
+	fl = sx_guard ? 0 : sx_fd_flags(fd);
+	if (!fl)
+		return sx_real.getpeername(fd, addr, len);
+	if ((fl & SX_FD_PENDING) && sx_pend_running(fd)) {
 		errno = ENOTCONN;       /* connected to the proxy, not yet through */
 		return -1;
 	}
 	/* A UDP socket connect()ed through the proxy: the recorded peer. */
-	if (!sx_guard && (sx_fd_flags(fd) & SX_FD_UDP) && addr && len &&
-	    sx_udp_get_peer(fd, &peer, &plen)) {
+	if ((fl & SX_FD_UDP) && addr && len && sx_udp_get_peer(fd, &peer, &plen)) {
 		memcpy(addr, &peer, plen < *len ? plen : *len);
 		*len = plen;
 		return 0;
 	}
 	r = sx_real.getpeername(fd, addr, len);
-	if (r < 0 || sx_guard || !addr || !len)
+	if (r < 0 || !addr || !len)
 		return r;
-	{
-		int saved = errno;
-
-		if (sx_fd_get_peer(fd, &peer, &plen)) {
-			/* Same truncation rule as the kernel's. */
-			memcpy(addr, &peer, plen < *len ? plen : *len);
-			*len = plen;
-		}
-		errno = saved;
+	saved = errno;
+	if (sx_fd_get_peer(fd, &peer, &plen)) {
+		/* Same truncation rule as the kernel's. */
+		memcpy(addr, &peer, plen < *len ? plen : *len);
+		*len = plen;
 	}
+	errno = saved;
 	return 0;
 }
 
+/* newfd (>= 0) now names oldfd's object. */
 static int after_dup(int oldfd, int newfd)
 {
 	if (newfd >= 0 && !sx_guard) {
 		int saved = errno;
 
-		sx_fd_copy(oldfd, newfd);
-		if ((sx_fd_flags(oldfd) | sx_fd_flags(newfd)) & SX_FD_GSS)
-			sx_gss_dup(oldfd, newfd);
+		sx_reg_dup(oldfd, newfd);
 		errno = saved;
 	}
 	return newfd;
 }
 
-/* UDP associations: newfd's own socket is gone (its association loses a
- * descriptor), and newfd now shares oldfd's. */
-static int udp_after_dup(int oldfd, int newfd)
+/* Before dup2/dup3 closes newfd: drop its state, if oldfd is valid (else
+ * the call fails and newfd stays as it is). */
+static void before_dup2(int oldfd, int newfd)
 {
-	if (newfd >= 0 && newfd != oldfd && !sx_guard &&
-	    ((sx_fd_flags(oldfd) | sx_fd_flags(newfd)) & SX_FD_UDP)) {
-		int saved = errno;
+	int saved = errno;
 
-		sx_udp_forget(newfd);
-		sx_udp_dup(oldfd, newfd);
-		errno = saved;
-	}
-	return newfd;
+	if (!sx_guard && oldfd != newfd && sx_fd_flags(newfd) &&
+	    sx_real.fcntl(oldfd, F_GETFD) >= 0)
+		sx_reg_close(newfd);
+	errno = saved;
 }
 
 SX_EXPORT int dup(int fd)
 {
 	sx_real_init();
-	return udp_after_dup(fd, after_dup(fd, sx_real.dup(fd)));
+	return after_dup(fd, sx_real.dup(fd));
 }
 
 SX_EXPORT int dup2(int oldfd, int newfd)
 {
 	sx_real_init();
-	return udp_after_dup(oldfd, after_dup(oldfd, sx_real.dup2(oldfd, newfd)));
+	before_dup2(oldfd, newfd);
+	return after_dup(oldfd, sx_real.dup2(oldfd, newfd));
 }
 
 SX_EXPORT int dup3(int oldfd, int newfd, int flags)
 {
 	sx_real_init();
-	return udp_after_dup(oldfd, after_dup(oldfd, sx_real.dup3(oldfd, newfd,
-								  flags)));
+	before_dup2(oldfd, newfd);
+	return after_dup(oldfd, sx_real.dup3(oldfd, newfd, flags));
 }
 
 /*
@@ -105,7 +106,7 @@ static int fcntl_hooked(int (*real)(int, int, ...), int fd, int cmd, void *arg)
 {
 	if (cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC)
 		return real(fd, cmd, arg);
-	return udp_after_dup(fd, after_dup(fd, real(fd, cmd, arg)));
+	return after_dup(fd, real(fd, cmd, arg));
 }
 
 SX_EXPORT int fcntl(int fd, int cmd, ...)
@@ -136,25 +137,42 @@ SX_EXPORT int fcntl64(int fd, int cmd, ...)
 SX_EXPORT int close(int fd)
 {
 	sx_real_init();
-	unsigned flags = sx_fd_flags(fd);
-
-	if (flags && !sx_guard) {
+	if (!sx_guard && sx_fd_flags(fd)) {
 		int saved = errno;
 
-		if (flags & (SX_FD_PENDING | SX_FD_ASYNCERR))
-			sx_async_forget(fd);
-		if (flags & (SX_FD_EPREG | SX_FD_EPOLL))
-			sx_epoll_forget(fd);
-		if (flags & SX_FD_BIND)
-			sx_bind_forget(fd);
-		if (flags & SX_FD_UDP)
-			sx_udp_forget(fd);
-		if (flags & SX_FD_GSS)
-			sx_gss_close(fd);
-		sx_fd_forget(fd);
+		sx_reg_close(fd);
 		errno = saved;
 	}
 	return sx_real.close(fd);
+}
+
+SX_EXPORT int close_range(unsigned int lo, unsigned int hi, int flags)
+{
+	sx_real_init();
+	if (!sx_real.close_range) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (!sx_guard && !(flags & CLOSE_RANGE_CLOEXEC)) {
+		int saved = errno;
+
+		sx_reg_close_range(lo, hi);
+		errno = saved;
+	}
+	return sx_real.close_range(lo, hi, flags);
+}
+
+SX_EXPORT void closefrom(int lo)
+{
+	sx_real_init();
+	if (!sx_guard && lo >= 0) {
+		int saved = errno;
+
+		sx_reg_close_range((unsigned)lo, ~0u);
+		errno = saved;
+	}
+	if (sx_real.closefrom)
+		sx_real.closefrom(lo);
 }
 
 /* SO_ERROR of a socket whose handshake ran in the background. */
@@ -166,7 +184,7 @@ SX_EXPORT int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 	if (level == SOL_SOCKET && name == SO_ERROR && !sx_guard && val && len &&
 	    *len >= sizeof(int) &&
 	    (sx_fd_flags(fd) & (SX_FD_PENDING | SX_FD_ASYNCERR)) &&
-	    sx_async_take_error(fd, &err)) {
+	    sx_pend_take_error(fd, &err)) {
 		*(int *)val = err;
 		*len = sizeof(int);
 		return 0;

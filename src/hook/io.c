@@ -63,6 +63,8 @@ static inline unsigned layered(int fd)
 		return 0;
 	if ((fl & SX_FD_UDP) && !sx_udp_owns(fd))
 		fl &= ~SX_FD_UDP;
+	if ((fl & SX_FD_PENDING) && !sx_pend_running(fd))
+		fl &= ~SX_FD_PENDING;   /* over, or another object (dup2) */
 	return fl;
 }
 

@@ -1,6 +1,6 @@
 /*
  * poll.c - poll, ppoll, select, pselect and epoll_ctl, for sockets whose
- * handshake runs in the background (see include/socksify/async.h), and
+ * handshake runs in the background (src/core/pending.c), and
  * epoll_wait/epoll_pwait/epoll_pwait2 for data a GSS-API layer holds.
  *
  * While a socket's handshake runs, a poll on it waits on an eventfd that
@@ -13,7 +13,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "socksify/async.h"
 #include "socksify/client.h"
 #include "socksify/gssapi.h"
 #include "socksify/runtime.h"
@@ -92,7 +91,7 @@ static int poll_pending(struct pollfd *fds, nfds_t n, int64_t timeout_ms,
 		local[i] = fds[i];
 		refs[i] = NULL;
 		if (fds[i].fd >= 0 && (sx_fd_flags(fds[i].fd) & SX_FD_PENDING)) {
-			int efd = sx_async_waitfd(fds[i].fd, &refs[i]);
+			int efd = sx_pend_waitfd(fds[i].fd, &refs[i]);
 
 			if (efd >= 0) {
 				local[i].fd = efd;
@@ -116,7 +115,7 @@ static int poll_pending(struct pollfd *fds, nfds_t n, int64_t timeout_ms,
 		for (i = 0; i < n; i++) {
 			if (refs[i] && local[i].revents) {
 				/* Handshake over: the socket itself answers. */
-				sx_async_unref(refs[i]);
+				sx_pend_unref(refs[i]);
 				refs[i] = NULL;
 				local[i] = fds[i];
 				sx_real.poll(&local[i], 1, 0);
@@ -134,7 +133,7 @@ static int poll_pending(struct pollfd *fds, nfds_t n, int64_t timeout_ms,
 	}
 	for (i = 0; i < n; i++)
 		if (refs[i])
-			sx_async_unref(refs[i]);
+			sx_pend_unref(refs[i]);
 	if (local != small) {
 		free(local);
 		free(refs);

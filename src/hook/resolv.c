@@ -25,7 +25,7 @@ static bool refuse_query(const char *call, const char *name, bool whole)
 	if (sx_guard)
 		return false;
 	sx_real_init();
-	sx_guard++;
+	SX_GUARD_SCOPE();
 	if (whole)
 		r = sx_conf_remote_dns(&sx_runtime()->conf) ||
 		    sx_conf_name_is_proxy_only(&sx_runtime()->conf, name);
@@ -37,7 +37,6 @@ static bool refuse_query(const char *call, const char *name, bool whole)
 		sx_log(SX_LOG_INFO, "%s(%s) refused: the proxy resolves names, "
 		       "and a DNS query would leave the machine", call,
 		       name && name[0] ? name : "...");
-	sx_guard--;
 	errno = r ? ECONNREFUSED : saved;
 	if (r)
 		h_errno = NO_RECOVERY;

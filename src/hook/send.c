@@ -16,6 +16,7 @@
 #include <sys/uio.h>
 
 #include "socksify/udp.h"
+#include "hook.h"
 
 static ssize_t udp_sendto(int fd, unsigned fl, const void *buf, size_t n,
 			  int flags, const struct sockaddr *addr, socklen_t alen)

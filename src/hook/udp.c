@@ -63,6 +63,7 @@
 #include <strings.h>
 
 #include "socksify/udp.h"
+#include "hook.h"
 #include "udp_int.h"
 
 /* ---- addresses ------------------------------------------------------ */
@@ -140,7 +141,7 @@ static bool wants(int fd, const struct sockaddr *sa, socklen_t len)
 
 	if (sx_guard || !inet_sa(sa, len))
 		return false;
-	sx_guard++;
+	SX_GUARD_SCOPE();
 	/* The socket's type first: for the TCP sockets of every connect()
 	 * that costs one getsockopt, not a routing decision. */
 	if (sock_type_family(fd, &family) == 0 &&
@@ -148,7 +149,6 @@ static bool wants(int fd, const struct sockaddr *sa, socklen_t len)
 	     (family == AF_INET6 && sa->sa_family == AF_INET)) &&
 	    sx_route_proxied(sx_runtime(), sa))
 		r = true;
-	sx_guard--;
 	errno = saved;
 	return r;
 }
@@ -361,13 +361,12 @@ int sx_udp_connect(int fd, const struct sockaddr *sa, socklen_t len)
 		return sx_real.connect(fd, sa, len);
 	}
 	sa = (const struct sockaddr *)&norm;
-	sx_guard++;
+	SX_GUARD_SCOPE();
 	sx_sockaddr_str(sa, text, sizeof(text));
 	err = sx_udpi_dest_wire(sa, &wire);
 	if (err) {
 		sx_log(SX_LOG_ERROR, "UDP %s: a socksify mapped address whose "
 		       "name is unknown here; not connecting", text);
-		sx_guard--;
 		errno = err;
 		return -1;
 	}
@@ -376,12 +375,10 @@ int sx_udp_connect(int fd, const struct sockaddr *sa, socklen_t len)
 		sx_log(SX_LOG_ERROR, "UDP %s via %s refused: a SOCKS 4 proxy "
 		       "cannot carry UDP (the `udp direct` setting would send "
 		       "it directly)", text, rt->proxy.text);
-		sx_guard--;
 		errno = EOPNOTSUPP;
 		return -1;
 	}
 	if (!sx_udpi_create(fd, family)) {
-		sx_guard--;
 		errno = ENOMEM;
 		return -1;
 	}
@@ -404,13 +401,11 @@ int sx_udp_connect(int fd, const struct sockaddr *sa, socklen_t len)
 		/* `udp direct`: say so and connect for real, now */
 		err = sx_udpi_snapshot(fd, &snap) ? sx_udpi_policy(fd, &snap,
 			"a SOCKS 4 proxy cannot carry UDP", text) : EBADF;
-		sx_guard--;
 		errno = err ? err : saved;
 		return err ? -1 : 0;
 	}
 	sx_log(SX_LOG_DEBUG, "UDP socket %d connected to %s (recorded; "
 	       "datagrams go through the proxy)", fd, text);
-	sx_guard--;
 	errno = saved;
 	return 0;
 }

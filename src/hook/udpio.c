@@ -13,6 +13,7 @@
 
 #include "socksify/gssapi.h"
 #include "socksify/udp.h"
+#include "hook.h"
 #include "udp_int.h"
 
 #define IOV_STACK 64
@@ -402,10 +403,9 @@ ssize_t sx_udp_sendmsg(int fd, const struct msghdr *msg, int flags)
 	} else {
 		dst = (const struct sockaddr *)&norm;
 	}
-	sx_guard++;
+	SX_GUARD_SCOPE();
 	errno = saved;
 	r = send_via(fd, &a, dst, msg, flags);
-	sx_guard--;
 	return r;
 }
 
@@ -584,13 +584,12 @@ ssize_t sx_udp_recvmsg(int fd, struct msghdr *msg, int flags)
 		return sx_real.recvmsg(fd, msg, flags);
 	if (!(buf = sx_udpi_scratch()))
 		return errno = ENOBUFS, -1;
-	sx_guard++;
+	SX_GUARD_SCOPE();
 	if (a.gss_prot)
 		g = hold_gss(fd);
 	r = recv_loop(fd, &a, g, msg, flags, buf);
 	saved = errno;
 	sx_gss_udp_unref(g);
 	errno = saved;
-	sx_guard--;
 	return r;
 }

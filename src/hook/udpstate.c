@@ -1,8 +1,9 @@
 /*
  * udpstate.c - the per-socket state of UDP through the proxy: the table of
  * associations by descriptor (refcounted across dup(), the control
- * connection closed with the last descriptor), its locks, and the
- * per-thread datagram buffer.  See the design notes at the top of udp.c.
+ * connection closed with the last descriptor) under the registry lock, a
+ * module of the registry's close and dup path, and the per-thread
+ * datagram buffer.  See the design notes at the top of udp.c.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -16,20 +17,22 @@
 
 static struct assoc **tab;
 static int tabn;
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-/* Serialises association set-ups (slow: network), never held with lock. */
+/* The table is under the registry lock (sx_reg_lock).  Serialises association set-ups (slow: network), never held with lock. */
 static pthread_mutex_t setup_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static pthread_key_t scratch_key;
 
-static void prepare(void) { pthread_mutex_lock(&lock); }
-static void parent(void) { pthread_mutex_unlock(&lock); }
+/* The registry's fork handler calls this in the child. */
 static void child(void)
 {
-	pthread_mutex_unlock(&lock);
 	/* another thread may have been setting up: it does not exist here */
 	pthread_mutex_init(&setup_lock, NULL);
 }
+
+static const struct sx_reg_module udp_module = {
+	.flag = SX_FD_UDP, .forget = sx_udp_forget, .dup = sx_udp_dup,
+	.child = child,
+};
 
 void sx_udpi_setup_lock(void) { pthread_mutex_lock(&setup_lock); }
 void sx_udpi_setup_unlock(void) { pthread_mutex_unlock(&setup_lock); }
@@ -37,7 +40,7 @@ void sx_udpi_setup_unlock(void) { pthread_mutex_unlock(&setup_lock); }
 static void init(void)
 {
 	pthread_key_create(&scratch_key, free);
-	pthread_atfork(prepare, parent, child);
+	sx_reg_module(&udp_module);
 }
 
 /* A per-thread buffer for one datagram with its header. */
@@ -83,10 +86,10 @@ bool sx_udpi_snapshot(int fd, struct assoc *out)
 	ino_t ino;
 
 	if (sx_udpi_identity(fd, &dev, &ino) == 0) {
-		pthread_mutex_lock(&lock);
+		sx_reg_lock();
 		if ((a = get_locked(fd, dev, ino)))
 			*out = *a;
-		pthread_mutex_unlock(&lock);
+		sx_reg_unlock();
 	}
 	if (!a)
 		sx_udp_forget(fd);      /* stale: closed behind our back */
@@ -101,9 +104,9 @@ bool sx_udp_owns(int fd)
 	int saved = errno;
 
 	if (sx_udpi_identity(fd, &dev, &ino) == 0) {
-		pthread_mutex_lock(&lock);
+		sx_reg_lock();
 		a = get_locked(fd, dev, ino);
-		pthread_mutex_unlock(&lock);
+		sx_reg_unlock();
 	}
 	if (!a)
 		sx_udp_forget(fd);
@@ -166,9 +169,9 @@ struct assoc *sx_udpi_create(int fd, int family)
 	if (sx_udpi_identity(fd, &dev, &ino) < 0)
 		return NULL;
 	pthread_once(&once, init);
-	pthread_mutex_lock(&lock);
+	sx_reg_lock();
 	a = get_or_create_locked(fd, family, dev, ino);
-	pthread_mutex_unlock(&lock);
+	sx_reg_unlock();
 	return a;
 }
 
@@ -180,7 +183,7 @@ void sx_udp_forget(int fd)
 	dev_t cdev = 0, dev;
 	ino_t cino = 0, ino;
 
-	pthread_mutex_lock(&lock);
+	sx_reg_lock();
 	if (fd >= 0 && fd < tabn && (a = tab[fd])) {
 		tab[fd] = NULL;
 		if (--a->refs == 0) {
@@ -192,7 +195,7 @@ void sx_udp_forget(int fd)
 		}
 	}
 	sx_fd_flags_set(fd, 0, SX_FD_UDP);
-	pthread_mutex_unlock(&lock);
+	sx_reg_unlock();
 	sx_gss_udp_unref(gss);          /* sends in progress keep their own */
 	/* Close the control connection if its descriptor is still ours. */
 	if (ctl >= 0 && sx_udpi_identity(ctl, &dev, &ino) == 0 &&
@@ -210,14 +213,15 @@ void sx_udp_dup(int oldfd, int newfd)
 
 	if (oldfd == newfd || sx_udpi_identity(newfd, &dev, &ino) < 0)
 		return;
-	pthread_mutex_lock(&lock);
+	pthread_once(&once, init);
+	sx_reg_lock();
 	a = get_locked(oldfd, dev, ino);
 	if (a && grow(newfd) == 0) {
 		a->refs++;
 		tab[newfd] = a;
 		sx_fd_flags_set(newfd, SX_FD_UDP, 0);
 	}
-	pthread_mutex_unlock(&lock);
+	sx_reg_unlock();
 }
 
 /* Update fd's association with fn(a, arg) under the lock. */
@@ -230,8 +234,8 @@ void sx_udpi_update(int fd, void (*fn)(struct assoc *, const void *),
 
 	if (sx_udpi_identity(fd, &dev, &ino) < 0)
 		return;
-	pthread_mutex_lock(&lock);
+	sx_reg_lock();
 	if ((a = get_locked(fd, dev, ino)))
 		fn(a, arg);
-	pthread_mutex_unlock(&lock);
+	sx_reg_unlock();
 }

@@ -20,8 +20,18 @@
  * in /proc/self/fd are counted: after the run (and the abandoned handshakes' end)
  * there must be as many as before.
  *
+ * Issue 21's patterns run alongside: an epoll thread calls epoll_ctl ADD/MOD/DEL on
+ * a TCP socket in a loop while the spawner forks; a duper thread makes non-blocking
+ * connects, dup()s each during its handshake, dup2()s a fresh socket over the original
+ * and closes it, and finishes the connect on the duplicate; the spawner also vfork()s a
+ * child that close()s a pending socket (the parent then finishes that connect); and
+ * the signal handler calls getpeername(), dup() and close() on a proxied socket,
+ * interrupting whatever hook the thread was in.
+ *
  * Prints one summary line (ending with how many children of each kind -- fork+exec
- * of /bin/true, vfork+exec and posix_spawn of a socksified "stress -c" -- exited 0);
+ * of /bin/true, vfork+exec and posix_spawn of a socksified "stress -c" -- exited 0,
+ * then epctl=epoll_ctl loops, dupok=connects finished on a dup, vfork_close=vfork
+ * children that closed a pending socket whose connect then worked in the parent);
  * exit 0 only if every connect that should work worked
  * (each read SXOK), every child exited 0 and no descriptor leaked.
  */
@@ -37,6 +47,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -56,16 +67,30 @@ static const char *self_path, *host_arg, *port_arg;
 static int nthreads = 16, nconnects = 500, quiet, close_us = 1000;
 static atomic_int ok, failed, abandoned, children, child_failed, done_workers;
 static atomic_int nsig;
-static atomic_int kind_ok[3];           /* children that exited 0: fork, vfork, spawn */
+static atomic_int kind_ok[4];           /* fork, vfork, spawn, vfork+close */
+static atomic_int epctl, dupok;
+static int sig_fd = -1;                 /* a proxied socket the handler uses */
 static atomic_bool stop;
 static pthread_t workers[MAX_THREADS];
 static int errcount[256];
 static pthread_mutex_t errlock = PTHREAD_MUTEX_INITIALIZER;
 
+/* Hooks called from a handler (all async-signal-safe in POSIX), on top of
+ * whatever hook the thread was in. */
 static void on_signal(int sig)
 {
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int saved = errno, d;
+
 	(void)sig;
 	atomic_fetch_add_explicit(&nsig, 1, memory_order_relaxed);
+	if (sig_fd >= 0) {
+		getpeername(sig_fd, (struct sockaddr *)&ss, &len);
+		if ((d = dup(sig_fd)) >= 0)
+			close(d);
+	}
+	errno = saved;
 }
 
 static long now_ms(void)
@@ -130,6 +155,19 @@ static int connect_done(int fd, int nonblock)
 	}
 	if (err != EINPROGRESS)
 		return err;
+	if ((err = wait_fd(fd, POLLOUT)))
+		return err;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		return errno;
+	return err;
+}
+
+/* A non-blocking connect already started: wait for its outcome. */
+static int finish_pending(int fd)
+{
+	socklen_t len = sizeof(int);
+	int err;
+
 	if ((err = wait_fd(fd, POLLOUT)))
 		return err;
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
@@ -270,6 +308,8 @@ static void reap(pid_t pid, int kind)
 	}
 }
 
+#include "stress_fd.h"
+
 /* Its own function: nothing of the caller's frame is live across vfork(). */
 static __attribute__((noinline)) pid_t vfork_exec(char **argv)
 {
@@ -291,7 +331,7 @@ static void *spawner(void *arg)
 	(void)arg;
 	while (!atomic_load(&stop)) {
 		pid_t pid = -1;
-		int kind = round++ % 3;
+		int kind = round++ % 4;
 
 		switch (kind) {
 		case 0:
@@ -308,6 +348,9 @@ static void *spawner(void *arg)
 			if (posix_spawn(&pid, self_path, NULL, NULL, child_argv, environ))
 				pid = -1;
 			break;
+		case 3:
+			vfork_close_round();
+			continue;
 		}
 		if (pid < 0) {
 			atomic_fetch_add(&child_failed, 1);
@@ -399,7 +442,7 @@ static int child(void)
 int main(int argc, char **argv)
 {
 	struct addrinfo hints;
-	pthread_t tcl, tsp, tsg;
+	pthread_t tcl, tsp, tsg, tep, tdu;
 	int opt, restart = 0, fds_before, fds_after, mode_child = 0, total;
 	long t0, settle;
 
@@ -440,6 +483,11 @@ int main(int argc, char **argv)
 			self_path = path;
 		}
 	}
+	sig_fd = socket(dst->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (sig_fd >= 0 && connect_done(sig_fd, 0)) {
+		close(sig_fd);
+		sig_fd = -1;
+	}
 	fds_before = count_fds();
 	t0 = now_ms();
 	handlers(restart);
@@ -448,6 +496,8 @@ int main(int argc, char **argv)
 		pthread_create(&workers[i], NULL, worker, (void *)i);
 	pthread_create(&tsp, NULL, spawner, NULL);
 	pthread_create(&tsg, NULL, signaller, NULL);
+	pthread_create(&tep, NULL, epoller, NULL);
+	pthread_create(&tdu, NULL, duper, NULL);
 	/* The signaller targets workers: stop it before any is joined. */
 	while (atomic_load(&done_workers) < nthreads) {
 		struct timespec ts = { 0, 10000000 };
@@ -459,6 +509,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nthreads; i++)
 		pthread_join(workers[i], NULL);
 	pthread_join(tsp, NULL);
+	pthread_join(tep, NULL);
+	pthread_join(tdu, NULL);
 	pthread_mutex_lock(&qlock);
 	pthread_cond_broadcast(&qcond);
 	pthread_mutex_unlock(&qlock);
@@ -478,11 +530,12 @@ int main(int argc, char **argv)
 	total = nthreads * nconnects;
 	printf("connects=%d ok=%d abandoned=%d failed=%d children=%d child_failed=%d "
 	       "signals=%d fds_before=%d fds_after=%d settle_ms=%ld ms=%ld "
-	       "fork=%d vfork=%d spawn=%d\n", total,
+	       "fork=%d vfork=%d spawn=%d epctl=%d dupok=%d vfork_close=%d\n", total,
 	       atomic_load(&ok), atomic_load(&abandoned), atomic_load(&failed),
 	       atomic_load(&children), atomic_load(&child_failed), atomic_load(&nsig),
 	       fds_before, fds_after, now_ms() - settle, now_ms() - t0,
-	       atomic_load(&kind_ok[0]), atomic_load(&kind_ok[1]), atomic_load(&kind_ok[2]));
+	       atomic_load(&kind_ok[0]), atomic_load(&kind_ok[1]), atomic_load(&kind_ok[2]),
+	       atomic_load(&epctl), atomic_load(&dupok), atomic_load(&kind_ok[3]));
 	freeaddrinfo(dst);
 	return atomic_load(&failed) || atomic_load(&child_failed) ||
 	       atomic_load(&ok) + atomic_load(&abandoned) != total ||
