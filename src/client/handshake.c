@@ -168,6 +168,14 @@ static bool method_only_userpass(const struct sx_proxy *p)
 	return have_credentials(p);
 }
 
+/* A timeout after the method reply of a pipelined handshake: the proxy
+ * may have dropped what followed the greeting (microsocks). */
+static int stalled(struct sx_failure *f)
+{
+	f->stalled = f->err == ETIMEDOUT;
+	return -1;
+}
+
 /*
  * One write, one round trip: the greeting offers exactly one method, so
  * the server's choice is known in advance and what follows it can be sent
@@ -187,6 +195,7 @@ static int socks5_pipelined(int fd, const struct sx_proxy *p, uint8_t cmd,
 	ssize_t n;
 	int rc = 0;
 
+	f->stalled = false;
 	n = sx_s5_greeting_encode(buf, sizeof(buf), &method, 1);
 	if (n < 0)
 		return fail(f, EINVAL, "greeting: %s", sx_perr_str((int)n));
@@ -221,14 +230,14 @@ static int socks5_pipelined(int fd, const struct sx_proxy *p, uint8_t cmd,
 		return -1;
 	if (method == SX_S5_METHOD_USERPASS &&
 	    userpass_reply(fd, p, deadline, f) < 0)
-		return -1;
-	return request_reply(fd, reply, deadline, f);
+		return stalled(f);
+	return request_reply(fd, reply, deadline, f) < 0 ? stalled(f) : 0;
 }
 
 /*
- * auto is off for now: nothing seen before the first reply tells a server
- * that drops pipelined bytes (microsocks) from one that keeps them, and a
- * wrong guess hangs until the handshake timeout.  See bench/PIPELINING.txt.
+ * auto is decided by src/client/chain.c (the first hop, from what a probe
+ * has shown: src/client/pipeauto.c), which hands on a copy set to on;
+ * here auto is off.  See bench/PIPELINING.txt.
  */
 static bool pipelining(const struct sx_proxy *p)
 {
