@@ -7,10 +7,14 @@
  * nothing is known: greeting (one method), the credentials if any, and a
  * CONNECT to 127.0.0.1 port 0, all in one write.  Every server answers
  * that at once and reaches nothing off its machine: danted refuses it (a
- * connect to port 0 of its own loopback fails at once), ssh -D answers
- * success before its channel opens (the ssh server's connect to its own
- * port 0 then fails), and microsocks, which drops what follows the
- * greeting, answers the greeting and goes silent.  The program's own
+ * connect to port 0 of its own loopback fails at once), ssh -D closes
+ * the connection (it answers only once its channel is open, and the ssh
+ * server's connect to its own port 0 fails), and microsocks, which drops
+ * what follows the greeting, answers the greeting and goes silent.  A
+ * reply or a close both show that the request was read; only silence
+ * shows it was dropped.  (Other requests are worse: a command ssh -D does
+ * not know, or a BIND, makes it close before reading the rest, and a
+ * CONNECT anywhere else may make the proxy reach out.)  The program's own
  * handshake meanwhile goes one message per round trip, so the probe costs
  * it nothing but a short bound once its own handshake is done: 100 ms for
  * the first reply, 30 ms for each next one (a server that pipelines sends
@@ -328,10 +332,14 @@ static int probe_replies(struct sx_pipe_probe *pr, int need, bool *refused)
 {
 	uint8_t buf[4 + 1 + 255 + 2], method = 0xff, status = 1;
 	struct sx_s5_reply reply;
+	int rc;
 
 	*refused = false;
-	if (sx_io_recv_msg(pr->fd, buf, sizeof(buf), sx_parse_method, &method,
-			   sx_now_ms() + FIRST_REPLY_MS))
+	rc = sx_io_recv_msg(pr->fd, buf, sizeof(buf), sx_parse_method, &method,
+			    sx_now_ms() + FIRST_REPLY_MS);
+	/* closed on the greeting (ssh -D offered username/password alone) */
+	*refused = rc == SX_IO_EOF || rc == ECONNRESET;
+	if (rc)
 		return 0;
 	if (method != pr->method) {
 		*refused = true;
@@ -346,10 +354,11 @@ static int probe_replies(struct sx_pipe_probe *pr, int need, bool *refused)
 			return 2;
 		}
 	}
-	if (sx_io_recv_msg(pr->fd, buf, sizeof(buf), sx_parse_s5_reply, &reply,
-			   sx_now_ms() + NEXT_REPLY_MS))
-		return need - 1;
-	return need;
+	/* a reply, or a close at once (ssh -D), answers the request: the
+	 * server read it; only silence means it was dropped */
+	rc = sx_io_recv_msg(pr->fd, buf, sizeof(buf), sx_parse_s5_reply, &reply,
+			    sx_now_ms() + NEXT_REPLY_MS);
+	return rc == 0 || rc == SX_IO_EOF || rc == ECONNRESET ? need : need - 1;
 }
 
 void sx_pipe_probe_finish(struct sx_conn *c)
