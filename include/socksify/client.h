@@ -183,8 +183,9 @@ void sx_pipe_probe_drop(struct sx_conn *c);
 /* After the program's own handshake: collect the probe's replies (a short
  * bound), judge, remember, close it.  No-op without a probe. */
 void sx_pipe_probe_finish(struct sx_conn *c);
-/* A handshake pipelined by auto stalled after the method reply: p does
- * not accept pipelining; remember it and say so in one line. */
-void sx_pipe_stalled(const struct sx_conn *c, const struct sx_proxy *p);
+/* A handshake pipelined by auto stalled after the method reply (*f, a
+ * timeout): p does not accept pipelining; remember it, and say so in f. */
+void sx_pipe_stalled(const struct sx_conn *c, const struct sx_proxy *p,
+		     struct sx_failure *f);
 
 #endif

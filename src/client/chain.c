@@ -300,7 +300,7 @@ static int hop_handshake(struct sx_conn *c, int fd, const struct sx_proxy *p,
 					 SX_S5_CMD_CONNECT, dst, &reply,
 					 deadline, f);
 		if (rc < 0 && piped && f->stalled)
-			sx_pipe_stalled(c, p);
+			sx_pipe_stalled(c, p, f);
 		if (rc == 0 && bound)
 			*bound = reply.bound;
 		if (rc < 0 && reply.rep != 0xff && reply.rep != 0 &&

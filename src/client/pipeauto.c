@@ -381,8 +381,10 @@ void sx_pipe_probe_finish(struct sx_conn *c)
 	       "no answer in time (unknown)");
 }
 
-void sx_pipe_stalled(const struct sx_conn *c, const struct sx_proxy *p)
+void sx_pipe_stalled(const struct sx_conn *c, const struct sx_proxy *p,
+		     struct sx_failure *f)
 {
+	size_t used = strnlen(f->why, sizeof(f->why));
 	char addr[48];
 	uint16_t port;
 
@@ -390,8 +392,9 @@ void sx_pipe_stalled(const struct sx_conn *c, const struct sx_proxy *p)
 	if (!addr[0])
 		return;
 	learn(addr, port, hop_method(p), SX_PIPE_NO);
-	sx_log(SX_LOG_ERROR, "proxy %s port %u stopped answering after the "
-	       "method reply of a pipelined handshake: it does not accept "
-	       "pipelining; pipelining auto now leaves it off for this proxy",
-	       addr, port);
+	/* the connection's own error line says it: one line in all */
+	snprintf(f->why + used, sizeof(f->why) - used, " after the method reply "
+		 "of a pipelined handshake: the proxy does not accept "
+		 "pipelining; pipelining auto now leaves it off for %s port %u",
+		 addr, port);
 }

@@ -1,7 +1,7 @@
 #!/bin/bash
 # A proxy address that pipelining auto knows as accepting (danted) now leads to microsocks:
 # the next connection is pipelined and stalls after the method reply; it ends at
-# handshake_timeout (never later) with ETIMEDOUT and one line that says the proxy does not
+# handshake_timeout (never later) with ETIMEDOUT and one line (the connection's error) that says the proxy does not
 # accept pipelining; the cache is updated, and the connections after it go one message per
 # round trip and work.
 . "$(dirname "$0")/../lab/lab.sh"
@@ -38,7 +38,9 @@ ms=$((($(date +%s%N) - start) / 1000000))
 lab_grep "stalled: errno" "$LAB_OUT" "^ERR ETIMEDOUT "
 n=$(grep -c "does not accept pipelining" "$LAB_ERR")
 [ "$n" = 1 ] || { lab_show "$LAB_ERR"; lab_fail "$n lines about pipelining instead of 1"; }
-lab_grep "stalled: the line" "$LAB_ERR" "proxy $LAB_HOSTIP port $PORT stopped answering after the method reply of a pipelined handshake"
+lab_grep "stalled: the line" "$LAB_ERR" "handshake timed out \\(reply\\): no answer within handshake_timeout after the method reply of a pipelined handshake: the proxy does not accept pipelining; pipelining auto now leaves it off for $LAB_HOSTIP port $PORT\$"
+n=$(grep -c "^socksify: " "$LAB_ERR")
+[ "$n" = 1 ] || { lab_show "$LAB_ERR"; lab_fail "$n socksify lines instead of 1"; }
 [ "$ms" -lt 4500 ] || lab_fail "the stalled connection took $ms ms (handshake_timeout 2 s)"
 lab_cache_line "$LAB_HOSTIP" "$PORT" 0 no
 lab_pass "a stall: ETIMEDOUT at handshake_timeout ($ms ms with the process), one line, cache says no"
