@@ -8,13 +8,8 @@
 . "$(dirname "$0")/../lab/lab.sh"
 . "$LAB_DIR/delayrelay.sh"
 . "$LAB_DIR/pipeauto.sh"
-lab_init
-lab_need_lib
-lab_netns
-lab_echo_server 127.0.0.1
-SX=$(lab_need_prog sxconnect)
+lab_pipe_setup
 CACHE=$HOME/.cache/socksify/pipelining
-lab_expect_direct_fails "echo server without socksify" "$SX" 127.0.0.1 "$LAB_ECHO_PORT"
 
 lab_danted none 127.0.0.1
 lab_delayrelay "$LAB_HOSTIP" "$LAB_DANTED_PORT" "$LAB_PIPE_D"

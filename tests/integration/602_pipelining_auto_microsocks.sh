@@ -5,12 +5,7 @@
 . "$(dirname "$0")/../lab/lab.sh"
 . "$LAB_DIR/delayrelay.sh"
 . "$LAB_DIR/pipeauto.sh"
-lab_init
-lab_need_lib
-lab_netns
-lab_echo_server 127.0.0.1
-SX=$(lab_need_prog sxconnect)
-lab_expect_direct_fails "echo server without socksify" "$SX" 127.0.0.1 "$LAB_ECHO_PORT"
+lab_pipe_setup
 printf 'handshake_timeout 3\n' >"$LAB_TMP/sx.conf"
 
 lab_microsocks 127.0.0.1

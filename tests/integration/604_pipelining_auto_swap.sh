@@ -8,11 +8,7 @@
 . "$LAB_DIR/delayrelay.sh"
 LAB_PIPE_D=50
 . "$LAB_DIR/pipeauto.sh"
-lab_init
-lab_need_lib
-lab_netns
-lab_echo_server 127.0.0.1
-SX=$(lab_need_prog sxconnect)
+lab_pipe_setup
 printf 'handshake_timeout 2\n' >"$LAB_TMP/sx.conf"
 
 lab_danted none 127.0.0.1

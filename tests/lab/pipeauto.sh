@@ -24,3 +24,14 @@ lab_cache_line() {
 	grep -Eq "^$1 $2 $3 $4 [0-9]+\$" "$cache" 2>/dev/null ||
 		{ lab_show "$cache"; lab_fail "cache: no line '$1 $2 $3 $4'"; }
 }
+
+# lab_pipe_setup: the lab of the pipelining auto tests - namespace, echo server (must
+# not be reachable directly), SX=sxconnect, a private $HOME (so an empty cache).
+lab_pipe_setup() {
+	lab_init
+	lab_need_lib
+	lab_netns
+	lab_echo_server 127.0.0.1
+	SX=$(lab_need_prog sxconnect)
+	lab_expect_direct_fails "echo server without socksify" "$SX" 127.0.0.1 "$LAB_ECHO_PORT"
+}
