@@ -17,8 +17,9 @@
  * CONNECT anywhere else may make the proxy reach out.)  The program's own
  * handshake meanwhile goes one message per round trip, so the probe costs
  * it nothing but a short bound once its own handshake is done: 100 ms for
- * the first reply, 30 ms for each next one (a server that pipelines sends
- * them together).  A probe runs at most once per proxy per period (the
+ * the first reply (and as much for the probe's own connect, if that was
+ * not done within 5 ms of the program's), 30 ms for each next one (a
+ * server that pipelines sends them together).  A probe runs at most once per proxy per period (the
  * results' lifetimes in pipeauto.h), from the process that finds nothing
  * known; no thread is started.
  *
@@ -187,9 +188,12 @@ static void hop_key(const struct sx_conn *c, char *addr, size_t len,
 	}
 }
 
+/* trylock: the memory is a hint (the file is the truth), and a child
+ * forked while another thread held the lock must never block on it. */
 static void memo_put(const struct sx_pipe_entry *x)
 {
-	pthread_mutex_lock(&memo_lock);
+	if (pthread_mutex_trylock(&memo_lock))
+		return;
 	nmemo = sx_pipecache_put(memo, nmemo, 16, x);
 	pthread_mutex_unlock(&memo_lock);
 }
@@ -203,11 +207,13 @@ static enum sx_pipe_state known(const struct sx_pipe_entry *x, bool *probed)
 	enum sx_pipe_state s;
 	int i, n;
 
-	pthread_mutex_lock(&memo_lock);
-	i = sx_pipecache_find(memo, nmemo, x->addr, x->port, x->method);
-	if (i >= 0)
-		e[0] = memo[i];
-	pthread_mutex_unlock(&memo_lock);
+	i = -1;
+	if (pthread_mutex_trylock(&memo_lock) == 0) {
+		i = sx_pipecache_find(memo, nmemo, x->addr, x->port, x->method);
+		if (i >= 0)
+			e[0] = memo[i];
+		pthread_mutex_unlock(&memo_lock);
+	}
 	if (i >= 0) {
 		s = sx_pipe_known(&e[0], now, probed);
 		if (*probed)
