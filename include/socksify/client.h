@@ -170,8 +170,8 @@ const struct sx_proxy *sx_isolate_hop(const struct sx_conf *c,
 				      struct sx_proxy *tmp);
 
 /*
- * pipelining auto for the first hop p of c's route, when its TCP connect
- * has started: c->pipe_on when p is known to accept pipelining; else,
+ * pipelining auto for the first hop p of c's route, once the program's
+ * TCP connect to it is done: c->pipe_on when p is known to accept pipelining; else,
  * when nothing is known, a probe is started beside it (c->probe).
  */
 void sx_pipe_begin(struct sx_conn *c, const struct sx_proxy *p);

@@ -195,10 +195,10 @@ static int start_route(struct sx_conn *c, int fd, const struct sx_runtime *rt)
 		return OUT_SKIP;
 	c->connect_deadline = sx_now_ms() + c->cto;
 	c->in_progress = false;
-	if (sx_real.connect(fd, (struct sockaddr *)&c->psa, c->plen) == 0 ||
-	    errno == EINPROGRESS) {
-		c->in_progress = errno == EINPROGRESS;
-		start_probe(c, rt);
+	if (sx_real.connect(fd, (struct sockaddr *)&c->psa, c->plen) == 0)
+		return 0;
+	if (errno == EINPROGRESS) {
+		c->in_progress = true;
 		return 0;
 	}
 	c->f.err = errno;
@@ -353,6 +353,8 @@ static int run_route(struct sx_conn *c, int fd, int *out)
 	if (c->in_progress &&
 	    wait_connected(c, fd, last ? pa[0].text : NULL) < 0)
 		return -1;
+	/* the first hop is reachable: what auto knows of it, or a probe */
+	start_probe(c, rt);
 	sx_pipe_probe_send(c);
 	for (size_t i = 0; i < last; i++) {
 		if (sx_next_hop_addr(&pa[i + 1], pa[i].text, route->hops[i].type,
@@ -393,7 +395,9 @@ int sx_route_finish(struct sx_conn *c, int workfd)
 		int rc = run_route(c, workfd, &out);
 
 		/* the probe beside it (pipelining auto), if any: done now */
-		sx_pipe_probe_finish(c);
+		if (c->probe.sent || rc == 0)
+			sx_pipe_probe_finish(c);
+		sx_pipe_probe_drop(c);
 		if (rc == 0)
 			return 0;
 		if (out == OUT_DOWN)

@@ -31,6 +31,7 @@ int sx_fail(struct sx_failure *f, int err, const char *fmt, ...)
 /* Turn an I/O result from io.c into a failure. */
 static int io_fail(struct sx_failure *f, int rc, const char *step)
 {
+	f->stalled = rc == ETIMEDOUT;   /* silence, not a reply saying so */
 	if (rc == SX_IO_EOF)
 		return fail(f, ECONNABORTED,
 			    "proxy closed the connection during the %s", step);
@@ -168,14 +169,6 @@ static bool method_only_userpass(const struct sx_proxy *p)
 	return have_credentials(p);
 }
 
-/* A timeout after the method reply of a pipelined handshake: the proxy
- * may have dropped what followed the greeting (microsocks). */
-static int stalled(struct sx_failure *f)
-{
-	f->stalled = f->err == ETIMEDOUT;
-	return -1;
-}
-
 /*
  * One write, one round trip: the greeting offers exactly one method, so
  * the server's choice is known in advance and what follows it can be sent
@@ -223,15 +216,21 @@ static int socks5_pipelined(int fd, const struct sx_proxy *p, uint8_t cmd,
 			    "username/password is the only method offered; set "
 			    "pipelining off for this proxy if it needs no "
 			    "authentication)");
-	if (rc)
-		return io_fail(f, rc, "method selection");
+	if (rc) {
+		io_fail(f, rc, "method selection");
+		f->stalled = false;     /* silent from the start: not a stall */
+		return -1;
+	}
 	if (check_method(method, have_credentials(p), have_credentials(p),
 			 f) < 0)
 		return -1;
+	/* From here a timeout (f->stalled, set by io_fail) is silence after
+	 * the method reply: the proxy may have dropped what followed the
+	 * greeting (microsocks).  A reply with a timeout code is not. */
 	if (method == SX_S5_METHOD_USERPASS &&
 	    userpass_reply(fd, p, deadline, f) < 0)
-		return stalled(f);
-	return request_reply(fd, reply, deadline, f) < 0 ? stalled(f) : 0;
+		return -1;
+	return request_reply(fd, reply, deadline, f);
 }
 
 /*

@@ -3,8 +3,8 @@
  * once a probe has shown that it keeps what follows the greeting.
  *
  * The probe is a connection of its own to the first hop (never the
- * program's), opened when the program's own TCP connect to it is done and
- * nothing is known: greeting (one method), the credentials if any, and a
+ * program's), opened when the program's own TCP connect to it is done (a
+ * proxy that cannot be reached is never probed) and nothing is known: greeting (one method), the credentials if any, and a
  * CONNECT to 127.0.0.1 port 0, all in one write.  Every server answers
  * that at once and reaches nothing off its machine: danted refuses it (a
  * connect to port 0 of its own loopback fails at once), ssh -D closes
@@ -319,8 +319,8 @@ void sx_pipe_probe_send(struct sx_conn *c)
 {
 	struct sx_pipe_probe *pr = &c->probe;
 
-	/* started beside the program's own connect, it is connected by now
-	 * or nearly: a few ms at most, else it is sent at the end */
+	/* started once the program's own connect is done, it is connected
+	 * too within a few ms near the proxy; else it is sent at the end */
 	if (pr->active && !pr->sent &&
 	    sx_io_wait(pr->fd, POLLOUT, sx_now_ms() + CONNECT_MS) == 0)
 		probe_send(pr, sx_now_ms() + CONNECT_MS);
