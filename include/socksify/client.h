@@ -64,6 +64,7 @@ ssize_t sx_parse_s5_reply(const uint8_t *b, size_t n, void *out, size_t *need);
 struct sx_failure {
 	int err;                /* errno for the program */
 	char why[768];          /* "connection refused by destination (SOCKS reply 5)" */
+	bool stalled;           /* pipelined: the method reply, then silence */
 };
 
 /* The address a chain hop (type prev_type, "prev" in messages) is asked
@@ -95,6 +96,20 @@ int sx_socks4_handshake(int fd, const struct sx_proxy *p, uint8_t cmd,
 struct sx_proxy_addr;
 
 /*
+ * pipelining auto (src/client/pipeauto.c): a probe of the first hop on a
+ * connection of its own, run beside the program's handshake.
+ */
+struct sx_proxy;
+struct sx_pipe_probe {
+	bool active, sent;
+	int fd;
+	uint8_t method;
+	uint16_t port;
+	const struct sx_proxy *p;
+	char addr[48];
+};
+
+/*
  * One connection through the proxy, in steps, so that it can run inside
  * connect() or, for a non-blocking socket, in a worker thread:
  *   sx_conn_begin   checks, prepares the socket (non-blocking, TCP_NODELAY)
@@ -124,6 +139,8 @@ struct sx_conn {
 	/* The program closed the socket during a background handshake: it
 	 * fails at once, quietly, and marks no route down. */
 	atomic_bool abandoned;
+	struct sx_pipe_probe probe;     /* pipelining auto (pipeauto.c) */
+	bool pipe_on;                   /* auto: pipeline with the first hop */
 	/* The large members last: sx_conn_begin clears only what is above. */
 	struct sockaddr_storage dst, psa;
 	struct sx_addr wire;
@@ -169,5 +186,24 @@ void sx_sock_disconnect(int fd);
 const struct sx_proxy *sx_isolate_hop(const struct sx_conf *c,
 				      const struct sx_proxy *p,
 				      struct sx_proxy *tmp);
+
+/*
+ * pipelining auto for the first hop p of c's route, once the program's
+ * TCP connect to it is done: c->pipe_on when p is known to accept pipelining; else,
+ * when nothing is known, a probe is started beside it (c->probe).
+ */
+void sx_pipe_begin(struct sx_conn *c, const struct sx_proxy *p);
+/* The program's connect to the first hop is done: send the probe's one
+ * write if its own connect is done too (waits a few ms at most). */
+void sx_pipe_probe_send(struct sx_conn *c);
+/* Close the probe without a verdict (a connection given up early). */
+void sx_pipe_probe_drop(struct sx_conn *c);
+/* After the program's own handshake: collect the probe's replies (a short
+ * bound), judge, remember, close it.  No-op without a probe. */
+void sx_pipe_probe_finish(struct sx_conn *c);
+/* A handshake pipelined by auto stalled after the method reply (*f, a
+ * timeout): p does not accept pipelining; remember it, and say so in f. */
+void sx_pipe_stalled(const struct sx_conn *c, const struct sx_proxy *p,
+		     struct sx_failure *f);
 
 #endif

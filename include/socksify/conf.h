@@ -48,7 +48,8 @@ enum sx_log_level {
  * danted and ssh -D do; microsocks hangs (bench/PIPELINING.txt).
  */
 enum sx_pipelining {
-	SX_PIPE_AUTO = 0,     /* default: today the same as off (safe everywhere) */
+	SX_PIPE_AUTO = 0,     /* default: on once a probe has shown the proxy
+			       * accepts it (src/client/pipeauto.c) */
 	SX_PIPE_OFF = 1,      /* one message per round trip */
 	SX_PIPE_ON = 2,       /* pipeline; with credentials offer only user/pass */
 };

@@ -175,6 +175,15 @@ static int route_usable(struct sx_conn *c, const struct sx_runtime *rt, int r)
 	return 0;
 }
 
+/* pipelining auto: what is known of the first hop, or a probe of it */
+static void start_probe(struct sx_conn *c, const struct sx_runtime *rt)
+{
+	struct sx_proxy iso;
+
+	sx_pipe_begin(c, sx_isolate_hop(&rt->conf, &rt->conf.routes[c->route]
+					.hops[0], &iso));
+}
+
 static int start_route(struct sx_conn *c, int fd, const struct sx_runtime *rt)
 {
 	const char *pre = rt->conf.routes[c->route].nhops > 1 ? ": " : "";
@@ -264,24 +273,34 @@ int sx_next_hop_addr(const struct sx_proxy_addr *next, const char *prev,
  * One handshake with hop p.  *replied: the failure is the proxy's answer
  * to the request (SOCKS 5 REP in *rep; SOCKS 4: -1), not an earlier one.
  */
-static int hop_handshake(int fd, const struct sx_proxy *p, bool bind,
-			 const struct sx_addr *dst, struct sx_addr *bound,
-			 int64_t deadline, struct sx_failure *f, bool *replied,
-			 int *rep)
+static int hop_handshake(struct sx_conn *c, int fd, const struct sx_proxy *p,
+			 bool bind, const struct sx_addr *dst,
+			 struct sx_addr *bound, int64_t deadline,
+			 struct sx_failure *f, bool *replied, int *rep)
 {
 	struct sx_s5_reply reply;
 	struct sx_proxy iso;
+	bool piped = false;
 	int rc;
 
 	*replied = false;
 	*rep = -1;
 	p = sx_isolate_hop(&sx_runtime()->conf, p, &iso);
+	/* pipelining auto: the first hop only (c), from what is known of it */
+	if (c && c->pipe_on && p->pipelining == SX_PIPE_AUTO) {
+		iso = *p;
+		iso.pipelining = SX_PIPE_ON;
+		p = &iso;
+		piped = true;
+	}
 	if (p->type == SX_PROXY_SOCKS5) {
 		memset(&reply, 0, sizeof(reply));
 		reply.rep = 0xff;
 		rc = sx_socks5_handshake(fd, p, bind ? SX_S5_CMD_BIND :
 					 SX_S5_CMD_CONNECT, dst, &reply,
 					 deadline, f);
+		if (rc < 0 && piped && f->stalled)
+			sx_pipe_stalled(c, p, f);
 		if (rc == 0 && bound)
 			*bound = reply.bound;
 		if (rc < 0 && reply.rep != 0xff && reply.rep != 0 &&
@@ -334,13 +353,17 @@ static int run_route(struct sx_conn *c, int fd, int *out)
 	if (c->in_progress &&
 	    wait_connected(c, fd, last ? pa[0].text : NULL) < 0)
 		return -1;
+	/* the first hop is reachable: what auto knows of it, or a probe */
+	start_probe(c, rt);
+	sx_pipe_probe_send(c);
 	for (size_t i = 0; i < last; i++) {
 		if (sx_next_hop_addr(&pa[i + 1], pa[i].text, route->hops[i].type,
 				  &next, &c->f) < 0) {
 			*out = OUT_SKIP;
 			return -1;
 		}
-		if (hop_handshake(fd, &route->hops[i], false, &next, NULL,
+		if (hop_handshake(i ? NULL : c, fd, &route->hops[i], false,
+				  &next, NULL,
 				  sx_now_ms() + c->hto, &c->f, &replied,
 				  &rep) == 0)
 			continue;
@@ -351,8 +374,9 @@ static int run_route(struct sx_conn *c, int fd, int *out)
 			why_prefix(&c->f, pa[i].text, "", "");
 		return -1;
 	}
-	if (hop_handshake(fd, &route->hops[last], c->bind, &c->wire, &c->bound,
-			  sx_now_ms() + c->hto, &c->f, &replied, &rep) < 0) {
+	if (hop_handshake(last ? NULL : c, fd, &route->hops[last], c->bind,
+			  &c->wire, &c->bound, sx_now_ms() + c->hto, &c->f,
+			  &replied, &rep) < 0) {
 		*out = exit_outcome(&route->hops[last], &c->f, replied, rep);
 		if (last)
 			why_prefix(&c->f, pa[last].text, "", "");
@@ -368,7 +392,13 @@ int sx_route_finish(struct sx_conn *c, int workfd)
 	int out;
 
 	for (;;) {
-		if (run_route(c, workfd, &out) == 0)
+		int rc = run_route(c, workfd, &out);
+
+		/* the probe beside it (pipelining auto), if any: done now */
+		if (c->probe.sent || rc == 0)
+			sx_pipe_probe_finish(c);
+		sx_pipe_probe_drop(c);
+		if (rc == 0)
 			return 0;
 		if (atomic_load(&c->abandoned))
 			return -1;      /* not the route's fault */

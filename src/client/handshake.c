@@ -33,6 +33,7 @@ static int io_fail(struct sx_failure *f, struct sx_wire_res r, const char *step)
 {
 	int rc = r.err;
 
+	f->stalled = rc == ETIMEDOUT;   /* silence, not a reply saying so */
 	if (r.perr)
 		return fail(f, EPROTO, "malformed %s from proxy: %s (is it a "
 			    "SOCKS server of the version the URL says?)", step,
@@ -189,6 +190,7 @@ static int socks5_pipelined(int fd, const struct sx_proxy *p, uint8_t cmd,
 	ssize_t n;
 	struct sx_wire_res r = { 0 };
 
+	f->stalled = false;
 	n = sx_s5_greeting_encode(buf, sizeof(buf), &method, 1);
 	if (n < 0)
 		return fail(f, EINVAL, "greeting: %s", sx_perr_str((int)n));
@@ -216,11 +218,17 @@ static int socks5_pipelined(int fd, const struct sx_proxy *p, uint8_t cmd,
 			    "username/password is the only method offered; set "
 			    "pipelining off for this proxy if it needs no "
 			    "authentication)");
-	if (r.err)
-		return io_fail(f, r, "method selection");
+	if (r.err) {
+		io_fail(f, r, "method selection");
+		f->stalled = false;     /* silent from the start: not a stall */
+		return -1;
+	}
 	if (check_method(method, have_credentials(p), have_credentials(p),
 			 f) < 0)
 		return -1;
+	/* From here a timeout (f->stalled, set by io_fail) is silence after
+	 * the method reply: the proxy may have dropped what followed the
+	 * greeting (microsocks).  A reply with a timeout code is not. */
 	if (method == SX_S5_METHOD_USERPASS &&
 	    userpass_reply(fd, p, deadline, f) < 0)
 		return -1;
@@ -228,9 +236,9 @@ static int socks5_pipelined(int fd, const struct sx_proxy *p, uint8_t cmd,
 }
 
 /*
- * auto is off for now: nothing seen before the first reply tells a server
- * that drops pipelined bytes (microsocks) from one that keeps them, and a
- * wrong guess hangs until the handshake timeout.  See bench/PIPELINING.txt.
+ * auto is decided by src/client/chain.c (the first hop, from what a probe
+ * has shown: src/client/pipeauto.c), which hands on a copy set to on;
+ * here auto is off.  See bench/PIPELINING.txt.
  */
 static bool pipelining(const struct sx_proxy *p)
 {

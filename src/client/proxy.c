@@ -172,6 +172,7 @@ void sx_conn_end(struct sx_conn *c, int rc, int workfd)
 		.nodelay_known = c->nodelay_known,
 	};
 
+	sx_pipe_probe_drop(c);          /* normally done: chain.c */
 	if (!c->prepared)
 		return;
 	if (rc < 0)

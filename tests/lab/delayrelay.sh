@@ -34,3 +34,24 @@ lab_assert_rtts() {
 	fi
 	lab_pass "$desc: connect() took $ms ms ($(awk -v ms="$ms" -v d="$delay" 'BEGIN { printf "%.2f", ms / (2 * d) }') RTT)"
 }
+
+# lab_relay_chunks DESC WHICH: wait until the relay on $LAB_RELAY_PORT (log: $LAB_RELAY_LOG,
+# default relay-PORT.log) has logged connection WHICH - a number N: the N-th line (a line
+# is written when a connection closes), cN: the relay's connection N (accept order) - and
+# set LAB_RELAY_UP to the number of chunks it sent upstream: the client's writes that
+# each waited for a reply, + 1 for the line sxconnect sends, so round trips before the
+# data = LAB_RELAY_UP - 1, whatever the load.
+lab_relay_chunks() {
+	local desc=$1 which=$2 log=${LAB_RELAY_LOG:-$LAB_TMP/relay-$LAB_RELAY_PORT.log} i sel
+	case $which in
+	c*) sel="/^conn ${which#c} /" ;;
+	*) sel="${which}" ;;
+	esac
+	for ((i = 0; i < 50; i++)); do
+		LAB_RELAY_UP=$(sed -n "${sel}s/^conn [0-9]* up=[0-9]*\/\([0-9]*\) .*/\1/p" "$log" 2>/dev/null)
+		[ -n "$LAB_RELAY_UP" ] && return 0
+		sleep 0.1
+	done
+	lab_show "$log"
+	lab_fail "$desc: the relay did not log connection $which"
+}

@@ -247,7 +247,10 @@ static void setup_config(void)
 	fprintf(f, "proxy socks5://127.0.0.1:%u socks5://bob:pw@127.0.0.1:%u\n"
 		"fallback socks4://tester@127.0.0.1:%u\n"
 		"fallback socks5://127.0.0.1:%u\n"
-		"failover_downtime %dms\nconnect_timeout 2s\nhandshake_timeout 2s\n",
+		"failover_downtime %dms\nconnect_timeout 2s\nhandshake_timeout 2s\n"
+		/* the scripts are the program's handshakes alone: no
+		 * pipelining probe beside them (pipelining auto) */
+		"pipelining off\n",
 		P1, P2, P3, P4, DOWN_MS);
 	fclose(f);
 	fd = mkstemp(log_path);
