@@ -68,7 +68,7 @@ hostile_setup() {
 	H_USER=hu$$
 	H_PASS=hp-secret-$$-$RANDOM
 	# n and u: pipelining off, not the default auto, which would learn from one
-	# fault what to do with the next at the same address (tests 600-604 cover auto)
+	# fault what to do with the next at the same address (tests 605-609 cover auto)
 	printf 'proxy socks5://%s\ndirect none\nhandshake_timeout 2\nconnect_timeout 2\npipelining off\n' \
 		"$H_PROXY" >"$H_CONF_n"
 	(umask 077; cat "$H_CONF_n" >"$H_CONF_u"; printf 'user %s\npassword %s\n' \
