@@ -17,23 +17,23 @@ lab_delayrelay "$LAB_HOSTIP" "$LAB_DANTED_PORT" "$D"
 LAB_PROXY=socks5://$LAB_HOSTIP:$LAB_RELAY_PORT
 LAB_SXENV=(SOCKSIFY_PIPELINING=on)
 lab_connect_ms "danted none, pipelining on" 127.0.0.1 "$LAB_ECHO_PORT"
-lab_assert_rtts "danted none, pipelining on" "$LAB_CONNECT_MS" 1 1.5 "$D"
+lab_assert_rtts "danted none, pipelining on" "$LAB_CONNECT_MS" 1 1.5 "$D" c1
 # (danted sees the relay, 127.0.0.1, as its client)
 lab_wait_file_grep "$LAB_DANTED_LOG" "pass\\([0-9]+\\): tcp/connect \\[: .* 127\\.0\\.0\\.1\\.$LAB_ECHO_PORT\$" 5 ||
 	{ lab_show "$LAB_DANTED_LOG"; lab_fail "danted did not log the connection"; }
 LAB_SXENV=(SOCKSIFY_PIPELINING=off)
 lab_connect_ms "danted none, pipelining off" 127.0.0.1 "$LAB_ECHO_PORT"
-lab_assert_rtts "danted none, pipelining off" "$LAB_CONNECT_MS" 2 2.5 "$D"
+lab_assert_rtts "danted none, pipelining off" "$LAB_CONNECT_MS" 2 2.5 "$D" c2
 LAB_SXENV=()
 lab_connect_ms "danted none, pipelining auto (default)" 127.0.0.1 "$LAB_ECHO_PORT"
-lab_assert_rtts "danted none, pipelining auto (default)" "$LAB_CONNECT_MS" 2 2.5 "$D"
+lab_assert_rtts "danted none, pipelining auto (default)" "$LAB_CONNECT_MS" 2 2.5 "$D" c3
 
 lab_danted username 127.0.0.1
 lab_delayrelay "$LAB_HOSTIP" "$LAB_DANTED_PORT" "$D"
 LAB_PROXY=socks5://$LAB_USER:$LAB_USER_PW@$LAB_HOSTIP:$LAB_RELAY_PORT
 LAB_SXENV=(SOCKSIFY_PIPELINING=on)
 lab_connect_ms "danted username, pipelining on" 127.0.0.1 "$LAB_ECHO_PORT"
-lab_assert_rtts "danted username, pipelining on" "$LAB_CONNECT_MS" 1 1.5 "$D"
+lab_assert_rtts "danted username, pipelining on" "$LAB_CONNECT_MS" 1 1.5 "$D" c1
 lab_wait_file_grep "$LAB_DANTED_LOG" "tcp/connect \\[: username%$LAB_USER@127\\.0\\.0\\.1" 5 ||
 	{ lab_show "$LAB_DANTED_LOG"; lab_fail "danted did not log the user"; }
 # The one write really is one chunk at the relay: greeting + credentials + request.
@@ -41,7 +41,7 @@ lab_wait_file_grep "$LAB_TMP/relay-$LAB_RELAY_PORT.log" "^conn 1 up=[0-9]+/2 " 5
 	{ lab_show "$LAB_TMP/relay-$LAB_RELAY_PORT.log"; lab_fail "not one chunk upstream before the data"; }
 LAB_SXENV=(SOCKSIFY_PIPELINING=off)
 lab_connect_ms "danted username, pipelining off" 127.0.0.1 "$LAB_ECHO_PORT"
-lab_assert_rtts "danted username, pipelining off" "$LAB_CONNECT_MS" 3 3.5 "$D"
+lab_assert_rtts "danted username, pipelining off" "$LAB_CONNECT_MS" 3 3.5 "$D" c2
 
 # A rejected password: the auth reply, not the proxy's close on our unread request.
 LAB_PROXY=socks5://$LAB_USER:wrong-pw@$LAB_HOSTIP:$LAB_RELAY_PORT

@@ -18,12 +18,12 @@ lab_delayrelay "$LAB_HOSTIP" "$LAB_SSH_SOCKS_PORT" "$D"
 LAB_PROXY=socks5://$LAB_HOSTIP:$LAB_RELAY_PORT
 LAB_SXENV=(SOCKSIFY_PIPELINING=on)
 lab_connect_ms "ssh -D, pipelining on" 127.0.0.1 "$LAB_ECHO_PORT"
-lab_assert_rtts "ssh -D, pipelining on" "$LAB_CONNECT_MS" 1 1.5 "$D"
+lab_assert_rtts "ssh -D, pipelining on" "$LAB_CONNECT_MS" 1 1.5 "$D" c1
 # the echo server saw a connection from 127.0.0.1: ssh (the namespace has its own lo)
 lab_grep "echo server saw the tunnel" "$LAB_ECHO_LOG" "^conn 127\\.0\\.0\\.1"
 LAB_SXENV=()
 lab_connect_ms "ssh -D, pipelining auto (default)" 127.0.0.1 "$LAB_ECHO_PORT"
-lab_assert_rtts "ssh -D, pipelining auto (default)" "$LAB_CONNECT_MS" 2 2.5 "$D"
+lab_assert_rtts "ssh -D, pipelining auto (default)" "$LAB_CONNECT_MS" 2 2.5 "$D" c2
 
 LAB_SXENV=(SOCKSIFY_PIPELINING=on SOCKSIFY_USER=u SOCKSIFY_PASSWORD=p)
 lab_run_fails "ssh -D, pipelining on with credentials" lab_sx "$SX" 127.0.0.1 "$LAB_ECHO_PORT"

@@ -20,7 +20,7 @@ LAB_SXENV=(SOCKSIFY_CONF=$LAB_TMP/sx.conf)
 lab_connect_ms "microsocks, auto (default)" 127.0.0.1 "$LAB_ECHO_PORT"
 # (auto probes microsocks beside this first connection: the verdict, "does not accept",
 # costs it at most 30 ms after the probe's method reply - hence up to 3, not 2.5)
-lab_assert_rtts "microsocks, auto (default)" "$LAB_CONNECT_MS" 2 3 "$D"
+lab_assert_rtts "microsocks, auto (default)" "$LAB_CONNECT_MS" 2 3 "$D" c1
 LAB_SXENV=(SOCKSIFY_CONF=$LAB_TMP/sx.conf SOCKSIFY_PIPELINING=auto)
 lab_connect_ms "microsocks, pipelining auto" 127.0.0.1 "$LAB_ECHO_PORT"
 
@@ -35,5 +35,5 @@ lab_delayrelay "$LAB_HOSTIP" "$LAB_MS_PORT" "$D"
 LAB_PROXY=socks5://msuser:mspass@$LAB_HOSTIP:$LAB_RELAY_PORT
 LAB_SXENV=(SOCKSIFY_CONF=$LAB_TMP/sx.conf)
 lab_connect_ms "microsocks user/pass, auto (default)" 127.0.0.1 "$LAB_ECHO_PORT"
-lab_assert_rtts "microsocks user/pass, auto (default)" "$LAB_CONNECT_MS" 3 4 "$D"
+lab_assert_rtts "microsocks user/pass, auto (default)" "$LAB_CONNECT_MS" 3 4 "$D" c1
 exit 0

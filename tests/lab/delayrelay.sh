@@ -25,14 +25,25 @@ lab_connect_ms() {
 	[ -n "$LAB_CONNECT_MS" ] || { lab_show "$LAB_ERR"; lab_fail "$desc: no timing"; }
 }
 
-# lab_assert_rtts DESC MS MIN MAX DELAY_MS: MIN <= MS / (2 x DELAY_MS) < MAX round trips.
+# lab_assert_rtts DESC MS MIN MAX DELAY_MS [CONN]: MIN <= MS / (2 x DELAY_MS) round trips
+# (physics: a lower bound that load cannot break).  The upper bound: with CONN (the
+# relay's connection, cN in accept order, lab_relay_chunks) the relay must have counted
+# exactly MIN handshake writes that waited for a reply, whatever the load, and MS may
+# exceed MAX by 3 s (no hang); without CONN, MS / (2 x DELAY_MS) < MAX.
 lab_assert_rtts() {
-	local desc=$1 ms=$2 min=$3 max=$4 delay=$5
+	local desc=$1 ms=$2 min=$3 max=$4 delay=$5 conn=${6:-}
+	if [ -n "$conn" ]; then
+		lab_relay_chunks "$desc" "$conn"
+		[ "$LAB_RELAY_UP" = $((min + 1)) ] || {
+			lab_show "$LAB_TMP/relay-$LAB_RELAY_PORT.log"
+			lab_fail "$desc: $((LAB_RELAY_UP - 1)) handshake writes that waited for a reply at the relay; expected $min"; }
+		max=$(awk -v m="$max" -v d="$delay" 'BEGIN { print m + 3000 / (2 * d) }')
+	fi
 	if ! awk -v ms="$ms" -v lo="$min" -v hi="$max" -v d="$delay" \
 		'BEGIN { r = ms / (2 * d); exit !(r >= lo && r < hi) }'; then
 		lab_fail "$desc: connect() took $ms ms = $(awk -v ms="$ms" -v d="$delay" 'BEGIN { printf "%.2f", ms / (2 * d) }') round trips of $((2 * delay)) ms; expected [$min, $max)"
 	fi
-	lab_pass "$desc: connect() took $ms ms ($(awk -v ms="$ms" -v d="$delay" 'BEGIN { printf "%.2f", ms / (2 * d) }') RTT)"
+	lab_pass "$desc: connect() took $ms ms ($(awk -v ms="$ms" -v d="$delay" 'BEGIN { printf "%.2f", ms / (2 * d) }') RTT${conn:+, $min at the relay})"
 }
 
 # lab_relay_chunks DESC WHICH: wait until the relay on $LAB_RELAY_PORT (log: $LAB_RELAY_LOG,
