@@ -2,12 +2,11 @@
 # src/core/registry.c, pending.c and epreg.c, linked with the real-symbol table
 # only (no hooks: libc stays libc), driven over loopback TCP connections without
 # root or a proxy (tests/unit/test_registry.c).  In UNIT_SRC like every
-# tests/unit/test_*.c; this explicit rule takes precedence over the pattern rule.
+# tests/unit/test_*.c; this explicit rule takes precedence over the pattern rule,
+# and builds like the others (ALL_CFLAGS: the SAN switch applies).
 
 REG_UNIT_OBJ = $(addprefix $(B)/obj/src/core/,registry.o pending.o epreg.o real.o)
 
-$(B)/tests/test_registry: tests/unit/test_registry.c $(REG_UNIT_OBJ) $(HEADERS) \
-		mk/unit-registry.mk
+$(B)/tests/test_registry: $(B)/obj/tests/unit/test_registry.o $(REG_UNIT_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SX_CFLAGS) $(CHECK_CFLAGS) -fvisibility=default \
-	  -o $@ $< $(REG_UNIT_OBJ) $(CHECK_LIBS) $(LDLIBS_LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS_LIB)
