@@ -77,6 +77,14 @@ int sx_socks4_handshake(int fd, const struct sx_proxy *p, uint8_t cmd,
 			const struct sx_addr *dst, struct sx_addr *bound,
 			int64_t deadline, struct sx_failure *f);
 
+/*
+ * HTTP CONNECT to dst (src/client/http.c): 0, or -1 with *f; *status is
+ * the proxy's status code once it replied (0 before).
+ */
+int sx_http_handshake(int fd, const struct sx_proxy *p,
+		      const struct sx_addr *dst, int64_t deadline,
+		      struct sx_failure *f, int *status);
+
 struct sx_proxy_addr;
 
 /*

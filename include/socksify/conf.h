@@ -30,6 +30,7 @@ enum sx_proxy_type {
 	SX_PROXY_SOCKS5 = 0,
 	SX_PROXY_SOCKS4 = 1,
 	SX_PROXY_SOCKS4A = 2,
+	SX_PROXY_HTTP = 3,      /* HTTP CONNECT (http://, default port 80) */
 };
 
 enum sx_log_level {
@@ -163,9 +164,9 @@ struct sx_conf {
 void sx_conf_defaults(struct sx_conf *c);
 
 /*
- * Parse a proxy URL: socks5://, socks5h://, socks4://, socks4a://,
+ * Parse a proxy URL: socks5://, socks5h://, socks4://, socks4a://, http://,
  * optional user[:password]@ (percent-decoded), host or [ipv6], optional
- * :port (default 1080).  A URL without "scheme://" is taken as socks5://.
+ * :port (default 1080; 80 for http://).  A URL without "scheme://" is taken as socks5://.
  * Returns 0, or -1 with a message in err (errlen bytes).
  */
 int sx_proxy_url_parse(const char *url, struct sx_proxy *p,

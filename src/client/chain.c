@@ -252,7 +252,7 @@ int sx_next_hop_addr(const struct sx_proxy_addr *next, const char *prev,
 {
 	if (next->v4.ss_family)
 		return sx_addr_from_sockaddr(out, (const void *)&next->v4);
-	if (prev_type == SX_PROXY_SOCKS5)
+	if (prev_type == SX_PROXY_SOCKS5 || prev_type == SX_PROXY_HTTP)
 		return sx_addr_from_sockaddr(out, (const void *)&next->v6);
 	f->err = EAFNOSUPPORT;
 	snprintf(f->why, sizeof(f->why), "%s has no IPv4 address, which the "
@@ -274,6 +274,14 @@ static int hop_handshake(int fd, const struct sx_proxy *p, bool bind,
 
 	*replied = false;
 	*rep = -1;
+	if (p->type == SX_PROXY_HTTP && bind)
+		return sx_fail(f, EOPNOTSUPP, "an HTTP proxy cannot carry BIND "
+			       "(listening sockets); use a SOCKS 5 proxy");
+	if (p->type == SX_PROXY_HTTP) {
+		rc = sx_http_handshake(fd, p, dst, deadline, f, rep);
+		*replied = rc < 0 && *rep > 0;
+		return rc;
+	}
 	if (p->type == SX_PROXY_SOCKS5) {
 		memset(&reply, 0, sizeof(reply));
 		reply.rep = 0xff;
@@ -300,6 +308,12 @@ static int hop_handshake(int fd, const struct sx_proxy *p, bool bind,
 static int exit_outcome(const struct sx_proxy *p, const struct sx_failure *f,
 			bool replied, int rep)
 {
+	if (p->type == SX_PROXY_HTTP) {
+		if (replied && (rep == 404 || rep == 502 || rep == 504))
+			return OUT_DEST;
+		return replied && (rep == 405 || rep == 501) ? OUT_SKIP :
+							       OUT_DOWN;
+	}
 	if (p->type == SX_PROXY_SOCKS5) {
 		if (replied && rep >= SX_S5_REP_NET_UNREACHABLE &&
 		    rep <= SX_S5_REP_TTL_EXPIRED)

@@ -329,7 +329,7 @@ START_TEST(url_bad_scheme)
 {
 	ck_assert_str_eq(url_bad("socks6://x"),
 			 "bad proxy URL 'socks6://x': unknown scheme 'socks6'"
-			 " (use socks5, socks5h, socks4 or socks4a)");
+			 " (use socks5, socks5h, socks4, socks4a or http)");
 	ck_assert_ptr_nonnull(strstr(url_bad("http://proxy:3128"), "unknown scheme 'http'"));
 	ck_assert_ptr_nonnull(strstr(url_bad("://h"), "missing scheme"));
 }
@@ -762,7 +762,7 @@ START_TEST(file_errors_exact)
 	parse_err(&c, "user \t\r\n", "t.conf:1: missing value for 'user'");
 	parse_err(&c, "proxy socks6://x\n",
 		  "t.conf:1: bad proxy URL 'socks6://x': unknown scheme 'socks6'"
-		  " (use socks5, socks5h, socks4 or socks4a)");
+		  " (use socks5, socks5h, socks4, socks4a or http)");
 	parse_err(&c, "\r\ndirect 10.0.0.0/33\r\n",
 		  "t.conf:2: bad network '10.0.0.0/33': invalid prefix (must be 0-32)");
 	parse_err(&c, "log_level verbose\n",
@@ -1073,7 +1073,7 @@ START_TEST(routes_errors)
 		  "around '|')");
 	parse_err(&c, "proxy h1 socks9://h2\n", "t.conf:1: bad proxy URL "
 		  "'socks9://h2': unknown scheme 'socks9' (use socks5, socks5h, "
-		  "socks4 or socks4a)");
+		  "socks4, socks4a or http)");
 	ck_assert_str_eq(c.proxy.host, "127.0.0.1");
 	parse_err(&c, "round_robin maybe\n",
 		  "t.conf:1: bad round_robin 'maybe' (use yes or no)");
@@ -1363,7 +1363,7 @@ START_TEST(env_errors)
 	env_set("SOCKSIFY_PROXY", "socks6://x");
 	ck_assert_int_eq(sx_conf_apply_env(&c, stub_getenv), -1);
 	ck_assert_str_eq(c.error, "SOCKSIFY_PROXY: bad proxy URL 'socks6://x': unknown scheme"
-			 " 'socks6' (use socks5, socks5h, socks4 or socks4a)");
+			 " 'socks6' (use socks5, socks5h, socks4, socks4a or http)");
 	ck_assert_str_eq(c.proxy.host, "127.0.0.1");
 
 	env_reset();
