@@ -110,6 +110,9 @@ struct sx_conn {
 	int cto;                        /* connect timeout, ms */
 	int order[SX_CONF_MAX_ROUTES];
 	int norder, pos, route;
+	int set, rule;                  /* route set and rule (sx_route_decide) */
+	bool blocked;                   /* refused by a rule, no proxy asked */
+	bool direct;                    /* a mapped name a rule sends direct */
 	bool tried;                     /* a route was tried: trail is set */
 	const char *via;                /* the route in use, for messages */
 	const struct sx_proxy_addr *exit; /* its last hop, once connected */

@@ -99,6 +99,30 @@ static int dest_wire(const struct sockaddr *dst, struct sx_addr *wire,
 	return 0;
 }
 
+/* The route rules' word on this destination: a route set, direct (for a
+ * mapped name), or a refusal. */
+static int route_pick(struct sx_conn *c, const struct sx_runtime *rt)
+{
+	enum sx_route_kind k = sx_route_decide(rt, (struct sockaddr *)&c->dst,
+					       IPPROTO_TCP, &c->set, &c->rule);
+	char text[400] = "";
+
+	if (c->rule >= 0)
+		sx_conf_rule_text(&rt->conf, (size_t)c->rule, text, sizeof(text));
+	if (k == SX_ROUTE_PROXY)
+		return 0;
+	c->blocked = true;      /* its one line names no proxy */
+	if (k == SX_ROUTE_BLOCK)
+		return sx_fail(&c->f, EACCES, "blocked by rule %d '%s'",
+			       c->rule + 1, text);
+	if (c->bind)
+		return sx_fail(&c->f, EOPNOTSUPP, "rule %d '%s' sends it "
+			       "direct: a listener at the proxy makes no sense",
+			       c->rule + 1, text);
+	c->direct = true;
+	return 0;
+}
+
 static int conn_begin(struct sx_conn *c, int fd, const struct sockaddr *dst,
 		      socklen_t dstlen, bool bind)
 {
@@ -126,7 +150,7 @@ static int conn_begin(struct sx_conn *c, int fd, const struct sockaddr *dst,
 			 "configuration is broken (%s)", conf->error);
 		return -1;
 	}
-	if (dest_wire(dst, &c->wire, &c->f) < 0)
+	if (dest_wire(dst, &c->wire, &c->f) < 0 || route_pick(c, rt) < 0)
 		return -1;
 
 	sock_prepare(fd, &saved);
@@ -229,7 +253,10 @@ int sx_conn_report(const struct sx_conn *c, int rc)
 	char d[300];
 
 	/* every route tried, and why each failed: c->trail */
-	if (rc < 0 && c->tried)
+	if (rc < 0 && c->blocked)
+		sx_log(SX_LOG_ERROR, "%s: %s", sx_conn_dtext(c, d, sizeof(d)),
+		       c->f.why);
+	else if (rc < 0 && c->tried)
 		sx_log(SX_LOG_ERROR, "%s %s", sx_conn_dtext(c, d, sizeof(d)),
 		       c->trail);
 	else if (rc < 0)

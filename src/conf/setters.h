@@ -44,6 +44,14 @@ int set_connect_timeout(struct sx_conf *c, const char *val, char *err, size_t er
 int set_failover_downtime(struct sx_conf *c, const char *val, char *err, size_t errlen);
 int set_handshake_timeout(struct sx_conf *c, const char *val, char *err, size_t errlen);
 
+/* src/conf/rules.c: "route" */
+int add_route(struct sx_conf *c, const char *val, char *err, size_t errlen);
+
+/* src/conf/net.c: a direct-list domain ("*.a.b" -> "a.b"), 0 or -1; does
+ * net n hold sa (address and port) */
+int sx_conf_domain_parse(const char *item, char *out, size_t outlen);
+bool sx_conf_net_has(const struct sx_net *n, const struct sockaddr *sa);
+
 /* src/conf/features.c: dns*, pipelining, udp, round_robin, gssapi*, bind */
 int set_dns(struct sx_conf *c, const char *val, char *err, size_t errlen);
 int set_dns_map_v4(struct sx_conf *c, const char *val, char *err, size_t errlen);

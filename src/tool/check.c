@@ -277,35 +277,11 @@ static void check_dns(struct check *k)
 static int parse_dest(struct check *k, const char *dest, struct sx_addr *a,
 		      char *host, size_t hlen)
 {
-	const char *colon = strrchr(dest, ':'), *h = dest;
-	size_t n = colon ? (size_t)(colon - dest) : 0;
-	char *end;
-	unsigned long port = colon ? strtoul(colon + 1, &end, 10) : 0;
-
-	if (n >= 2 && dest[0] == '[' && dest[n - 1] == ']') {
-		h++;
-		n -= 2;
-	}
-	if (!colon || n == 0 || n >= hlen || n > 255 || !colon[1] || *end ||
-	    port == 0 || port > 65535) {
-		fact(k, "FAIL", "connect: bad destination '%s': use HOST:PORT, "
-		     "e.g. example.org:443 or [2001:db8::1]:443", dest);
-		return -1;
-	}
-	memcpy(host, h, n);
-	host[n] = '\0';
-	memset(a, 0, sizeof *a);
-	a->port = (uint16_t)port;
-	if (inet_pton(AF_INET, host, a->u.v4) == 1)
-		a->atyp = SX_ATYP_IPV4;
-	else if (inet_pton(AF_INET6, host, a->u.v6) == 1)
-		a->atyp = SX_ATYP_IPV6;
-	else {
-		a->atyp = SX_ATYP_NAME;
-		a->namelen = (uint8_t)n;
-		memcpy(a->u.name, host, n + 1);
-	}
-	return 0;
+	if (sx_tool_parse_dest(dest, a, host, hlen) == 0)
+		return 0;
+	fact(k, "FAIL", "connect: bad destination '%s': use HOST:PORT, "
+	     "e.g. example.org:443 or [2001:db8::1]:443", dest);
+	return -1;
 }
 
 /* With local DNS, a name is resolved here, as the program would. */
@@ -363,6 +339,19 @@ static void note_direct(struct check *k, const struct sx_addr *a,
 		     "through the proxy anyway", dest, sx_tool_origin(k->c, "direct"));
 }
 
+
+/* Which route rule it takes (socksify --route says the same). */
+static void note_route(struct check *k, const struct sx_addr *a,
+		       const char *dest)
+{
+	char line[2048];
+	int t = sx_tool_route_explain(k->c, a, IPPROTO_TCP, line, sizeof line);
+
+	fact(k, t == SX_TARGET_BLOCK ? "warn" : "ok", "route: %s tcp -> %s%s",
+	     dest, line, t == SX_TARGET_PROXY ? "" : t == SX_TARGET_BLOCK ?
+	     "; programs are refused; testing through the proxy anyway" :
+	     t == SX_TARGET_DIRECT ? "" : "; the checks below test the proxy line");
+}
 
 static const char *atyp_words(uint8_t atyp)
 {
@@ -522,6 +511,8 @@ int sx_tool_check(const struct sx_conf *c, const char *dest)
 		}
 		if (dest && !dst)
 			dest = NULL;
+		if (dst)
+			note_route(&k, dst, dest);
 		for (size_t r = 0; r < c->nroutes; r++) {
 			check_route(&k, r, dst, dest);
 			if (k.fd >= 0)

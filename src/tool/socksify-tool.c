@@ -20,6 +20,7 @@
 static const char usage_text[] =
 	"Usage: socksify-tool show-config\n"
 	"       socksify-tool check [HOST:PORT]\n"
+	"       socksify-tool route HOST:PORT [tcp|udp]\n"
 	"\n"
 	"show-config  print the settings a program started now would use, where\n"
 	"             each one comes from (FILE:LINE, a variable or the default),\n"
@@ -27,6 +28,7 @@ static const char usage_text[] =
 	"check        test the setup: the configuration, the proxy, the\n"
 	"             authentication, remote DNS and, with HOST:PORT, a CONNECT\n"
 	"             through the proxy; exit status 0 only if all is well\n"
+	"route        which route rule HOST:PORT takes, where it goes and why\n"
 	"\n"
 	"Usually run as `socksify --show-config` and `socksify --check [DEST]`,\n"
 	"which apply socksify's options first.  See socksify(1).\n";
@@ -42,6 +44,8 @@ void sx_tool_proxy_url(const struct sx_proxy *p, char *buf, size_t len)
 		scheme = "socks4";
 	else if (p->type == SX_PROXY_SOCKS4A)
 		scheme = "socks4a";
+	else if (p->type == SX_PROXY_HTTP)
+		scheme = "http";
 	/* credentials written in this URL: the user, and a masked password */
 	snprintf(creds, sizeof creds, "%s%s%s", p->url_creds ? p->user : "",
 		 p->url_creds && p->pass[0] ? ":********" : "",
@@ -54,24 +58,7 @@ void sx_tool_proxy_url(const struct sx_proxy *p, char *buf, size_t len)
 
 void sx_tool_net_str(const struct sx_net *n, char *buf, size_t len)
 {
-	char addr[INET6_ADDRSTRLEN], ports[16] = "";
-	bool v6 = n->family == AF_INET6;
-	bool whole = n->prefix == (v6 ? 128 : 32);
-
-	if (!inet_ntop(n->family, n->addr, addr, sizeof addr))
-		snprintf(addr, sizeof addr, "?");
-	if (n->port_lo == n->port_hi)
-		snprintf(ports, sizeof ports, ":%u", n->port_lo);
-	else if (n->port_lo > 1 || n->port_hi < 65535)
-		snprintf(ports, sizeof ports, ":%u-%u", n->port_lo, n->port_hi);
-	if (v6 && ports[0] && whole)
-		snprintf(buf, len, "[%s]%s", addr, ports);
-	else if (v6 && ports[0])
-		snprintf(buf, len, "[%s]/%u%s", addr, n->prefix, ports);
-	else if (whole)
-		snprintf(buf, len, "%s%s", addr, ports);
-	else
-		snprintf(buf, len, "%s/%u%s", addr, n->prefix, ports);
+	sx_conf_net_str(n, buf, len);
 }
 
 const char *sx_tool_origin(const struct sx_conf *c, const char *kw)
@@ -305,6 +292,9 @@ int main(int argc, char **argv)
 	} else if ((argc == 2 || argc == 3) && !strcmp(argv[1], "check")) {
 		sx_conf_load(&c);
 		rc = sx_tool_check(&c, argc == 3 ? argv[2] : NULL);
+	} else if ((argc == 3 || argc == 4) && !strcmp(argv[1], "route")) {
+		sx_conf_load(&c);
+		rc = sx_tool_route(&c, argv[2], argc == 4 ? argv[3] : NULL);
 	} else {
 		if (argc >= 2)
 			fprintf(stderr, "socksify-tool: unknown command or extra "
