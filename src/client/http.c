@@ -107,12 +107,13 @@ static int status_fail(const struct sx_proxy *p, const struct sx_http_reply *r,
 			       "password are configured (set user and password, or "
 			       "http://USER:PASSWORD@HOST:PORT)", r->reason[0] ?
 			       " " : "", r->reason);
-	if (r->status == 407)
+	/* tinyproxy says 401 to wrong credentials */
+	if (r->status == 407 || (r->status == 401 && p->user[0]))
 		return sx_fail(f, EACCES, "authentication failed: user name or "
 			       "password rejected by the HTTP proxy (user '%s'; "
-			       "407%s%s%s)", p->user, r->reason[0] ? " " : "",
-			       r->reason, r->auth_basic ? "" :
-			       ", and it does not offer Basic authentication");
+			       "%d%s%s%s)", p->user, r->status, r->reason[0] ?
+			       " " : "", r->reason, r->auth_basic || r->status != 407 ?
+			       "" : ", and it does not offer Basic authentication");
 	return sx_fail(f, err, "%s (HTTP %d%s%s)", sx_http_status_str(r->status),
 		       r->status, r->reason[0] ? " " : "", r->reason);
 }

@@ -266,6 +266,7 @@ const char *sx_http_status_str(int status)
 {
 	switch (status) {
 	case 400: return "the HTTP proxy calls our CONNECT request bad";
+	case 401: return "the HTTP proxy refused our credentials";
 	case 403: return "connection not allowed by the HTTP proxy's rules";
 	case 404: return "the HTTP proxy does not know the destination host";
 	case 405: return "the HTTP proxy does not allow CONNECT";
@@ -289,7 +290,7 @@ const char *sx_http_status_str(int status)
 int sx_http_status_errno(int status)
 {
 	switch (status) {
-	case 403: case 407: return EACCES;
+	case 401: case 403: case 407: return EACCES;
 	case 404: return EHOSTUNREACH;
 	case 405: case 501: return EOPNOTSUPP;
 	case 502: return ECONNREFUSED;

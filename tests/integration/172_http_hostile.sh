@@ -27,6 +27,7 @@ lab_pass "valid proxies: split reply, data after the header in the same segment,
 
 hostile_case http-407 h EACCES "requires authentication \\(407 Hostile\\) and no user name" r
 hostile_case http-407 H EACCES "authentication failed: user name or password rejected by the HTTP proxy \\(user '$H_USER'; 407 Hostile\\)" r
+hostile_case http-401 H EACCES "rejected by the HTTP proxy \\(user '$H_USER'; 401 Hostile\\)" r
 hostile_case http-403 h EACCES "not allowed by the HTTP proxy's rules \\(HTTP 403 Hostile\\)" r
 hostile_case http-502 h ECONNREFUSED "could not connect to the destination \\(HTTP 502" r
 hostile_case http-503 h ENETUNREACH "\\(HTTP 503" r

@@ -211,6 +211,7 @@ START_TEST(status_mapping)
 {
 	ck_assert_int_eq(sx_http_status_errno(200), 0);
 	ck_assert_int_eq(sx_http_status_errno(403), EACCES);
+	ck_assert_int_eq(sx_http_status_errno(401), EACCES);
 	ck_assert_int_eq(sx_http_status_errno(502), ECONNREFUSED);
 	ck_assert_int_eq(sx_http_status_errno(504), ETIMEDOUT);
 	ck_assert_int_eq(sx_http_status_errno(405), EOPNOTSUPP);
