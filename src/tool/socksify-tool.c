@@ -146,6 +146,33 @@ static void show_routes(const struct sx_conf *c)
 	}
 }
 
+/* "route NAME = ..." lines, then the rules in order (origin: the last
+ * route line). */
+static void show_route_rules(const struct sx_conf *c)
+{
+	char buf[SX_CONF_MAX_ROUTES * SX_CONF_MAX_HOPS * 600], rule[400];
+
+	for (size_t n = 0; n < c->nnamed; n++) {
+		size_t used = (size_t)snprintf(buf, sizeof buf, "%s =",
+					       c->named[n].name);
+
+		for (size_t r = 0; r < c->named[n].nroutes && used < sizeof buf; r++) {
+			used += (size_t)snprintf(buf + used, sizeof buf - used,
+						 "%s ", r ? " |" : "");
+			route_str(&c->named[n].routes[r], buf + used,
+				  sizeof buf - used);
+			used += strlen(buf + used);
+		}
+		show(c, "route", buf);
+	}
+	for (size_t i = 0; i < c->nrules; i++) {
+		sx_conf_rule_text(c, i, rule, sizeof rule);
+		show(c, "route", rule + strlen("route "));
+	}
+	if (!c->nnamed && !c->nrules)
+		show(c, "route", "(none)");
+}
+
 static void show_timeout(const struct sx_conf *c, const char *kw, int ms)
 {
 	char buf[32];
@@ -215,7 +242,7 @@ static const char *const shown[] = {
 	"dns_map_v4", "dns_map_v6", "dns_map_size", "dns_hosts", "gssapi",
 	"gssapi_service", "gssapi_principal", "gssapi_protection",
 	"gssapi_min_protection", "gssapi_delegate", "udp", "pipelining",
-	"fallback", "failover_downtime", "round_robin",
+	"fallback", "failover_downtime", "round_robin", "route",
 };
 
 static void show_others(const struct sx_conf *c)
@@ -254,6 +281,7 @@ int sx_tool_show_config(const struct sx_conf *c)
 	show(c, "user", c->user[0] ? c->user : "(none)");
 	show(c, "password", c->pass[0] ? "********" : "(none)");
 	show_direct(c);
+	show_route_rules(c);
 	show_timeout(c, "connect_timeout", c->connect_timeout_ms);
 	show_timeout(c, "handshake_timeout", c->handshake_timeout_ms);
 	show(c, "log_level", level_name(c->log_level));

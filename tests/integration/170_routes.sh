@@ -96,5 +96,8 @@ lab_run "--check by name" lab_sx --check "vm:$ha"
 lab_grep "--check by name" "$LAB_OUT" "route: vm:$ha tcp -> dante .*matched by name"
 lab_sx --check "127.0.0.3:80" >"$LAB_TMP/check.out" 2>&1
 lab_grep "--check blocked" "$LAB_TMP/check.out" "route: 127\\.0\\.0\\.3:80 tcp -> block .*programs are refused"
-lab_pass "--route and --check name the rule for each destination"
+lab_run "--show-config" lab_sx --show-config
+lab_grep "--show-config named route" "$LAB_OUT" "^route +micro = socks5://$LAB_HOSTIP:$mp +# .*routes\.conf:[0-9]+\$"
+lab_grep "--show-config rule" "$LAB_OUT" "^route +127\.0\.0\.2 tcp micro "
+lab_pass "--route, --check and --show-config name the rule for each destination"
 exit 0
