@@ -314,23 +314,13 @@ static int resolve_dest(struct check *k, struct sx_addr *a, const char *host)
 static void note_direct(struct check *k, const struct sx_addr *a,
 			const char *dest)
 {
-	struct sockaddr_storage ss = { 0 };
-	struct sockaddr_in *s4 = (void *)&ss;
-	struct sockaddr_in6 *s6 = (void *)&ss;
+	struct sockaddr_storage ss;
 	bool direct;
 
 	if (a->atyp == SX_ATYP_NAME) {
 		direct = sx_conf_name_is_direct(k->c, a->u.name);
 	} else {
-		if (a->atyp == SX_ATYP_IPV4) {
-			s4->sin_family = AF_INET;
-			s4->sin_port = htons(a->port);
-			memcpy(&s4->sin_addr, a->u.v4, 4);
-		} else {
-			s6->sin6_family = AF_INET6;
-			s6->sin6_port = htons(a->port);
-			memcpy(&s6->sin6_addr, a->u.v6, 16);
-		}
+		sx_tool_sockaddr(a, &ss);
 		direct = sx_conf_is_direct(k->c, (struct sockaddr *)&ss);
 	}
 	if (direct)

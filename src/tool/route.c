@@ -73,7 +73,7 @@ static void target_text(const struct sx_conf *c, int target, char *buf,
 	}
 }
 
-static void to_sockaddr(const struct sx_addr *a, struct sockaddr_storage *ss)
+void sx_tool_sockaddr(const struct sx_addr *a, struct sockaddr_storage *ss)
 {
 	struct sockaddr_in *s4 = (void *)ss;
 	struct sockaddr_in6 *s6 = (void *)ss;
@@ -100,7 +100,7 @@ int sx_tool_route_explain(const struct sx_conf *c, const struct sx_addr *a,
 	int i, target;
 
 	if (!byname)
-		to_sockaddr(a, &ss);
+		sx_tool_sockaddr(a, &ss);
 	i = sx_conf_route_match(c, byname ? a->u.name : NULL,
 				byname ? NULL : (struct sockaddr *)&ss, a->port,
 				proto);

@@ -33,6 +33,9 @@ void sx_tool_files(const struct sx_conf *c, char *buf, size_t len);
 struct sx_addr;
 int sx_tool_parse_dest(const char *dest, struct sx_addr *a, char *host,
 		       size_t hlen);
+/* An IPv4 or IPv6 a as a sockaddr, port included. */
+struct sockaddr_storage;
+void sx_tool_sockaddr(const struct sx_addr *a, struct sockaddr_storage *ss);
 /* Where a goes (IPPROTO_TCP/UDP) and why, one line into buf; returns the
  * target (SX_TARGET_*). */
 int sx_tool_route_explain(const struct sx_conf *c, const struct sx_addr *a,
