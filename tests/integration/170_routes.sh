@@ -78,7 +78,26 @@ lab_grep "blocked" "$LAB_ERR" "^socksify: 127\\.0\\.0\\.3:80: blocked by rule 5 
 lab_run_fails "blocked by name" lab_sx curl -q -sS --max-time 10 "http://blocked.test:$ha/"
 lab_grep "blocked by name" "$LAB_ERR" "^socksify: blocked\\.test:$ha: blocked by rule 5 'route \\* block'\$"
 lab_run_fails "a port of 127.0.0.2's rule on another address" lab_sx curl -q -sS --max-time 10 "http://127.0.0.4:$hb/"
-lab_pass "the rest blocked: EACCES, one line, names blocked before any DNS"
+probe=$(lab_need_prog sxprobe)
+lab_run_fails "blocked, non-blocking" lab_sx "$probe" -n 127.0.0.3 80
+lab_grep "blocked, non-blocking" "$LAB_OUT" "^ERR EACCES "
+nb="import select, socket, sys
+a = socket.getaddrinfo('vm', int(sys.argv[1]), socket.AF_INET, socket.SOCK_STREAM)[0][4]
+s = socket.socket()
+s.setblocking(False)
+s.connect_ex(a)
+select.select([], [s], [], 10)
+print('SO_ERROR', s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR))
+s.setblocking(True)
+s.sendall(b'GET /PATH HTTP/1.0\\r\\n\\r\\n')
+print(s.recv(100).split()[1].decode())"
+lab_run "name direct, non-blocking" lab_sx "$LAB_PY" -c "${nb/PATH/c.txt}" "$hc"
+lab_out_is "name direct, non-blocking" "SO_ERROR 0
+200"
+lab_run "domain via danted, non-blocking" lab_sx "$LAB_PY" -c "${nb/PATH/$fa}" "$ha"
+lab_out_is "domain via danted, non-blocking" "SO_ERROR 0
+200"
+lab_pass "the rest blocked: EACCES, one line, names blocked before any DNS; non-blocking too"
 
 # 5. --route and --check say which rule each takes, and why
 route_is() {
