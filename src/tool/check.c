@@ -363,6 +363,8 @@ static int connect_step(struct check *k, const struct sx_proxy *p,
 	ssize_t n;
 	int rc;
 
+	if (p->type == SX_PROXY_HTTP)
+		return sx_http_handshake(k->fd, p, a, deadline, f, &rc);
 	if (p->type != SX_PROXY_SOCKS5)
 		return sx_socks4_handshake(k->fd, p, SX_S4_CMD_CONNECT, a, &bound,
 					   deadline, f);
@@ -412,6 +414,12 @@ static int hop_addr(const struct sx_proxy *prev, const struct sx_proxy *n,
 static int negotiate(struct check *k, const struct sx_proxy *p, bool target,
 		     int64_t deadline)
 {
+	if (p->type == SX_PROXY_HTTP) {
+		fact(k, "info", "method%s: an HTTP proxy authenticates each CONNECT "
+		     "request (%s); the CONNECT below tests it", k->at, p->user[0] ?
+		     "Basic, with the configured user" : "no credentials configured");
+		return 0;
+	}
 	if (p->type != SX_PROXY_SOCKS5) {
 		fact(k, "info", "method%s: SOCKS 4 has no authentication; the "
 		     "user id sent is %s", k->at, p->user[0] ? p->user :

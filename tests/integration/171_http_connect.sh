@@ -81,6 +81,15 @@ lab_out_is "http 403: EACCES" 13
 lab_grep "http 403" "$LAB_ERR" "not allowed by the HTTP proxy's rules \\(HTTP 403"
 lab_pass "Basic authentication: accepted, 407 without and with wrong credentials (EACCES), 403"
 
+# socksify --check through an HTTP proxy and a chain ending in one
+LAB_PROXY="socks5://$LAB_HOSTIP:$dp http://sxu:$pw@$ta"
+lab_run "--check http" lab_sx --check "127.0.0.1:$hp"
+lab_grep "--check http" "$LAB_OUT" "result: all checks passed"
+LAB_PROXY=http://sxu:wrong@$ta
+lab_run_fails "--check http, wrong password" lab_sx --check "127.0.0.1:$hp"
+lab_grep "--check http, wrong password" "$LAB_OUT" "FAIL.*rejected by the HTTP proxy"
+lab_pass "socksify --check with HTTP proxies"
+
 # chains: HTTP first then SOCKS, SOCKS first then HTTP
 LAB_SXENV=(SOCKSIFY_DEBUG=info)
 LAB_PROXY="http://$tp socks5://$LAB_HOSTIP:$dp"
