@@ -254,7 +254,7 @@ static int direct_start(struct sx_conn *c, int fd)
 
 	c->via = "direct (by a route rule)";
 	snprintf(port, sizeof(port), "%u", c->wire.port);
-	rc = getaddrinfo(c->wire.u.name, port, &hints, &res);
+	rc = sx_real.getaddrinfo(c->wire.u.name, port, &hints, &res);
 	if (rc != 0)
 		return sx_fail(&c->f, EHOSTUNREACH, "a route rule sends it "
 			       "direct, and its name does not resolve here: %s",

@@ -107,10 +107,10 @@ static int route_pick(struct sx_conn *c, const struct sx_runtime *rt)
 					       IPPROTO_TCP, &c->set, &c->rule);
 	char text[400] = "";
 
-	if (c->rule >= 0)
-		sx_conf_rule_text(&rt->conf, (size_t)c->rule, text, sizeof(text));
 	if (k == SX_ROUTE_PROXY)
 		return 0;
+	if (c->rule >= 0)
+		sx_conf_rule_text(&rt->conf, (size_t)c->rule, text, sizeof(text));
 	c->blocked = true;      /* its one line names no proxy */
 	if (k == SX_ROUTE_BLOCK)
 		return sx_fail(&c->f, EACCES, "blocked by rule %d '%s'",
