@@ -223,6 +223,10 @@ void sx_fd_forget(int fd);
  */
 int sx_proxy_connect(int fd, const struct sockaddr *dst, socklen_t dstlen);
 
+/* Why the primary exit cannot carry UDP: "a SOCKS 4 proxy cannot carry
+ * UDP" or "an HTTP proxy cannot carry UDP". */
+const char *sx_udp_unsupported(const struct sx_conf *c);
+
 /* Should UDP to this address go through the proxy? (sx_route_decide for
  * UDP: not direct) */
 bool sx_route_proxied(const struct sx_runtime *rt, const struct sockaddr *sa);

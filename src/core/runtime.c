@@ -182,6 +182,12 @@ enum sx_route_kind sx_route_decide(const struct sx_runtime *r,
 	return SX_ROUTE_PROXY;
 }
 
+const char *sx_udp_unsupported(const struct sx_conf *c)
+{
+	return c->proxy.type == SX_PROXY_HTTP ? "an HTTP proxy cannot carry UDP" :
+						"a SOCKS 4 proxy cannot carry UDP";
+}
+
 bool sx_route_proxied(const struct sx_runtime *r, const struct sockaddr *sa)
 {
 	return sx_route_decide(r, sa, IPPROTO_UDP, NULL, NULL) !=

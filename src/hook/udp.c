@@ -373,9 +373,9 @@ int sx_udp_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	}
 	if (rt->conf.proxy.type != SX_PROXY_SOCKS5 &&
 	    rt->conf.udp == SX_UDP_REFUSE) {
-		sx_log(SX_LOG_ERROR, "UDP %s via %s refused: a SOCKS 4 proxy "
-		       "cannot carry UDP (the `udp direct` setting would send "
-		       "it directly)", text, rt->proxy.text);
+		sx_log(SX_LOG_ERROR, "UDP %s via %s refused: %s (the `udp "
+		       "direct` setting would send it directly)", text,
+		       rt->proxy.text, sx_udp_unsupported(&rt->conf));
 		sx_guard--;
 		errno = EOPNOTSUPP;
 		return -1;
@@ -403,7 +403,7 @@ int sx_udp_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	if (rt->conf.proxy.type != SX_PROXY_SOCKS5) {
 		/* `udp direct`: say so and connect for real, now */
 		err = sx_udpi_snapshot(fd, &snap) ? sx_udpi_policy(fd, &snap,
-			"a SOCKS 4 proxy cannot carry UDP", text) : EBADF;
+			sx_udp_unsupported(&rt->conf), text) : EBADF;
 		sx_guard--;
 		errno = err ? err : saved;
 		return err ? -1 : 0;
