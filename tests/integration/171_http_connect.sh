@@ -81,6 +81,18 @@ lab_out_is "http 403: EACCES" 13
 lab_grep "http 403" "$LAB_ERR" "not allowed by the HTTP proxy's rules \\(HTTP 403"
 lab_pass "Basic authentication: accepted, 407 without and with wrong credentials (EACCES), 403"
 
+# UDP: an HTTP proxy cannot carry it (udp refuse, the default)
+LAB_PROXY=http://$tp
+lab_run "udp refused" lab_sx "$LAB_PY" -c "import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+try:
+    s.sendto(b'x', ('127.0.0.1', $hp)); print('sent')
+except OSError as e:
+    print(e.errno)"
+lab_out_is "udp refused: EOPNOTSUPP" 95
+lab_grep "udp refused" "$LAB_ERR" "refused: an HTTP proxy cannot carry UDP"
+lab_pass "UDP through an HTTP proxy: refused (EOPNOTSUPP), one line"
+
 # socksify --check through an HTTP proxy and a chain ending in one
 LAB_PROXY="socks5://$LAB_HOSTIP:$dp http://sxu:$pw@$ta"
 lab_run "--check http" lab_sx --check "127.0.0.1:$hp"
