@@ -330,17 +330,21 @@ static void note_direct(struct check *k, const struct sx_addr *a,
 }
 
 
-/* Which route rule it takes (socksify --route says the same). */
-static void note_route(struct check *k, const struct sx_addr *a,
-		       const char *dest)
+/* Which route rule it takes (socksify --route says the same); returns
+ * the route set the checks below test: the named route it takes, else
+ * the proxy line. */
+static int note_route(struct check *k, const struct sx_addr *a,
+		      const char *dest)
 {
 	char line[2048];
 	int t = sx_tool_route_explain(k->c, a, IPPROTO_TCP, line, sizeof line);
 
 	fact(k, t == SX_TARGET_BLOCK ? "warn" : "ok", "route: %s tcp -> %s%s",
-	     dest, line, t == SX_TARGET_PROXY ? "" : t == SX_TARGET_BLOCK ?
-	     "; programs are refused; testing through the proxy anyway" :
-	     t == SX_TARGET_DIRECT ? "" : "; the checks below test the proxy line");
+	     dest, line, t == SX_TARGET_BLOCK ? "; programs are refused; "
+	     "testing through the proxy line anyway" : t == SX_TARGET_DIRECT ?
+	     "; programs connect directly; testing through the proxy line "
+	     "anyway" : "");
+	return t > 0 ? t : 0;
 }
 
 static const char *atyp_words(uint8_t atyp)
@@ -438,11 +442,12 @@ static int negotiate(struct check *k, const struct sx_proxy *p, bool target,
 }
 
 /* Every hop of route r, then a CONNECT to dst (if any) through it. */
-static void check_route(struct check *k, size_t r, const struct sx_addr *dst,
-			const char *dest)
+static void check_route(struct check *k, int set, size_t r,
+			const struct sx_addr *dst, const char *dest)
 {
-	const struct sx_route *rt = &k->c->routes[r];
-	bool multi = k->c->nroutes > 1 || rt->nhops > 1;
+	size_t nr;
+	const struct sx_route *rt = &sx_route_set(k->c, set, &nr)[r];
+	bool multi = nr > 1 || rt->nhops > 1;
 	struct sx_failure f = { 0 };
 	struct sx_addr next;
 	int64_t deadline = 0;
@@ -458,7 +463,7 @@ static void check_route(struct check *k, size_t r, const struct sx_addr *dst,
 				 r + 1, h + 1);
 		sx_tool_proxy_url(p, url, sizeof url);
 		fact(k, "info", "proxy%s: %s (from %s)", k->at, url,
-		     sx_tool_origin(k->c, r ? "fallback" : "proxy"));
+		     sx_tool_origin(k->c, set ? "route" : r ? "fallback" : "proxy"));
 		if (h == 0 && reach_proxy(k, p) < 0)
 			return;
 		deadline = sx_now_ms() + k->c->handshake_timeout_ms;
@@ -497,6 +502,8 @@ int sx_tool_check(const struct sx_conf *c, const char *dest)
 	struct check k = { .c = c, .fd = -1 };
 	struct sx_addr a, *dst = NULL;
 	char host[256];
+	size_t nr;
+	int set = 0;
 
 	check_config(&k);
 	if (!c->error[0]) {
@@ -510,9 +517,10 @@ int sx_tool_check(const struct sx_conf *c, const char *dest)
 		if (dest && !dst)
 			dest = NULL;
 		if (dst)
-			note_route(&k, dst, dest);
-		for (size_t r = 0; r < c->nroutes; r++) {
-			check_route(&k, r, dst, dest);
+			set = note_route(&k, dst, dest);
+		sx_route_set(c, set, &nr);
+		for (size_t r = 0; r < nr; r++) {
+			check_route(&k, set, r, dst, dest);
 			if (k.fd >= 0)
 				close(k.fd);
 			k.fd = -1;

@@ -111,6 +111,8 @@ route_is "vm:$hc" "vm:$hc tcp -> direct \\(rule 'route vm:$hc direct'\\); rule 1
 route_is "127.0.0.3:80" "127\\.0\\.0\\.3:80 tcp -> block \\(rule 'route \\* block'\\); rule 5 of 5, matched by address"
 lab_run "--check" lab_sx --check "127.0.0.2:$hb"
 lab_grep "--check" "$LAB_OUT" "route: 127\\.0\\.0\\.2:$hb tcp -> micro socks5://$LAB_HOSTIP:$mp \\(rule 'route 127\\.0\\.0\\.2 tcp micro'\\)"
+lab_grep "--check tests the named route" "$LAB_OUT" "proxy: socks5://$LAB_HOSTIP:$mp \\(from .*routes\\.conf"
+lab_grep "--check tests the named route" "$LAB_OUT" "result: all checks passed"
 lab_run "--check by name" lab_sx --check "vm:$ha"
 lab_grep "--check by name" "$LAB_OUT" "route: vm:$ha tcp -> dante .*matched by name"
 lab_sx --check "127.0.0.3:80" >"$LAB_TMP/check.out" 2>&1
