@@ -340,15 +340,15 @@ static bool sa_parts(const struct sockaddr *sa, const uint8_t **v4,
 	return true;
 }
 
-bool sx_conf_net_has(const struct sx_net *n, const struct sockaddr *sa)
+bool sx_conf_addr_parts(const struct sockaddr *sa, struct sx_addr_parts *p)
 {
-	const uint8_t *v6, *v4;
-	uint16_t port;
+	return sa_parts(sa, &p->v4, &p->v6, &p->port);
+}
 
-	if (!sa_parts(sa, &v4, &v6, &port))
-		return false;
-	return (v4 && net_match(n, AF_INET, v4, port)) ||
-	       (v6 && net_match(n, AF_INET6, v6, port));
+bool sx_conf_net_has(const struct sx_net *n, const struct sx_addr_parts *p)
+{
+	return (p->v4 && net_match(n, AF_INET, p->v4, p->port)) ||
+	       (p->v6 && net_match(n, AF_INET6, p->v6, p->port));
 }
 
 void sx_conf_net_str(const struct sx_net *n, char *buf, size_t len)

@@ -310,7 +310,7 @@ static bool name_below(const char *name, size_t n, const char *d, bool exact)
 }
 
 static bool rule_matches(const struct sx_rule *r, const char *name, size_t n,
-			 const struct sockaddr *sa, uint16_t port, int proto)
+			 const struct sx_addr_parts *sa, uint16_t port, int proto)
 {
 	if ((r->proto && r->proto != proto) || port < r->port_lo ||
 	    port > r->port_hi)
@@ -331,11 +331,14 @@ int sx_conf_route_match(const struct sx_conf *c, const char *name,
 			const struct sockaddr *sa, uint16_t port, int proto)
 {
 	size_t n = name ? strlen(name) : 0;
+	struct sx_addr_parts parts;
+	bool inet = sa && sx_conf_addr_parts(sa, &parts);
 
 	if (n > 0 && name[n - 1] == '.')
 		n--;
 	for (size_t i = 0; i < c->nrules && i < SX_CONF_MAX_RULES; i++)
-		if (rule_matches(&c->rules[i], name, n, sa, port, proto))
+		if (rule_matches(&c->rules[i], name, n, inet ? &parts : NULL,
+				 port, proto))
 			return (int)i;
 	return -1;
 }
