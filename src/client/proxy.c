@@ -107,17 +107,15 @@ static int route_pick(struct sx_conn *c, const struct sx_runtime *rt)
 					       IPPROTO_TCP, &c->set, &c->rule);
 	char text[400] = "";
 
-	if (k == SX_ROUTE_PROXY)
+	/* a BIND follows the peer's route; for a peer sent direct (bind.c
+	 * saw it connected through a proxy earlier), the proxy line's */
+	if (k == SX_ROUTE_PROXY || (c->bind && k != SX_ROUTE_BLOCK))
 		return 0;
 	if (c->rule >= 0)
 		sx_conf_rule_text(&rt->conf, (size_t)c->rule, text, sizeof(text));
 	c->blocked = true;      /* its one line names no proxy */
 	if (k == SX_ROUTE_BLOCK)
 		return sx_fail(&c->f, EACCES, "blocked by rule %d '%s'",
-			       c->rule + 1, text);
-	if (c->bind)
-		return sx_fail(&c->f, EOPNOTSUPP, "rule %d '%s' sends it "
-			       "direct: a listener at the proxy makes no sense",
 			       c->rule + 1, text);
 	c->direct = true;
 	return 0;
@@ -228,6 +226,8 @@ void sx_conn_record(const struct sx_conn *c, int fd)
 	socklen_t llen;
 
 	sx_fd_set_peer(fd, (const struct sockaddr *)&c->dst, c->dstlen);
+	if (c->direct)          /* not through a proxy: no BIND peer */
+		return;
 	if (sx_addr_to_sockaddr(&c->bound, c->dst.ss_family, &local, &llen) == 0)
 		sx_fd_set_local(fd, (struct sockaddr *)&local, llen);
 	memcpy(&last_thread, &c->dst, c->dstlen);
