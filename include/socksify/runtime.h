@@ -223,6 +223,10 @@ void sx_fd_forget(int fd);
  */
 int sx_proxy_connect(int fd, const struct sockaddr *dst, socklen_t dstlen);
 
+/* UDP to sa that a route rule blocks: one log line, errno EACCES, true.
+ * (Other UDP goes direct or through the proxy line's exit.) */
+bool sx_udp_blocked(const struct sx_runtime *rt, const struct sockaddr *sa);
+
 /* Why the primary exit cannot carry UDP: "a SOCKS 4 proxy cannot carry
  * UDP" or "an HTTP proxy cannot carry UDP". */
 const char *sx_udp_unsupported(const struct sx_conf *c);

@@ -182,6 +182,22 @@ enum sx_route_kind sx_route_decide(const struct sx_runtime *r,
 	return SX_ROUTE_PROXY;
 }
 
+bool sx_udp_blocked(const struct sx_runtime *r, const struct sockaddr *sa)
+{
+	char text[300], rule[400];
+	int i;
+
+	if (sx_route_decide(r, sa, IPPROTO_UDP, NULL, &i) != SX_ROUTE_BLOCK)
+		return false;
+	sx_guard++;
+	sx_conf_rule_text(&r->conf, (size_t)i, rule, sizeof(rule));
+	sx_log(SX_LOG_ERROR, "UDP %s: blocked by rule %d '%s'",
+	       sx_sockaddr_str(sa, text, sizeof(text)), i + 1, rule);
+	sx_guard--;
+	errno = EACCES;
+	return true;
+}
+
 const char *sx_udp_unsupported(const struct sx_conf *c)
 {
 	return c->proxy.type == SX_PROXY_HTTP ? "an HTTP proxy cannot carry UDP" :

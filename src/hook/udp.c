@@ -360,6 +360,8 @@ int sx_udp_connect(int fd, const struct sockaddr *sa, socklen_t len)
 			return kernel_connect(fd, sa, len);
 		return sx_real.connect(fd, sa, len);
 	}
+	if (sx_udp_blocked(rt, sa))
+		return -1;
 	sa = (const struct sockaddr *)&norm;
 	sx_guard++;
 	sx_sockaddr_str(sa, text, sizeof(text));

@@ -399,6 +399,8 @@ ssize_t sx_udp_sendmsg(int fd, const struct msghdr *msg, int flags)
 	} else if (!sx_udpi_normalize(a.family, dst, dlen, &norm, &dlen) ||
 		   !sx_route_proxied(sx_runtime(), dst)) {
 		return sx_real.sendmsg(fd, msg, flags);
+	} else if (sx_udp_blocked(sx_runtime(), dst)) {
+		return -1;
 	} else {
 		dst = (const struct sockaddr *)&norm;
 	}

@@ -78,6 +78,23 @@ lab_grep "blocked" "$LAB_ERR" "^socksify: 127\\.0\\.0\\.3:80: blocked by rule 5 
 lab_run_fails "blocked by name" lab_sx curl -q -sS --max-time 10 "http://blocked.test:$ha/"
 lab_grep "blocked by name" "$LAB_ERR" "^socksify: blocked\\.test:$ha: blocked by rule 5 'route \\* block'\$"
 lab_run_fails "a port of 127.0.0.2's rule on another address" lab_sx curl -q -sS --max-time 10 "http://127.0.0.4:$hb/"
+udp="import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+try:
+    s.sendto(b'x', (sys.argv[1], int(sys.argv[2]))); print('sent')
+except OSError as e:
+    print(e.errno)
+try:
+    s.connect((sys.argv[1], int(sys.argv[2]))); print('connected')
+except OSError as e:
+    print(e.errno)"
+lab_run "udp blocked" lab_sx "$LAB_PY" -c "$udp" 127.0.0.3 53
+lab_out_is "udp blocked: EACCES" "13
+13"
+lab_grep "udp blocked" "$LAB_ERR" "^socksify: UDP 127\\.0\\.0\\.3:53: blocked by rule 5 'route \\* block'\$"
+lab_run "udp to the direct port" lab_sx "$LAB_PY" -c "$udp" 127.0.0.1 "$hc"
+lab_out_is "udp to the direct port" "sent
+connected"
 probe=$(lab_need_prog sxprobe)
 lab_run_fails "blocked, non-blocking" lab_sx "$probe" -n 127.0.0.3 80
 lab_grep "blocked, non-blocking" "$LAB_OUT" "^ERR EACCES "
