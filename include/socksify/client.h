@@ -154,4 +154,13 @@ int sx_route_finish(struct sx_conn *c, int workfd);
 /* connect(AF_UNSPEC): the socket can be connected again. */
 void sx_sock_disconnect(int fd);
 
+/*
+ * isolate process (src/client/isolate.c): the hop p as its handshake
+ * should see it: p itself, or a copy in *tmp with this process's own
+ * username/password pair (p has no user of its own, no GSS-API).
+ */
+const struct sx_proxy *sx_isolate_hop(const struct sx_conf *c,
+				      const struct sx_proxy *p,
+				      struct sx_proxy *tmp);
+
 #endif

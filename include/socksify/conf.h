@@ -20,6 +20,7 @@
 
 #define SX_CONF_MAX_DIRECT 64
 #define SX_CONF_MAX_DOMAINS 32
+#define SX_CONF_MAX_PROXY_ONLY 16  /* proxy_only_domain suffixes, onion included */
 #define SX_CONF_ERRLEN 512
 #define SX_CONF_MAX_HOPS 4      /* proxies in one chain */
 #define SX_CONF_MAX_ROUTES 4    /* the proxy line's route plus fallbacks */
@@ -183,12 +184,21 @@ struct sx_conf {
 	bool dns_hosts_local;       /* names in /etc/hosts resolve locally */
 	int connect_timeout_ms;     /* TCP connect to the proxy; default 10000 */
 	int handshake_timeout_ms;   /* SOCKS handshake; default 10000 */
+	int bind_timeout_ms;        /* BIND: wait for the peer; default 60000 */
 	/* UDP whose route cannot carry it (SOCKS 4, or a server answering
 	 * 0x07 to UDP ASSOCIATE): refuse (default) or send it direct;
 	 * either way with a log line. */
 	enum sx_udp_policy { SX_UDP_REFUSE = 0, SX_UDP_DIRECT = 1 } udp;
 	enum sx_log_level log_level;
 	char log_file[256];         /* empty = stderr */
+	/* isolate process: every SOCKS hop without configured credentials
+	 * gets a username/password pair of the process's own (a new one in
+	 * a forked child), for Tor's stream isolation (src/client/isolate.c). */
+	enum sx_isolate { SX_ISOLATE_NONE = 0, SX_ISOLATE_PROCESS = 1 } isolate;
+	/* Names only the proxy may resolve, whatever the dns setting: below
+	 * "onion" (always, RFC 7686) and below each proxy_only_domain. */
+	char proxy_only_domains[SX_CONF_MAX_PROXY_ONLY][254];
+	size_t nproxy_only;
 	/*
 	 * Non-empty when the configuration is broken: "FILE:LINE: problem".
 	 * Then every connect that would be proxied fails; nothing goes direct.
@@ -307,6 +317,16 @@ const char *sx_conf_target_name(const struct sx_conf *c, int target);
 
 /* A network as it is written: "10.0.0.0/8", "[2001:db8::1]:443". */
 void sx_conf_net_str(const struct sx_net *n, char *buf, size_t len);
+
+/* true if name is, or is below, one of the ndomains suffixes (lower case,
+ * as sx_direct_list_parse stores them); case-insensitive, trailing dot
+ * ignored */
+bool sx_conf_name_under(const char *name, const char (*domains)[254],
+			size_t ndomains);
+
+/* true if name must be resolved by the proxy alone: below .onion or a
+ * proxy_only_domain (src/conf/tor.c) */
+bool sx_conf_name_is_proxy_only(const struct sx_conf *c, const char *name);
 
 /* true if (family, addr, port) falls in one of c->direct */
 bool sx_conf_is_direct(const struct sx_conf *c, const struct sockaddr *sa);

@@ -66,6 +66,16 @@ enum {
 	SX_S5_REP_TTL_EXPIRED = 0x06,
 	SX_S5_REP_CMD_UNSUPPORTED = 0x07,
 	SX_S5_REP_ATYP_UNSUPPORTED = 0x08,
+	/* Tor's extended errors (SocksPort flag ExtendedErrors; Tor's
+	 * socks-extensions, proposal 304): onion service failures. */
+	SX_S5_REP_TOR_HS_DESC_NOT_FOUND = 0xf0,
+	SX_S5_REP_TOR_HS_DESC_INVALID = 0xf1,
+	SX_S5_REP_TOR_HS_INTRO_FAILED = 0xf2,
+	SX_S5_REP_TOR_HS_REND_FAILED = 0xf3,
+	SX_S5_REP_TOR_HS_MISSING_CLIENT_AUTH = 0xf4,
+	SX_S5_REP_TOR_HS_BAD_CLIENT_AUTH = 0xf5,
+	SX_S5_REP_TOR_HS_BAD_ADDRESS = 0xf6,
+	SX_S5_REP_TOR_HS_INTRO_TIMEDOUT = 0xf7,
 };
 
 /* An address as carried on the wire: IPv4, IPv6 or a domain name. */
@@ -132,6 +142,20 @@ ssize_t sx_s5_reply_parse(const uint8_t *buf, size_t len,
 const char *sx_s5_rep_str(uint8_t rep);
 /* errno a program would see for the same failure without a proxy */
 int sx_s5_rep_errno(uint8_t rep);
+/* Is rep one of Tor's extended codes 0xF0-0xF7 (about the onion service,
+ * the destination, not about the proxy)? */
+int sx_s5_rep_is_tor(uint8_t rep);
+
+/*
+ * `isolate process` (src/proto/isolate.c): the RFC 1929 pair of one
+ * process, from n random bytes (SX_ISOLATE_RANDOM_MIN..MAX) and its PID:
+ * user "sx-" + hex of the bytes, password the PID in decimal.  Returns the
+ * user's length, or -SX_PERR_ARG / -SX_PERR_NOSPACE.
+ */
+#define SX_ISOLATE_RANDOM_MIN 8
+#define SX_ISOLATE_RANDOM_MAX 64
+ssize_t sx_isolate_creds(const uint8_t *rnd, size_t n, uint64_t pid,
+			 char *user, size_t ulen, char *pass, size_t plen);
 
 /* SOCKS 4 / 4a. */
 enum {

@@ -325,6 +325,7 @@ static int hop_handshake(int fd, const struct sx_proxy *p, bool bind,
 			 int *rep)
 {
 	struct sx_s5_reply reply;
+	struct sx_proxy iso;
 	int rc;
 
 	*replied = false;
@@ -337,6 +338,7 @@ static int hop_handshake(int fd, const struct sx_proxy *p, bool bind,
 		*replied = rc < 0 && *rep > 0;
 		return rc;
 	}
+	p = sx_isolate_hop(&sx_runtime()->conf, p, &iso);
 	if (p->type == SX_PROXY_SOCKS5) {
 		memset(&reply, 0, sizeof(reply));
 		reply.rep = 0xff;
@@ -370,9 +372,10 @@ static int exit_outcome(const struct sx_proxy *p, const struct sx_failure *f,
 							       OUT_DOWN;
 	}
 	if (p->type == SX_PROXY_SOCKS5) {
-		if (replied && rep >= SX_S5_REP_NET_UNREACHABLE &&
-		    rep <= SX_S5_REP_TTL_EXPIRED)
-			return OUT_DEST;
+		if (replied && ((rep >= SX_S5_REP_NET_UNREACHABLE &&
+				 rep <= SX_S5_REP_TTL_EXPIRED) ||
+				sx_s5_rep_is_tor((uint8_t)rep)))
+			return OUT_DEST;        /* Tor's: the onion service's */
 		if (replied && (rep == SX_S5_REP_CMD_UNSUPPORTED ||
 				rep == SX_S5_REP_ATYP_UNSUPPORTED))
 			return OUT_SKIP;

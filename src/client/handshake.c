@@ -143,6 +143,10 @@ static int request_reply(int fd, struct sx_s5_reply *reply, int64_t deadline,
 			    deadline);
 	if (rc)
 		return io_fail(f, rc, "reply");
+	/* Tor's extended codes are known by their hex value (X'F0') */
+	if (sx_s5_rep_is_tor(reply->rep))
+		return fail(f, sx_s5_rep_errno(reply->rep), "%s (SOCKS reply "
+			    "0x%02X)", sx_s5_rep_str(reply->rep), reply->rep);
 	if (reply->rep != SX_S5_REP_SUCCEEDED)
 		return fail(f, sx_s5_rep_errno(reply->rep), "%s (SOCKS reply %u)",
 			    sx_s5_rep_str(reply->rep), reply->rep);

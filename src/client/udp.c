@@ -194,6 +194,7 @@ static int associate(int udpfd, int family, int ctl, const struct sx_runtime *rt
 	struct sockaddr_storage local;
 	socklen_t llen;
 	struct sx_s5_reply reply;
+	struct sx_proxy iso;
 	struct sx_addr dst;
 	int one = 1;
 
@@ -206,7 +207,8 @@ static int associate(int udpfd, int family, int ctl, const struct sx_runtime *rt
 	request_addr(&local, psa->ss_family, &dst);
 	memset(&reply, 0, sizeof(reply));
 	reply.rep = 0xff;
-	if (sx_socks5_handshake(ctl, &c->proxy, SX_S5_CMD_UDP_ASSOCIATE, &dst,
+	if (sx_socks5_handshake(ctl, sx_isolate_hop(c, &c->proxy, &iso),
+				SX_S5_CMD_UDP_ASSOCIATE, &dst,
 				&reply, sx_now_ms() + c->handshake_timeout_ms,
 				f) < 0) {
 		out->rep = reply.rep;

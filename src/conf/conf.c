@@ -79,6 +79,7 @@ void sx_conf_defaults(struct sx_conf *c)
 
 	c->connect_timeout_ms = 10000;
 	c->handshake_timeout_ms = 10000;
+	c->bind_timeout_ms = 60000;
 	c->log_level = SX_LOG_ERROR;
 
 	c->dns = SX_DNS_AUTO;
@@ -93,6 +94,8 @@ void sx_conf_defaults(struct sx_conf *c)
 	c->dns_map_v6.port_hi = 65535;
 	c->dns_map_size = 65536;
 	c->dns_hosts_local = true;
+	memcpy(c->proxy_only_domains[0], "onion", sizeof "onion");
+	c->nproxy_only = 1;
 }
 
 bool sx_conf_remote_dns(const struct sx_conf *c)
@@ -120,6 +123,7 @@ static const struct keyword {
 	{ "log_level", set_log_level },
 	{ "log_file", set_log_file },
 	{ "bind", set_bind },
+	{ "bind_timeout", set_bind_timeout },
 	{ "dns", set_dns },
 	{ "dns_map_v4", set_dns_map_v4 },
 	{ "dns_map_v6", set_dns_map_v6 },
@@ -133,6 +137,8 @@ static const struct keyword {
 	{ "gssapi_delegate", set_gssapi_delegate },
 	{ "udp", set_udp },
 	{ "pipelining", set_pipelining },
+	{ "isolate", set_isolate },
+	{ "proxy_only_domain", add_proxy_only_domain },
 };
 #define NKEYWORDS (sizeof keywords / sizeof keywords[0])
 _Static_assert(NKEYWORDS <= SX_CONF_ORIGIN_MAX, "raise SX_CONF_ORIGIN_MAX");
@@ -382,6 +388,7 @@ int sx_conf_apply_env(struct sx_conf *c, const char *(*getenv_fn)(const char *))
 		{ "SOCKSIFY_DNS", set_dns, false, "dns" },
 		{ "SOCKSIFY_BIND", set_bind, false, "bind" },
 		{ "SOCKSIFY_PIPELINING", set_pipelining, false, "pipelining" },
+		{ "SOCKSIFY_ISOLATE", set_isolate, false, "isolate" },
 	};
 	char msg[SX_CONF_ERRLEN];
 	bool used = false;

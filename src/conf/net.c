@@ -278,14 +278,15 @@ int sx_direct_list_parse(struct sx_conf *c, const char *list,
 	return 0;
 }
 
-bool sx_conf_name_is_direct(const struct sx_conf *c, const char *name)
+bool sx_conf_name_under(const char *name, const char (*domains)[254],
+			size_t ndomains)
 {
 	size_t n = strlen(name);
 
 	if (n > 0 && name[n - 1] == '.')
 		n--;
-	for (size_t i = 0; i < c->ndomains; i++) {
-		const char *d = c->direct_domains[i];
+	for (size_t i = 0; i < ndomains; i++) {
+		const char *d = domains[i];
 		size_t dl = strlen(d);
 
 		if (n < dl || strncasecmp(name + n - dl, d, dl) != 0)
@@ -294,6 +295,11 @@ bool sx_conf_name_is_direct(const struct sx_conf *c, const char *name)
 			return true;
 	}
 	return false;
+}
+
+bool sx_conf_name_is_direct(const struct sx_conf *c, const char *name)
+{
+	return sx_conf_name_under(name, c->direct_domains, c->ndomains);
 }
 
 static bool net_match(const struct sx_net *n, int family,

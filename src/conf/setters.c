@@ -331,3 +331,9 @@ int set_handshake_timeout(struct sx_conf *c, const char *val,
 {
 	return parse_timeout(val, &c->handshake_timeout_ms, err, errlen);
 }
+
+int set_bind_timeout(struct sx_conf *c, const char *val, char *err,
+		     size_t errlen)
+{
+	return parse_timeout(val, &c->bind_timeout_ms, err, errlen);
+}

@@ -43,6 +43,16 @@ int add_direct(struct sx_conf *c, const char *val, char *err, size_t errlen);
 int set_connect_timeout(struct sx_conf *c, const char *val, char *err, size_t errlen);
 int set_failover_downtime(struct sx_conf *c, const char *val, char *err, size_t errlen);
 int set_handshake_timeout(struct sx_conf *c, const char *val, char *err, size_t errlen);
+int set_bind_timeout(struct sx_conf *c, const char *val, char *err, size_t errlen);
+
+/* src/conf/net.c: a domain item ("corp.example", ".corp.example",
+ * "*.corp.example") in lower case without dots around it: 0, or -1 */
+int sx_conf_domain_parse(const char *item, char *out, size_t outlen);
+
+/* src/conf/tor.c: isolate, proxy_only_domain */
+int set_isolate(struct sx_conf *c, const char *val, char *err, size_t errlen);
+int add_proxy_only_domain(struct sx_conf *c, const char *val, char *err,
+			  size_t errlen);
 
 /* src/conf/rules.c: "route" */
 int add_route(struct sx_conf *c, const char *val, char *err, size_t errlen);

@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -169,11 +171,23 @@ static bool is_localhost(const char *name)
 	return n == 9 && strncasecmp(name, "localhost", 9) == 0;
 }
 
+/* A name under .onion or a proxy_only_domain was mapped in this process:
+ * with local DNS, mapped addresses then mean something too. */
+static atomic_bool proxy_only_mapped;
+
 bool sx_names_should_map(const char *name)
 {
 	const struct sx_conf *c = &sx_runtime()->conf;
 
-	if (!name || !*name || !sx_conf_remote_dns(c))
+	if (!name || !*name)
+		return false;
+	/* Never to the local resolver, whatever the dns setting, direct
+	 * domains or /etc/hosts say: the proxy alone resolves these. */
+	if (sx_conf_name_is_proxy_only(c, name)) {
+		map_get();
+		return true;
+	}
+	if (!sx_conf_remote_dns(c))
 		return false;
 	if (is_numeric(name) || is_localhost(name))
 		return false;
@@ -185,13 +199,43 @@ bool sx_names_should_map(const char *name)
 	return true;
 }
 
+/* Can some route carry a name to its last hop (SOCKS 5 or 4a)?  If none
+ * can, a proxy-only name is refused here, with the reason in why. */
+static bool routes_carry_names(const struct sx_runtime *rt, char *why,
+			       size_t len)
+{
+	const struct sx_conf *c = &rt->conf;
+
+	for (size_t r = 0; r < c->nroutes; r++) {
+		const struct sx_route *route = &c->routes[r];
+
+		if (route->hops[route->nhops - 1].type != SX_PROXY_SOCKS4)
+			return true;
+	}
+	snprintf(why, len, "%s%s is SOCKS 4, which cannot carry a name; use "
+		 "socks4a:// or SOCKS 5", c->nroutes > 1 ? "every route's last "
+		 "hop, like " : "", rt->route_text[0][0]);
+	return false;
+}
+
 int sx_names_map(const char *name, int family, void *addr)
 {
+	const struct sx_runtime *rt = sx_runtime();
 	struct sx_dnsmap *m = map_get();
+	bool proxy_only = sx_conf_name_is_proxy_only(&rt->conf, name);
+	char why[SX_ROUTE_TEXT + 100];
 	uint32_t idx;
 
+	if (proxy_only && !routes_carry_names(rt, why, sizeof(why))) {
+		sx_log(SX_LOG_ERROR, "%s: not resolved: names under this domain "
+		       "go to the proxy only, never to a DNS server, and %s",
+		       name, why);
+		return EAI_NONAME;
+	}
 	if (!m)
 		return EAI_SYSTEM;
+	if (proxy_only)
+		atomic_store(&proxy_only_mapped, true);
 	if (sx_dnsmap_put(m, name, &idx) < 0)
 		return errno == ENOMEM ? EAI_MEMORY : EAI_NONAME;
 	if (family == AF_INET6)
@@ -206,7 +250,8 @@ bool sx_names_lookup(int family, const void *addr, char *buf, size_t len)
 	struct sx_dnsmap *m;
 	uint32_t idx;
 
-	if (!sx_conf_remote_dns(&sx_runtime()->conf) || !(m = map_get()))
+	if ((!sx_conf_remote_dns(&sx_runtime()->conf) &&
+	     !atomic_load(&proxy_only_mapped)) || !(m = map_get()))
 		return false;
 	if (!sx_dnsmap_in_range(m, family, addr, &idx))
 		return false;

@@ -155,10 +155,10 @@ enum sx_route_kind sx_route_decide(const struct sx_runtime *r,
 	*rule = -1;
 	if (sx_addr_from_sockaddr(&a, sa) < 0)
 		return SX_ROUTE_DIRECT;
-	if (sx_conf_remote_dns(&r->conf))
-		mapped = sx_names_lookup(a.atyp == SX_ATYP_IPV4 ? AF_INET : AF_INET6,
-					 a.atyp == SX_ATYP_IPV4 ? (void *)a.u.v4 :
-					 (void *)a.u.v6, name, sizeof(name));
+	/* with local DNS too: .onion names are mapped */
+	mapped = sx_names_lookup(a.atyp == SX_ATYP_IPV4 ? AF_INET : AF_INET6,
+				 a.atyp == SX_ATYP_IPV4 ? (void *)a.u.v4 :
+				 (void *)a.u.v6, name, sizeof(name));
 	/* A connection to a proxy itself never goes through a proxy. */
 	if (!mapped && is_a_proxy(r, sa))
 		return SX_ROUTE_DIRECT;

@@ -2,8 +2,10 @@
  * dns.c - the resolver calls.  With remote DNS on, a name that should be
  * resolved by the proxy is answered here with a mapped address (see
  * src/core/names.c), and no query leaves the machine; the name goes to the
- * proxy when the program connects to that address.  Everything else goes
- * to libc's own resolver.
+ * proxy when the program connects to that address.  Names under .onion
+ * and each proxy_only_domain are answered so whatever the dns setting
+ * (or refused with EAI_NONAME when no route can carry a name).
+ * Everything else goes to libc's own resolver.
  *
  *   getaddrinfo (freeaddrinfo stays libc's: the results are libc's own),
  *   gethostbyname, gethostbyname2, gethostbyname_r, gethostbyname2_r,

@@ -14,8 +14,10 @@
 
 #include "socksify/runtime.h"
 
-/* Refuse the query?  Logs why. */
-static bool refuse(const char *call, const char *name)
+/* Refuse the query?  Logs why.  whole: a ready-made query (res_send),
+ * refused whenever remote DNS is on, and for a proxy-only name (.onion)
+ * whatever the dns setting. */
+static bool refuse_query(const char *call, const char *name, bool whole)
 {
 	bool r;
 	int saved = errno;
@@ -24,19 +26,27 @@ static bool refuse(const char *call, const char *name)
 		return false;
 	sx_real_init();
 	sx_guard++;
-	if (name)
+	if (whole)
+		r = sx_conf_remote_dns(&sx_runtime()->conf) ||
+		    sx_conf_name_is_proxy_only(&sx_runtime()->conf, name);
+	else if (name)
 		r = sx_names_should_map(name);
 	else
 		r = sx_conf_remote_dns(&sx_runtime()->conf);
 	if (r)
 		sx_log(SX_LOG_INFO, "%s(%s) refused: the proxy resolves names, "
 		       "and a DNS query would leave the machine", call,
-		       name ? name : "...");
+		       name && name[0] ? name : "...");
 	sx_guard--;
 	errno = r ? ECONNREFUSED : saved;
 	if (r)
 		h_errno = NO_RECOVERY;
 	return r;
+}
+
+static bool refuse(const char *call, const char *name)
+{
+	return refuse_query(call, name, false);
 }
 
 /* "name.domain" for res_querydomain, or name alone */
@@ -88,10 +98,22 @@ SX_EXPORT int res_querydomain(const char *name, const char *domain, int class,
 }
 ALIAS(res_querydomain)
 
+/* A ready-made query: refused with remote DNS, or when its question is a
+ * proxy-only name (.onion). */
+static bool refuse_msg(const char *call, const unsigned char *msg, int len)
+{
+	char name[1025];
+
+	if (!msg || len < 12 + 1 || (msg[4] == 0 && msg[5] == 0) ||
+	    dn_expand(msg, msg + len, msg + 12, name, sizeof(name)) < 0)
+		name[0] = '\0';
+	return refuse_query(call, name, true);
+}
+
 SX_EXPORT int res_send(const unsigned char *msg, int msglen,
 		       unsigned char *answer, int anslen)
 {
-	if (refuse("res_send", NULL))
+	if (refuse_msg("res_send", msg, msglen))
 		return -1;
 	return sx_real.res_send(msg, msglen, answer, anslen);
 }
@@ -131,7 +153,7 @@ ALIAS(res_nquerydomain)
 SX_EXPORT int res_nsend(res_state st, const unsigned char *msg, int msglen,
 			unsigned char *answer, int anslen)
 {
-	if (refuse("res_nsend", NULL))
+	if (refuse_msg("res_nsend", msg, msglen))
 		return -1;
 	return sx_real.res_nsend(st, msg, msglen, answer, anslen);
 }

@@ -282,6 +282,18 @@ ssize_t sx_s5_reply_parse(const uint8_t *buf, size_t len,
  *   0x06  TTL expired                          ETIMEDOUT
  *   0x07  command not supported                EOPNOTSUPP
  *   0x08  address type not supported           EAFNOSUPPORT
+ *
+ * Tor's extended codes (sent with the SocksPort flag ExtendedErrors; Tor's
+ * socks-extensions, proposal 304), all about an onion service:
+ *   0xF0  descriptor can not be found          EHOSTUNREACH
+ *   0xF1  descriptor is invalid                EHOSTUNREACH
+ *   0xF2  introduction failed                  ECONNREFUSED
+ *   0xF3  rendezvous failed                    ECONNABORTED
+ *   0xF4  missing client authorization         EACCES
+ *   0xF5  wrong client authorization           EACCES
+ *   0xF6  invalid onion address                EINVAL
+ *   0xF7  introduction timed out               ETIMEDOUT
+ *
  *   other unknown reply code                   EPROTO
  */
 const char *sx_s5_rep_str(uint8_t rep)
@@ -296,6 +308,26 @@ const char *sx_s5_rep_str(uint8_t rep)
 	case SX_S5_REP_TTL_EXPIRED:      return "TTL expired";
 	case SX_S5_REP_CMD_UNSUPPORTED:  return "command not supported";
 	case SX_S5_REP_ATYP_UNSUPPORTED: return "address type not supported";
+	case SX_S5_REP_TOR_HS_DESC_NOT_FOUND:
+		return "Tor: onion service descriptor can not be found "
+		       "(the service is unknown or offline)";
+	case SX_S5_REP_TOR_HS_DESC_INVALID:
+		return "Tor: onion service descriptor is invalid";
+	case SX_S5_REP_TOR_HS_INTRO_FAILED:
+		return "Tor: onion service introduction failed (the service is "
+		       "not running or changed its descriptor)";
+	case SX_S5_REP_TOR_HS_REND_FAILED:
+		return "Tor: onion service rendezvous failed";
+	case SX_S5_REP_TOR_HS_MISSING_CLIENT_AUTH:
+		return "Tor: onion service needs client authorization, and "
+		       "none is configured in Tor";
+	case SX_S5_REP_TOR_HS_BAD_CLIENT_AUTH:
+		return "Tor: onion service client authorization is wrong";
+	case SX_S5_REP_TOR_HS_BAD_ADDRESS:
+		return "Tor: invalid onion address (bad checksum, version or "
+		       "length)";
+	case SX_S5_REP_TOR_HS_INTRO_TIMEDOUT:
+		return "Tor: onion service introduction timed out";
 	default:                         return "unknown reply code";
 	}
 }
@@ -312,6 +344,20 @@ int sx_s5_rep_errno(uint8_t rep)
 	case SX_S5_REP_TTL_EXPIRED:      return ETIMEDOUT;
 	case SX_S5_REP_CMD_UNSUPPORTED:  return EOPNOTSUPP;
 	case SX_S5_REP_ATYP_UNSUPPORTED: return EAFNOSUPPORT;
+	case SX_S5_REP_TOR_HS_DESC_NOT_FOUND:      return EHOSTUNREACH;
+	case SX_S5_REP_TOR_HS_DESC_INVALID:        return EHOSTUNREACH;
+	case SX_S5_REP_TOR_HS_INTRO_FAILED:        return ECONNREFUSED;
+	case SX_S5_REP_TOR_HS_REND_FAILED:         return ECONNABORTED;
+	case SX_S5_REP_TOR_HS_MISSING_CLIENT_AUTH: return EACCES;
+	case SX_S5_REP_TOR_HS_BAD_CLIENT_AUTH:     return EACCES;
+	case SX_S5_REP_TOR_HS_BAD_ADDRESS:         return EINVAL;
+	case SX_S5_REP_TOR_HS_INTRO_TIMEDOUT:      return ETIMEDOUT;
 	default:                         return EPROTO;
 	}
+}
+
+int sx_s5_rep_is_tor(uint8_t rep)
+{
+	return rep >= SX_S5_REP_TOR_HS_DESC_NOT_FOUND &&
+	       rep <= SX_S5_REP_TOR_HS_INTRO_TIMEDOUT;
 }

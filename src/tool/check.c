@@ -250,6 +250,27 @@ static void gss_info(struct check *k, const struct sx_proxy *p, bool target)
 		     "HOST:PORT)", k->at);
 }
 
+/* proxy_only_domain (.onion) and isolate. */
+static void check_tor(struct check *k)
+{
+	const struct sx_conf *c = k->c;
+	char list[SX_CONF_MAX_PROXY_ONLY * 256];
+	bool names = false;
+
+	sx_tool_proxy_only_str(c, list, sizeof list);
+	for (size_t r = 0; r < c->nroutes; r++)
+		names = names || c->routes[r].hops[c->routes[r].nhops - 1].type !=
+				 SX_PROXY_SOCKS4;
+	fact(k, names ? "info" : "warn", "dns: names under %s go to the proxy "
+	     "only, whatever the dns setting%s", list, names ? "" : "; no route "
+	     "can carry a name (SOCKS 4), so programs cannot resolve them");
+	if (c->isolate == SX_ISOLATE_PROCESS)
+		fact(k, "info", "isolate: process (from %s): each process offers a "
+		     "username/password pair of its own to SOCKS hops without a "
+		     "configured user (this check: the pair of its own process)",
+		     sx_tool_origin(c, "isolate"));
+}
+
 static void check_dns(struct check *k)
 {
 	const struct sx_conf *c = k->c;
@@ -270,6 +291,7 @@ static void check_dns(struct check *k)
 		fact(k, "ok", "dns: remote (%s): host names go to the proxy, not "
 		     "to a DNS server (stand-in addresses from %s and %s)", why,
 		     v4, v6);
+	check_tor(k);
 }
 
 
@@ -386,7 +408,8 @@ static int connect_step(struct check *k, const struct sx_proxy *p,
 		return -1;
 	}
 	if (reply.rep != SX_S5_REP_SUCCEEDED) {
-		snprintf(f->why, sizeof f->why, "%s (SOCKS reply %u)",
+		snprintf(f->why, sizeof f->why, sx_s5_rep_is_tor(reply.rep) ?
+			 "%s (SOCKS reply 0x%02X)" : "%s (SOCKS reply %u)",
 			 sx_s5_rep_str(reply.rep), reply.rep);
 		return -1;
 	}
@@ -454,13 +477,15 @@ static void check_route(struct check *k, int set, size_t r,
 	char url[300];
 
 	for (size_t h = 0; h < rt->nhops; h++) {
-		const struct sx_proxy *p = &rt->hops[h];
+		struct sx_proxy iso;
+		const struct sx_proxy *p = sx_isolate_hop(k->c, &rt->hops[h], &iso);
 		bool last = h + 1 == rt->nhops;
 
 		k->at[0] = '\0';
 		if (multi)
-			snprintf(k->at, sizeof k->at, " [route %zu, hop %zu]",
-				 r + 1, h + 1);
+			snprintf(k->at, sizeof k->at, " [route %u, hop %u]",
+				 (unsigned)(r % SX_CONF_MAX_ROUTES) + 1,
+				 (unsigned)(h % SX_CONF_MAX_HOPS) + 1);
 		sx_tool_proxy_url(p, url, sizeof url);
 		fact(k, "info", "proxy%s: %s (from %s)", k->at, url,
 		     sx_tool_origin(k->c, set ? "route" : r ? "fallback" : "proxy"));
@@ -510,7 +535,9 @@ int sx_tool_check(const struct sx_conf *c, const char *dest)
 		check_dns(&k);
 		if (dest && parse_dest(&k, dest, &a, host, sizeof host) == 0) {
 			note_direct(&k, &a, dest);
+			/* .onion and proxy_only_domain: the proxy's alone */
 			if (a.atyp != SX_ATYP_NAME || sx_conf_remote_dns(c) ||
+			    sx_conf_name_is_proxy_only(c, host) ||
 			    resolve_dest(&k, &a, host) == 0)
 				dst = &a;
 		}

@@ -61,6 +61,16 @@ void sx_tool_net_str(const struct sx_net *n, char *buf, size_t len)
 	sx_conf_net_str(n, buf, len);
 }
 
+void sx_tool_proxy_only_str(const struct sx_conf *c, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < c->nproxy_only && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s",
+					 i ? ", " : "", c->proxy_only_domains[i]);
+}
+
 const char *sx_tool_origin(const struct sx_conf *c, const char *kw)
 {
 	const char *o = sx_conf_origin(c, kw);
@@ -203,7 +213,7 @@ static const char *prot_name(int level)
 
 static void show_dns(const struct sx_conf *c)
 {
-	char buf[64], net[80];
+	char buf[64], net[SX_CONF_MAX_PROXY_ONLY * 256];
 
 	if (c->dns == SX_DNS_AUTO)
 		snprintf(buf, sizeof buf, "auto (now: %s)",
@@ -219,6 +229,8 @@ static void show_dns(const struct sx_conf *c)
 	snprintf(buf, sizeof buf, "%u", (unsigned)c->dns_map_size);
 	show(c, "dns_map_size", buf);
 	show(c, "dns_hosts", c->dns_hosts_local ? "local" : "remote");
+	sx_tool_proxy_only_str(c, net, sizeof net);
+	show(c, "proxy_only_domain", net);
 }
 
 static void show_gss(const struct sx_conf *c)
@@ -238,11 +250,12 @@ static void show_gss(const struct sx_conf *c)
 /* Keywords this function prints; any other (newer) one is listed too. */
 static const char *const shown[] = {
 	"proxy", "user", "password", "direct", "connect_timeout",
-	"handshake_timeout", "log_level", "log_file", "bind", "dns",
+	"handshake_timeout", "log_level", "log_file", "bind", "bind_timeout", "dns",
 	"dns_map_v4", "dns_map_v6", "dns_map_size", "dns_hosts", "gssapi",
 	"gssapi_service", "gssapi_principal", "gssapi_protection",
 	"gssapi_min_protection", "gssapi_delegate", "udp", "pipelining",
-	"fallback", "failover_downtime", "round_robin", "route",
+	"fallback", "failover_downtime", "round_robin", "isolate",
+	"proxy_only_domain", "route",
 };
 
 static void show_others(const struct sx_conf *c)
@@ -287,11 +300,13 @@ int sx_tool_show_config(const struct sx_conf *c)
 	show(c, "log_level", level_name(c->log_level));
 	show(c, "log_file", c->log_file[0] ? c->log_file : "stderr");
 	show(c, "bind", bind_names[c->bind <= SX_BIND_LOCAL ? c->bind : 0]);
+	show_timeout(c, "bind_timeout", c->bind_timeout_ms);
 	show_dns(c);
 	show_gss(c);
 	show(c, "udp", c->udp == SX_UDP_DIRECT ? "direct" : "refuse");
 	show(c, "pipelining", pipe_names[p->pipelining <= SX_PIPE_ON ?
 					 p->pipelining : 0]);
+	show(c, "isolate", c->isolate == SX_ISOLATE_PROCESS ? "process" : "none");
 	show_others(c);
 	if (c->error[0]) {
 		fprintf(stderr, "socksify: configuration error: %s\n", c->error);

@@ -23,6 +23,8 @@ int sx_tool_check(const struct sx_conf *c, const char *dest);
 void sx_tool_proxy_url(const struct sx_proxy *p, char *buf, size_t len);
 /* "10.0.0.0/8", "[2001:db8::]/32:443", "192.0.2.1:80-90". */
 void sx_tool_net_str(const struct sx_net *n, char *buf, size_t len);
+/* "onion, i2p": the proxy_only_domain list */
+void sx_tool_proxy_only_str(const struct sx_conf *c, char *buf, size_t len);
 /* Where kw's value came from: "FILE:LINE", a variable, or "default". */
 const char *sx_tool_origin(const struct sx_conf *c, const char *kw);
 /* The config files read ("none" if none), and the variables read. */

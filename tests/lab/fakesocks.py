@@ -4,6 +4,10 @@
   --reply N        REP code in the reply (default 0 = succeeded)
   --method M       method chosen in the greeting reply (default 0; 2 = user/pass, 255)
   --auth-status N  RFC 1929 status sent after user/pass (default 0 = success)
+  --prefer-userpass  choose 2 (user/pass) when the greeting offers it, else 0 (as
+                   Tor does, which isolates streams by their credentials)
+  --resolve NAME=ADDR  a request for NAME (address type 3) goes to ADDR (repeatable);
+                   other names are refused (reply 2), as before
   --version N      VER byte of the final reply (default 5; anything else = malformed)
   --reply-atyp A   BND.ADDR type in the reply: 1, 3 or 4 (default 1)
   --split          send every reply byte in its own segment (a short pause between)
@@ -11,6 +15,10 @@
   --close-after-greeting   close instead of answering the request
   --delay SECONDS  wait this long before sending the final reply
   --hang           never answer the request (keep the connection open)
+  --bind-reply N   REP code of the first reply to a BIND (default 0: listen on
+                   127.0.0.1, port 0, and send the second reply when a peer connects)
+  --bind-silent    after the first reply to a BIND, accept the peer but never send
+                   the second reply
 
 After a successful reply the server relays to the requested destination if it is a
 loopback address (127.0.0.0/8, ::1); any other destination is refused (reply 2).
@@ -26,6 +34,8 @@ ap.add_argument("--log", required=True)
 ap.add_argument("--reply", type=int, default=0)
 ap.add_argument("--method", type=int, default=0)
 ap.add_argument("--auth-status", type=int, default=0)
+ap.add_argument("--prefer-userpass", action="store_true")
+ap.add_argument("--resolve", action="append", default=[], metavar="NAME=ADDR")
 ap.add_argument("--version", type=int, default=5)
 ap.add_argument("--reply-atyp", type=int, default=1, choices=(1, 3, 4))
 ap.add_argument("--split", action="store_true")
@@ -33,7 +43,10 @@ ap.add_argument("--trailing", default="")
 ap.add_argument("--close-after-greeting", action="store_true")
 ap.add_argument("--delay", type=float, default=0)
 ap.add_argument("--hang", action="store_true")
+ap.add_argument("--bind-reply", type=int, default=0)
+ap.add_argument("--bind-silent", action="store_true")
 args = ap.parse_args()
+names = dict(r.lower().split("=", 1) for r in args.resolve)
 
 
 def write_port_file(server, path):
@@ -99,10 +112,13 @@ class Handler(socketserver.BaseRequestHandler):
         ver, n = recv_exact(s, 2)
         methods = recv_exact(s, n)
         log("greeting " + " ".join("%02x" % m for m in methods))
-        send(s, bytes([5, args.method]))
-        if args.method == 0xFF or args.close_after_greeting:
+        method = args.method
+        if args.prefer_userpass:
+            method = 2 if 2 in methods else 0
+        send(s, bytes([5, method]))
+        if method == 0xFF or args.close_after_greeting:
             return
-        if args.method == 2:
+        if method == 2:
             ver, ulen = recv_exact(s, 2)
             user = recv_exact(s, ulen)
             plen = recv_exact(s, 1)[0]
@@ -122,6 +138,8 @@ class Handler(socketserver.BaseRequestHandler):
             raise EOFError("bad atyp %d" % atyp)
         port = struct.unpack("!H", recv_exact(s, 2))[0]
         log("request cmd=%d atyp=%d %s %d" % (cmd, atyp, host, port))
+        if cmd == 2:
+            return bind_session(s)
         if args.hang:
             s.recv(1)                          # until the client gives up
             log("client gave up")
@@ -130,6 +148,8 @@ class Handler(socketserver.BaseRequestHandler):
         rep = args.reply
         out = None
         if rep == 0:
+            if atyp == 3 and host.lower() in names:
+                host = names[host.lower()]
             try:
                 loopback = ipaddress.ip_address(host).is_loopback
             except ValueError:
@@ -158,6 +178,41 @@ class Handler(socketserver.BaseRequestHandler):
         pump(s, out)
         t.join(10)
         out.close()
+
+
+def reply(rep, host, port):
+    a = ipaddress.ip_address(host)
+    return (bytes([5, rep, 0, 1 if a.version == 4 else 4]) + a.packed +
+            struct.pack("!H", port))
+
+
+def bind_session(s):
+    """SOCKS 5 BIND: listen on 127.0.0.1, two replies, then relay."""
+    if args.bind_reply != 0:
+        send(s, reply(args.bind_reply, "0.0.0.0", 0))
+        log("bind refused %d" % args.bind_reply)
+        time.sleep(0.2)
+        return
+    lst = socket.socket()
+    lst.bind(("127.0.0.1", 0))
+    lst.listen(1)
+    send(s, reply(0, "127.0.0.1", lst.getsockname()[1]))
+    log("bind listening %d" % lst.getsockname()[1])
+    peer, addr = lst.accept()
+    lst.close()
+    log("bind peer %s %d" % addr[:2])
+    if args.bind_silent:
+        s.recv(1)                              # until the client gives up
+        log("client gave up")
+        peer.close()
+        return
+    send(s, reply(0, addr[0], addr[1]))
+    t = threading.Thread(target=pump, args=(peer, s), daemon=True)
+    t.start()
+    pump(s, peer)
+    t.join(10)
+    peer.close()
+
 
 
 class Server(socketserver.ThreadingTCPServer):

@@ -45,7 +45,7 @@ LAB_NAME=$(basename "$0" .sh)
 
 # Programs under test must not inherit a shim or settings from the caller.
 unset LD_PRELOAD SOCKSIFY_PROXY SOCKSIFY_DIRECT SOCKSIFY_USER SOCKSIFY_PASSWORD \
-      SOCKSIFY_DEBUG SOCKSIFY_QUIET SOCKSIFY_CONF http_proxy https_proxy HTTP_PROXY \
+      SOCKSIFY_DEBUG SOCKSIFY_QUIET SOCKSIFY_CONF SOCKSIFY_ISOLATE http_proxy https_proxy HTTP_PROXY \
       HTTPS_PROXY ALL_PROXY all_proxy no_proxy NO_PROXY
 export LC_ALL=C
 
@@ -278,7 +278,8 @@ lab_user_release() {
 # "connect bind bindreply" for BIND tests).
 # lab_danted METHOD ADDR [PORT]: danted with socksmethod METHOD (none|username) on
 # ADDR:PORT; connects out from 127.0.0.1 (and ::1 for IPv6 destinations) to loopback
-# and the lab's own 10.200.0.0/16 only.  Sets LAB_DANTED_PORT, LAB_DANTED_LOG, LAB_DANTED_PID.
+# and the lab's own 10.200.0.0/16 and 2001:db8:200::/48 only.  LAB_DANTED_EXTERNAL (default "127.0.0.1 ::1")
+# changes the addresses it connects out from and binds BIND listeners on.  Sets LAB_DANTED_PORT, LAB_DANTED_LOG, LAB_DANTED_PID.
 lab_danted() {
 	local method=$1 addr=$2 port=${3:-} conf
 	command -v danted >/dev/null || lab_skip "danted not installed (dante-server)"
@@ -290,8 +291,7 @@ lab_danted() {
 logoutput: $LAB_DANTED_LOG
 debug: 0
 internal: $addr port = $port
-external: 127.0.0.1
-external: ::1
+$(for a in ${LAB_DANTED_EXTERNAL:-127.0.0.1 ::1}; do echo "external: $a"; done)
 socksmethod: $method
 clientmethod: none
 user.privileged: root
@@ -308,6 +308,10 @@ client pass {
 	from: ::1/128 to: ::/0
 	log: error
 }
+client pass {
+	from: 2001:db8:200::/48 to: ::/0
+	log: error
+}
 socks pass {
 	from: 0/0 to: 127.0.0.0/8
 	command: ${LAB_DANTED_COMMANDS:-connect}
@@ -320,6 +324,11 @@ socks pass {
 }
 socks pass {
 	from: 0/0 to: 10.200.0.0/16
+	command: ${LAB_DANTED_COMMANDS:-connect}
+	log: connect disconnect error
+}
+socks pass {
+	from: 0/0 to: 2001:db8:200::/48
 	command: ${LAB_DANTED_COMMANDS:-connect}
 	log: connect disconnect error
 }

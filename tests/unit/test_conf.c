@@ -687,6 +687,7 @@ START_TEST(defaults)
 	ck_assert_int_eq(c.direct[1].port_hi, 65535);
 	ck_assert_int_eq(c.connect_timeout_ms, 10000);
 	ck_assert_int_eq(c.handshake_timeout_ms, 10000);
+	ck_assert_int_eq(c.bind_timeout_ms, 60000);
 	ck_assert_int_eq(c.log_level, SX_LOG_ERROR);
 	ck_assert_str_eq(c.log_file, "");
 	ck_assert_str_eq(c.error, "");
@@ -706,6 +707,7 @@ START_TEST(file_every_keyword)
 		 "direct [2001:db8::]/32:443, 192.168.1.0/24:22\n"
 		 "connect_timeout 2.5\n"
 		 "handshake_timeout 1500ms\n"
+		 "bind_timeout 120\n"
 		 "log_level debug\n"
 		 "log_file /var/log/socksify.log\n");
 	ck_assert_int_eq(c.proxy.type, SX_PROXY_SOCKS4A);
@@ -722,6 +724,7 @@ START_TEST(file_every_keyword)
 	ck_assert_int_eq(c.direct[4].port_hi, 22);
 	ck_assert_int_eq(c.connect_timeout_ms, 2500);
 	ck_assert_int_eq(c.handshake_timeout_ms, 1500);
+	ck_assert_int_eq(c.bind_timeout_ms, 120000);
 	ck_assert_int_eq(c.log_level, SX_LOG_DEBUG);
 	ck_assert_str_eq(c.log_file, "/var/log/socksify.log");
 	ck_assert_str_eq(c.sources, "");
