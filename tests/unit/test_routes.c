@@ -66,7 +66,9 @@ START_TEST(parse_named_and_rules)
 	ck_assert_int_eq(c.rules[2].kind, SX_MATCH_NET);
 	ck_assert_int_eq(c.rules[4].kind, SX_MATCH_PORT);
 	ck_assert_int_eq(c.rules[5].port_lo, 8000);
-	ck_assert_int_eq(c.rules[6].proto, IPPROTO_UDP);
+	ck_assert_int_eq(c.rules[6].proto, IPPROTO_UDP);   /* "udp *": before */
+	ck_assert_int_eq(c.rules[7].proto, IPPROTO_TCP);   /* "* tcp": after */
+	ck_assert_int_eq(c.rules[6].kind, SX_MATCH_ANY);
 	ck_assert_int_eq(c.rules[7].target, SX_TARGET_BLOCK);
 	/* the default route is untouched */
 	ck_assert_uint_eq(c.nroutes, 1);
