@@ -243,6 +243,9 @@ enum sx_verdict sx_target_udp(struct target *t, struct sx_answer *a)
 	char text[300];
 	bool direct = rt->conf.udp == SX_UDP_DIRECT;
 
+	/* a route rule's block: never sent, whatever `udp` says */
+	if (sx_udp_blocked(rt, (const struct sockaddr *)&t->dst))
+		return sx_target_answer(a, t, -EACCES);
 	if (sx_target_udp_passes(t))
 		return sx_target_pass(t);
 	sx_sockaddr_str((struct sockaddr *)&t->dst, text, sizeof(text));
@@ -314,6 +317,12 @@ bool sx_target_connected(int fd)
 	return sx_real.getpeername(fd, (struct sockaddr *)&ss, &len) == 0;
 }
 
+bool sx_target_tcp_routed(const struct target *t)
+{
+	return sx_route_decide(sx_runtime(), (const struct sockaddr *)&t->dst,
+			       IPPROTO_TCP, NULL, NULL) != SX_ROUTE_DIRECT;
+}
+
 static enum sx_verdict on_connect(const struct sx_call *c, struct sx_answer *a)
 {
 	struct target t;
@@ -334,7 +343,7 @@ static enum sx_verdict on_connect(const struct sx_call *c, struct sx_answer *a)
 		return sx_target_pass(&t);        /* the kernel says EISCONN */
 	if (sx_target_dns(&t))
 		return sx_target_answer(a, &t, sx_target_dns_redirect(&t));
-	if (!sx_route_proxied(sx_runtime(), (struct sockaddr *)&t.dst))
+	if (!sx_target_tcp_routed(&t))
 		return sx_target_pass(&t);
 	return sx_target_handshake(c, &t, NULL, 0, a);
 }
