@@ -16,18 +16,21 @@
 #   5. CPU instructions per proxied connect (callgrind: (Ir(21) - Ir(1)) / 20)
 #   6. CPU time per connect of every process started (cpuacct cgroup), the engines'
 #      supervisor included
+#   7. instructions per connect with 100 route rules loaded (none matching: every one is
+#      tried), against none; --only=routes runs just this cell (and prints it)
 #
 # Prints the table and writes it to bench/results.txt (and bench/README-table.txt).
 # Needs root (namespace; danted checks a system account for username auth).
 set -u
 . "$(dirname "$0")/../tests/lab/lab.sh"
 LAB_NAME=bench
-BULK=$((256 << 20)) CONNS=2000 SPAWNS=300 ROUNDS=3
+BULK=$((256 << 20)) CONNS=2000 SPAWNS=300 ROUNDS=3 ONLY=
 for a in "$@"; do
 	case $a in
 	--full) BULK=$((1 << 30)) ;;
 	--quick) BULK=$((64 << 20)) CONNS=300 SPAWNS=100 ROUNDS=1 ;;
-	*) echo "usage: bench/run.sh [--full] [--quick]" >&2; exit 2 ;;
+	--only=routes) ONLY=routes ;;
+	*) echo "usage: bench/run.sh [--full] [--quick] [--only=routes]" >&2; exit 2 ;;
 	esac
 done
 lab_init
@@ -129,10 +132,11 @@ peer_env() {
 		PRE=("$SUP" --engine "${peer#socksify-}") ;;
 	direct)
 		S5=$port; [ "$auth" = user ] && S5=$port:$u:$p ;;
-	socksify|socksify-pipe)
+	socksify|socksify-pipe|socksify-routes)
 		ENV=(SOCKSIFY_DIRECT= SOCKSIFY_PROXY=socks5://127.0.0.1:$port)
 		[ "$auth" = user ] && ENV=(SOCKSIFY_DIRECT= "SOCKSIFY_PROXY=socks5://$UP@127.0.0.1:$port")
 		[ "$peer" = socksify-pipe ] && ENV+=(SOCKSIFY_PIPELINING=on)
+		[ "$peer" = socksify-routes ] && ENV+=(SOCKSIFY_CONF=$LAB_TMP/routes100.conf)
 		ENV+=(LD_PRELOAD=$LIBSX) ;;
 	proxychains4)
 		printf 'strict_chain\nquiet_mode\ntcp_read_time_out 15000\ntcp_connect_time_out 8000\n[ProxyList]\nsocks5 127.0.0.1 %s %s\n' \
@@ -170,6 +174,41 @@ field() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) 
 
 declare -A R
 note() { printf '%s\n' "$*" >&2; }
+
+ir() {   # PEER N -> total Ir of benchtool conn N
+	local f=$LAB_TMP/cg.$1.$2
+	peer_env "$1" none "$P_NONE"
+	nsx env "${ENV[@]}" valgrind --tool=callgrind --callgrind-out-file="$f" -q \
+		"$BT" conn "$DST" "$DPORT" "$2" ${S5:+"$S5"} >/dev/null 2>&1 || return 1
+	awk '/^(summary|totals):/ { print $2; exit }' "$f"
+}
+ir_cell() {   # PEER: R[ir,PEER] = (Ir(21 connects) - Ir(1)) / 20
+	local a b
+	a=$(ir "$1" 1) && b=$(ir "$1" 21) && [ -n "$a" ] && [ -n "$b" ] &&
+		R[ir,$1]=$(( (b - a) / 20 )) || { R[ir,$1]=n/a; note "  $1: callgrind failed"; }
+}
+
+# ---------------------------------------------------------------- 7. route rules
+# 100 rules that do not match the destination ($DST:$DPORT, ports 10000-18999): 34
+# names, 33 networks, 33 port ranges; the connection takes the default route after
+# trying every one.  Against the same connect with no rules.
+routes_cell() {
+	local i
+	note "7. instructions per connect with 100 route rules (callgrind)"
+	{
+		for ((i = 0; i < 34; i++)); do echo "route host$i.example.org proxy"; done
+		for ((i = 0; i < 33; i++)); do echo "route 10.$i.0.0/16 direct"; done
+		for ((i = 1; i <= 33; i++)); do echo "route :$((i * 100))-$((i * 100 + 50)) block"; done
+	} >"$LAB_TMP/routes100.conf"
+	[ -n "${R[ir,socksify]:-}" ] || ir_cell socksify
+	ir_cell socksify-routes
+	R[routes]="instructions/connect, socksify: ${R[ir,socksify-routes]} with 100 route rules (none matching), ${R[ir,socksify]} with none"
+}
+if [ "$ONLY" = routes ]; then
+	routes_cell
+	echo "${R[routes]}"
+	exit 0
+fi
 
 # ---------------------------------------------------------------- 1. round trips
 note "1. round trips (relay: ${D} ms each way)"
@@ -264,19 +303,12 @@ done
 
 # ---------------------------------------------------------------- 5. instructions
 note "5. instructions per connect (callgrind)"
-ir() {   # PEER N -> total Ir of benchtool conn N
-	local f=$LAB_TMP/cg.$1.$2
-	peer_env "$1" none "$P_NONE"
-	nsx env "${ENV[@]}" valgrind --tool=callgrind --callgrind-out-file="$f" -q \
-		"$BT" conn "$DST" "$DPORT" "$2" ${S5:+"$S5"} >/dev/null 2>&1 || return 1
-	awk '/^(summary|totals):/ { print $2; exit }' "$f"
-}
 for p in $PEERS; do
 	[ "$p" = socksify-pipe ] && { R[ir,$p]=-; continue; }
 	case $p in socksify-seccomp|socksify-ptrace) R[ir,$p]="n/a (valgrind)"; continue ;; esac
-	a=$(ir "$p" 1) && b=$(ir "$p" 21) && [ -n "$a" ] && [ -n "$b" ] &&
-		R[ir,$p]=$(( (b - a) / 20 )) || { R[ir,$p]=n/a; note "  $p: callgrind failed"; }
+	ir_cell "$p"
 done
+routes_cell
 
 # ---------------------------------------------------------------- 6. CPU per connect
 # CPU time of every process the command starts (the program and, for an engine, its
@@ -348,5 +380,6 @@ ratio() {   # value / socksify's value for row $1
 	echo "the supervisor's (fork, filter, exec), in the wrapper row; callgrind cannot run them"
 	echo "(valgrind has no seccomp(2)): 'CPU us/connect, all' counts the program and the"
 	echo "supervisor (cpuacct cgroup, (CPU(41 connects) - CPU(1)) / 40, best of $ROUNDS)."
+	echo "${R[routes]}"
 } | tee "$LAB_ROOT/bench/results.txt"
 exit 0

@@ -93,6 +93,14 @@ int sx_socks4_handshake(int fd, const struct sx_proxy *p, uint8_t cmd,
 			const struct sx_addr *dst, struct sx_addr *bound,
 			int64_t deadline, struct sx_failure *f);
 
+/*
+ * HTTP CONNECT to dst (src/client/http.c): 0, or -1 with *f; *status is
+ * the proxy's status code once it replied (0 before).
+ */
+int sx_http_handshake(int fd, const struct sx_proxy *p,
+		      const struct sx_addr *dst, int64_t deadline,
+		      struct sx_failure *f, int *status);
+
 struct sx_proxy_addr;
 
 /*
@@ -132,6 +140,9 @@ struct sx_conn {
 	int cto;                        /* connect timeout, ms */
 	int order[SX_CONF_MAX_ROUTES];
 	int norder, pos, route;
+	int set, rule;                  /* route set and rule (sx_route_decide) */
+	bool blocked;                   /* refused by a rule, no proxy asked */
+	bool direct;                    /* a mapped name a rule sends direct */
 	bool tried;                     /* a route was tried: trail is set */
 	const char *via;                /* the route in use, for messages */
 	const struct sx_proxy_addr *exit; /* its last hop, once connected */

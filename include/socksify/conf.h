@@ -33,6 +33,7 @@ enum sx_proxy_type {
 	SX_PROXY_SOCKS5 = 0,
 	SX_PROXY_SOCKS4 = 1,
 	SX_PROXY_SOCKS4A = 2,
+	SX_PROXY_HTTP = 3,      /* HTTP CONNECT (http://, default port 80) */
 };
 
 enum sx_log_level {
@@ -114,6 +115,47 @@ struct sx_route {
 	size_t nhops;                   /* >= 1 */
 };
 
+/*
+ * Routes by destination ("route" lines, src/conf/rules.c).  A named route
+ * is a route list like the proxy line's ("NAME = URL ... | URL ...");
+ * a rule sends what it matches to a target.  Rules are tried in order,
+ * the first match wins; no match means the default route (the direct
+ * list, then the proxy and fallback lines), as without rules.
+ */
+#define SX_CONF_MAX_RULES 128
+#define SX_CONF_MAX_NAMED 4     /* named routes */
+#define SX_CONF_ROUTE_NAME 32
+
+enum sx_rule_kind {
+	SX_MATCH_ANY = 0,       /* "*" */
+	SX_MATCH_DOMAIN = 1,    /* "corp.example": it and every name below */
+	SX_MATCH_EXACT = 2,     /* "=host.example": that name only */
+	SX_MATCH_NET = 3,       /* ADDR[/PREFIX][:PORT[-PORT]] */
+	SX_MATCH_PORT = 4,      /* ":PORT[-PORT]" */
+};
+
+enum {
+	SX_TARGET_BLOCK = -2,   /* refused: EACCES and one log line */
+	SX_TARGET_DIRECT = -1,  /* not through any proxy */
+	SX_TARGET_PROXY = 0,    /* the proxy line and its fallbacks */
+	/* 1..SX_CONF_MAX_NAMED: named[target - 1] */
+};
+
+struct sx_rule {
+	uint8_t kind;           /* enum sx_rule_kind */
+	uint8_t proto;          /* 0 both, IPPROTO_TCP or IPPROTO_UDP */
+	int8_t target;          /* SX_TARGET_* or a named route */
+	uint16_t port_lo, port_hi;      /* inclusive; 0-65535 = any */
+	struct sx_net net;      /* SX_MATCH_NET */
+	char domain[254];       /* SX_MATCH_DOMAIN, SX_MATCH_EXACT; lower case */
+};
+
+struct sx_named_route {
+	char name[SX_CONF_ROUTE_NAME];
+	struct sx_route routes[SX_CONF_MAX_ROUTES];
+	size_t nroutes;
+};
+
 struct sx_conf {
 	/* The primary route's exit hop (routes[0].hops[last]), kept in step
 	 * by every setter: what decides remote DNS, UDP, BIND, GSS-API. */
@@ -134,6 +176,10 @@ struct sx_conf {
 	 * matches corp.example and every name below it. */
 	char direct_domains[SX_CONF_MAX_DOMAINS][254];
 	size_t ndomains;
+	struct sx_rule rules[SX_CONF_MAX_RULES];
+	size_t nrules;
+	struct sx_named_route named[SX_CONF_MAX_NAMED];
+	size_t nnamed;
 	enum sx_dns_mode dns;
 	struct sx_net dns_map_v4;   /* default 127.192.0.0/10 */
 	struct sx_net dns_map_v6;   /* default 100::/64 (RFC 6666 discard) */
@@ -180,9 +226,9 @@ struct sx_conf {
 void sx_conf_defaults(struct sx_conf *c);
 
 /*
- * Parse a proxy URL: socks5://, socks5h://, socks4://, socks4a://,
+ * Parse a proxy URL: socks5://, socks5h://, socks4://, socks4a://, http://,
  * optional user[:password]@ (percent-decoded), host or [ipv6], optional
- * :port (default 1080).  A URL without "scheme://" is taken as socks5://.
+ * :port (default 1080; 80 for http://).  A URL without "scheme://" is taken as socks5://.
  * Returns 0, or -1 with a message in err (errlen bytes).
  */
 int sx_proxy_url_parse(const char *url, struct sx_proxy *p,
@@ -258,6 +304,26 @@ bool sx_conf_remote_dns(const struct sx_conf *c);
 /* true if name (case-insensitive, trailing dot ignored) is, or is below,
  * one of c->direct_domains */
 bool sx_conf_name_is_direct(const struct sx_conf *c, const char *name);
+
+/*
+ * The first rule that matches a destination: name (NULL when the program
+ * connects to an address it did not get from a name we know), sa (NULL
+ * when there is only a name, or the address is a mapped one), port, and
+ * proto (IPPROTO_TCP or IPPROTO_UDP).  Returns its index, or -1 (the
+ * default route).  O(number of rules); no allocation.
+ */
+int sx_conf_route_match(const struct sx_conf *c, const char *name,
+			const struct sockaddr *sa, uint16_t port, int proto);
+
+/* A rule as it reads: "=host.example:443 tcp -> corp (line 12)". */
+void sx_conf_rule_text(const struct sx_conf *c, size_t i, char *buf,
+		       size_t len);
+
+/* The target's name: "direct", "block", "proxy" or the named route's. */
+const char *sx_conf_target_name(const struct sx_conf *c, int target);
+
+/* A network as it is written: "10.0.0.0/8", "[2001:db8::1]:443". */
+void sx_conf_net_str(const struct sx_net *n, char *buf, size_t len);
 
 /* true if name is, or is below, one of the ndomains suffixes (lower case,
  * as sx_direct_list_parse stores them); case-insensitive, trailing dot

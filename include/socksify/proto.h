@@ -333,4 +333,61 @@ size_t sx_gss_dec_take(struct sx_gss_dec *d, uint8_t *out, size_t len,
 /* Raw bytes of a frame not yet complete (non-zero at EOF = truncated). */
 size_t sx_gss_dec_partial(const struct sx_gss_dec *d);
 
+/*
+ * HTTP CONNECT (RFC 9110 section 9.3.6; Basic authentication, RFC 7617;
+ * src/proto/http.c).
+ *
+ *   CONNECT host:port HTTP/1.1
+ *   Host: host:port
+ *   [Proxy-Authorization: Basic base64(user ":" password)]
+ *   (empty line)
+ *
+ * The reply is a status line and header lines up to an empty line; any
+ * 2xx opens the tunnel and what follows the empty line is the program's.
+ */
+enum {
+	SX_PERR_HTTP_STATUS = 30,  /* not an "HTTP/1.x NNN ..." status line */
+	SX_PERR_HTTP_HEADER = 31,  /* a malformed header line (NUL, bare CR, no ':') */
+	SX_PERR_HTTP_LINE = 32,    /* a line longer than SX_HTTP_LINE_MAX */
+	SX_PERR_HTTP_COUNT = 33,   /* more than SX_HTTP_HEADERS_MAX header lines */
+	SX_PERR_HTTP_SIZE = 34,    /* a reply longer than SX_HTTP_REPLY_MAX */
+};
+
+#define SX_HTTP_LINE_MAX 4096      /* bytes in one line, CRLF included */
+#define SX_HTTP_HEADERS_MAX 64     /* header lines after the status line */
+#define SX_HTTP_REPLY_MAX 8192     /* the whole reply, empty line included */
+#define SX_HTTP_REQUEST_MAX (64 + 2 * 270 + 32 + 4 * 171)
+
+struct sx_http_reply {
+	int status;                /* 100-999 */
+	uint8_t minor;             /* HTTP/1.minor */
+	int nheaders;
+	int auth_basic;            /* a Proxy-Authenticate header offers Basic */
+	char reason[96];           /* the reason phrase, cut, controls as '?' */
+};
+
+/*
+ * The CONNECT request for dst (IPv4, [IPv6] or a name made of RFC 3986
+ * reg-name characters), with Basic credentials when user is non-NULL and
+ * non-empty (user must not contain ':' or control characters: SX_PERR_USERLEN;
+ * pass: no control characters, SX_PERR_PASSLEN).
+ */
+ssize_t sx_http_connect_encode(char *buf, size_t cap, const struct sx_addr *dst,
+			       const char *user, const char *pass);
+
+/*
+ * The reply (parser convention above).  The length of a reply is known
+ * only when its empty line is seen, so an incomplete reply asks for one
+ * byte more (*need = len + 1); a caller may also peek at what is there and
+ * take exactly the returned length.  Line endings are CRLF or a bare LF.
+ * A non-"HTTP/" start is refused as soon as it is seen.
+ */
+ssize_t sx_http_reply_parse(const uint8_t *buf, size_t len,
+			    struct sx_http_reply *out, size_t *need);
+
+/* "proxy authentication required" etc. for a status code. */
+const char *sx_http_status_str(int status);
+/* errno a program sees for a non-2xx status (EACCES for 403/407, ...). */
+int sx_http_status_errno(int status);
+
 #endif

@@ -41,13 +41,37 @@ struct sx_proxy_addr {
 
 #define SX_ROUTE_TEXT 1100   /* "10.0.0.1:1080 -> 10.0.0.2:1080" */
 
+/* Route sets: 0 is the proxy line with its fallbacks, n the named route
+ * conf.named[n - 1] ("route NAME = URL ..."). */
+#define SX_ROUTE_SETS (1 + SX_CONF_MAX_NAMED)
+
 struct sx_runtime {
 	struct sx_conf conf;
-	struct sx_proxy_addr proxy;     /* = hops[0][last]: the primary exit */
-	/* Every hop of every route (conf.routes), resolved at load time. */
-	struct sx_proxy_addr hops[SX_CONF_MAX_ROUTES][SX_CONF_MAX_HOPS];
-	char route_text[SX_CONF_MAX_ROUTES][SX_ROUTE_TEXT];
+	struct sx_proxy_addr proxy;     /* = hops[0][0][last]: the primary exit */
+	/* Every hop of every route of every set, resolved at load time. */
+	struct sx_proxy_addr hops[SX_ROUTE_SETS][SX_CONF_MAX_ROUTES][SX_CONF_MAX_HOPS];
+	char route_text[SX_ROUTE_SETS][SX_CONF_MAX_ROUTES][SX_ROUTE_TEXT];
 };
+
+/* The routes of set s (see above) and how many there are. */
+const struct sx_route *sx_route_set(const struct sx_conf *c, int s, size_t *n);
+
+/*
+ * Where a connection to sa (proto IPPROTO_TCP or IPPROTO_UDP) goes: the
+ * route rules first (on the name when sa is a mapped address), then the
+ * direct list.  *set: the route set when proxied; *rule: the rule that
+ * decided it, -1 for the default route.  Either may be NULL.
+ */
+enum sx_route_kind {
+	SX_ROUTE_DIRECT,
+	SX_ROUTE_PROXY,
+	SX_ROUTE_BLOCK,
+	SX_ROUTE_DIRECT_NAME,   /* direct, for a mapped address: the name is
+				 * resolved here when connecting */
+};
+enum sx_route_kind sx_route_decide(const struct sx_runtime *rt,
+				   const struct sockaddr *sa, int proto,
+				   int *set, int *rule);
 
 /* Resolve the proxy host once, keeping one IPv4 and one IPv6 address
  * (resolve_err and resolve_msg set when it cannot). */
@@ -73,7 +97,16 @@ bool sx_is_proxy_addr(const struct sx_proxy_addr *p, const struct sockaddr *sa);
  */
 int sx_proxy_connect(int fd, const struct sockaddr *dst, socklen_t dstlen);
 
-/* Should a connect to this address go through the proxy? */
+/* UDP to sa that a route rule blocks: one log line, errno EACCES, true.
+ * (Other UDP goes direct or through the proxy line's exit.) */
+bool sx_udp_blocked(const struct sx_runtime *rt, const struct sockaddr *sa);
+
+/* Why the primary exit cannot carry UDP: "a SOCKS 4 proxy cannot carry
+ * UDP" or "an HTTP proxy cannot carry UDP". */
+const char *sx_udp_unsupported(const struct sx_conf *c);
+
+/* Should UDP to this address go through the proxy? (sx_route_decide for
+ * UDP: not direct) */
 bool sx_route_proxied(const struct sx_runtime *rt, const struct sockaddr *sa);
 
 /*

@@ -18,6 +18,7 @@
  * all the others fail: a mark is a hint, never a ban.
  */
 #include <errno.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdatomic.h>
@@ -33,7 +34,7 @@ enum outcome {
 	OUT_SKIP,       /* this route cannot carry it: try the next */
 };
 
-static _Atomic int64_t down_until[SX_CONF_MAX_ROUTES];
+static _Atomic int64_t down_until[SX_ROUTE_SETS][SX_CONF_MAX_ROUTES];
 static atomic_uint rr_next;
 
 void sx_sock_disconnect(int fd)
@@ -60,16 +61,17 @@ static void why_prefix(struct sx_failure *f, const char *a, const char *sep,
  * next one with round_robin), then those marked down. */
 static void route_order(struct sx_conn *c, const struct sx_conf *conf)
 {
-	size_t n = conf->nroutes, start = 0;
+	size_t n, start = 0;
 	int64_t now = sx_now_ms();
 
+	sx_route_set(conf, c->set, &n);
 	if (conf->round_robin && n > 1)
 		start = atomic_fetch_add(&rr_next, 1) % n;
 	c->norder = 0;
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < n; i++) {
 			size_t r = (start + i) % n;
-			bool down = atomic_load(&down_until[r]) > now;
+			bool down = atomic_load(&down_until[c->set][r]) > now;
 
 			if (down == (pass == 1))
 				c->order[c->norder++] = (int)r;
@@ -82,10 +84,12 @@ static void mark_down(const struct sx_conn *c)
 {
 	const struct sx_conf *conf = &sx_runtime()->conf;
 	int64_t now = sx_now_ms(), was;
+	size_t n;
 
-	if (conf->failover_downtime_ms <= 0 || conf->nroutes < 2)
+	sx_route_set(conf, c->set, &n);
+	if (conf->failover_downtime_ms <= 0 || n < 2)
 		return;
-	was = atomic_exchange(&down_until[c->route],
+	was = atomic_exchange(&down_until[c->set][c->route],
 			      now + conf->failover_downtime_ms);
 	if (was <= now)
 		sx_log(SX_LOG_ERROR, "route via %s is down (%s); skipping it "
@@ -150,16 +154,32 @@ static int proxy_sockaddr(int fd, int family, const struct sx_proxy_addr *pa,
 	return 0;
 }
 
-/* Can route r be used at all (resolved, no GSS-API inside a chain)? */
-static int route_usable(struct sx_conn *c, const struct sx_runtime *rt, int r)
+/* The route in use, and its hops as resolved. */
+static const struct sx_route *cur_route(const struct sx_conn *c,
+					const struct sx_runtime *rt)
 {
-	const struct sx_route *route = &rt->conf.routes[r];
+	size_t n;
+
+	return &sx_route_set(&rt->conf, c->set, &n)[c->route];
+}
+
+static const struct sx_proxy_addr *cur_hops(const struct sx_conn *c,
+					    const struct sx_runtime *rt)
+{
+	return rt->hops[c->set][c->route];
+}
+
+/* Can the route be used at all (resolved, no GSS-API inside a chain)? */
+static int route_usable(struct sx_conn *c, const struct sx_runtime *rt)
+{
+	const struct sx_route *route = cur_route(c, rt);
+	const struct sx_proxy_addr *pa = cur_hops(c, rt);
 
 	for (size_t h = 0; h < route->nhops; h++) {
-		if (rt->hops[r][h].resolve_err) {
-			c->f.err = rt->hops[r][h].resolve_err;
+		if (pa[h].resolve_err) {
+			c->f.err = pa[h].resolve_err;
 			snprintf(c->f.why, sizeof(c->f.why), "%s",
-				 rt->hops[r][h].resolve_msg);
+				 pa[h].resolve_msg);
 			return -1;
 		}
 		/* A protected GSS-API stream would have to carry the next
@@ -186,11 +206,11 @@ static void start_probe(struct sx_conn *c, const struct sx_runtime *rt)
 
 static int start_route(struct sx_conn *c, int fd, const struct sx_runtime *rt)
 {
-	const char *pre = rt->conf.routes[c->route].nhops > 1 ? ": " : "";
+	const char *pre = cur_route(c, rt)->nhops > 1 ? ": " : "";
 
-	if (route_usable(c, rt, c->route) < 0)
+	if (route_usable(c, rt) < 0)
 		return OUT_SKIP;
-	if (proxy_sockaddr(fd, c->dst.ss_family, &rt->hops[c->route][0],
+	if (proxy_sockaddr(fd, c->dst.ss_family, &cur_hops(c, rt)[0],
 			   &c->psa, &c->plen, &c->f) < 0)
 		return OUT_SKIP;
 	c->connect_deadline = sx_now_ms() + c->cto;
@@ -203,7 +223,7 @@ static int start_route(struct sx_conn *c, int fd, const struct sx_runtime *rt)
 	}
 	c->f.err = errno;
 	snprintf(c->f.why, sizeof(c->f.why), "%s%scannot reach the proxy: %s",
-		 *pre ? rt->hops[c->route][0].text : "", pre, strerror(errno));
+		 *pre ? cur_hops(c, rt)[0].text : "", pre, strerror(errno));
 	return OUT_DOWN;
 }
 
@@ -216,7 +236,7 @@ static int start_next(struct sx_conn *c, int fd)
 		int out;
 
 		c->route = c->order[c->pos++];
-		c->via = rt->route_text[c->route];
+		c->via = rt->route_text[c->set][c->route];
 		out = start_route(c, fd, rt);
 		if (out == 0)
 			return 0;
@@ -228,8 +248,43 @@ static int start_next(struct sx_conn *c, int fd)
 	return -1;
 }
 
+/*
+ * A mapped name that a rule sends direct: resolved here, now, and the
+ * socket connected to its first address in the socket's family.
+ */
+static int direct_start(struct sx_conn *c, int fd)
+{
+	struct addrinfo hints = { .ai_family = c->dst.ss_family,
+				  .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_NUMERICSERV | AI_V4MAPPED };
+	struct addrinfo *res = NULL;
+	char port[8];
+	int rc;
+
+	c->via = "direct (by a route rule)";
+	snprintf(port, sizeof(port), "%u", c->wire.port);
+	rc = sx_real.getaddrinfo(c->wire.u.name, port, &hints, &res);
+	if (rc != 0)
+		return sx_fail(&c->f, EHOSTUNREACH, "a route rule sends it "
+			       "direct, and its name does not resolve here: %s",
+			       gai_strerror(rc));
+	memcpy(&c->psa, res->ai_addr, res->ai_addrlen);
+	c->plen = res->ai_addrlen;
+	freeaddrinfo(res);
+	c->connect_deadline = sx_now_ms() + c->cto;
+	if (sx_real.connect(fd, (struct sockaddr *)&c->psa, c->plen) == 0)
+		return 0;
+	c->in_progress = errno == EINPROGRESS;
+	if (c->in_progress)
+		return 0;
+	return sx_fail(&c->f, errno, "direct connection (by a route rule) "
+		       "failed: %s", strerror(errno));
+}
+
 int sx_route_start(struct sx_conn *c, int fd)
 {
+	if (c->direct)
+		return direct_start(c, fd);
 	route_order(c, &sx_runtime()->conf);
 	return start_next(c, fd);
 }
@@ -261,7 +316,7 @@ int sx_next_hop_addr(const struct sx_proxy_addr *next, const char *prev,
 {
 	if (next->v4.ss_family)
 		return sx_addr_from_sockaddr(out, (const void *)&next->v4);
-	if (prev_type == SX_PROXY_SOCKS5)
+	if (prev_type == SX_PROXY_SOCKS5 || prev_type == SX_PROXY_HTTP)
 		return sx_addr_from_sockaddr(out, (const void *)&next->v6);
 	f->err = EAFNOSUPPORT;
 	snprintf(f->why, sizeof(f->why), "%s has no IPv4 address, which the "
@@ -285,6 +340,14 @@ static int hop_handshake(struct sx_conn *c, int fd, const struct sx_proxy *p,
 
 	*replied = false;
 	*rep = -1;
+	if (p->type == SX_PROXY_HTTP && bind)
+		return sx_fail(f, EOPNOTSUPP, "an HTTP proxy cannot carry BIND "
+			       "(listening sockets); use a SOCKS 5 proxy");
+	if (p->type == SX_PROXY_HTTP) {
+		rc = sx_http_handshake(fd, p, dst, deadline, f, rep);
+		*replied = rc < 0 && *rep > 0;
+		return rc;
+	}
 	p = sx_isolate_hop(&sx_runtime()->conf, p, &iso);
 	/* pipelining auto: the first hop only (c), from what is known of it */
 	if (c && c->pipe_on && p->pipelining == SX_PIPE_AUTO) {
@@ -321,6 +384,12 @@ static int hop_handshake(struct sx_conn *c, int fd, const struct sx_proxy *p,
 static int exit_outcome(const struct sx_proxy *p, const struct sx_failure *f,
 			bool replied, int rep)
 {
+	if (p->type == SX_PROXY_HTTP) {
+		if (replied && (rep == 404 || rep == 502 || rep == 504))
+			return OUT_DEST;
+		return replied && (rep == 405 || rep == 501) ? OUT_SKIP :
+							       OUT_DOWN;
+	}
 	if (p->type == SX_PROXY_SOCKS5) {
 		if (replied && ((rep >= SX_S5_REP_NET_UNREACHABLE &&
 				 rep <= SX_S5_REP_TTL_EXPIRED) ||
@@ -342,8 +411,8 @@ static int exit_outcome(const struct sx_proxy *p, const struct sx_failure *f,
 static int run_route(struct sx_conn *c, int fd, int *out)
 {
 	const struct sx_runtime *rt = sx_runtime();
-	const struct sx_route *route = &rt->conf.routes[c->route];
-	const struct sx_proxy_addr *pa = rt->hops[c->route];
+	const struct sx_route *route = cur_route(c, rt);
+	const struct sx_proxy_addr *pa = cur_hops(c, rt);
 	size_t last = route->nhops - 1;
 	struct sx_addr next;
 	bool replied;
@@ -391,6 +460,12 @@ int sx_route_finish(struct sx_conn *c, int workfd)
 {
 	int out;
 
+	if (c->direct) {
+		if (!c->in_progress || wait_connected(c, workfd, NULL) == 0)
+			return 0;
+		return sx_fail(&c->f, c->f.err, "direct connection (by a route "
+			       "rule) failed: %s", strerror(c->f.err));
+	}
 	for (;;) {
 		int rc = run_route(c, workfd, &out);
 

@@ -99,6 +99,28 @@ static int dest_wire(const struct sockaddr *dst, struct sx_addr *wire,
 	return 0;
 }
 
+/* The route rules' word on this destination: a route set, direct (for a
+ * mapped name), or a refusal. */
+static int route_pick(struct sx_conn *c, const struct sx_runtime *rt)
+{
+	enum sx_route_kind k = sx_route_decide(rt, (struct sockaddr *)&c->dst,
+					       IPPROTO_TCP, &c->set, &c->rule);
+	char text[400] = "";
+
+	/* a BIND follows the peer's route; for a peer sent direct (bind.c
+	 * saw it connected through a proxy earlier), the proxy line's */
+	if (k == SX_ROUTE_PROXY || (c->bind && k != SX_ROUTE_BLOCK))
+		return 0;
+	if (c->rule >= 0)
+		sx_conf_rule_text(&rt->conf, (size_t)c->rule, text, sizeof(text));
+	c->blocked = true;      /* its one line names no proxy */
+	if (k == SX_ROUTE_BLOCK)
+		return sx_fail(&c->f, EACCES, "blocked by rule %d '%s'",
+			       c->rule + 1, text);
+	c->direct = true;
+	return 0;
+}
+
 static int conn_begin(struct sx_conn *c, int fd, const struct sockaddr *dst,
 		      socklen_t dstlen, bool bind)
 {
@@ -126,7 +148,7 @@ static int conn_begin(struct sx_conn *c, int fd, const struct sockaddr *dst,
 			 "configuration is broken (%s)", conf->error);
 		return -1;
 	}
-	if (dest_wire(dst, &c->wire, &c->f) < 0)
+	if (dest_wire(dst, &c->wire, &c->f) < 0 || route_pick(c, rt) < 0)
 		return -1;
 
 	sock_prepare(fd, &saved);
@@ -204,6 +226,11 @@ void sx_conn_record(const struct sx_conn *c, int fd)
 	struct sockaddr_storage local;
 	socklen_t llen;
 
+	if (c->direct) {        /* not through a proxy: no BIND peer */
+		sx_fd_set_peer(fd, (const struct sockaddr *)&c->dst, c->dstlen,
+			       NULL, 0);
+		return;
+	}
 	if (sx_addr_to_sockaddr(&c->bound, c->dst.ss_family, &local, &llen) == 0)
 		sx_fd_set_peer(fd, (const struct sockaddr *)&c->dst, c->dstlen,
 			       (struct sockaddr *)&local, llen);
@@ -236,6 +263,9 @@ int sx_conn_report(const struct sx_conn *c, int rc)
 		sx_log(SX_LOG_DEBUG, "%s: the program closed the socket during "
 		       "the handshake", sx_conn_dtext(c, d, sizeof(d)));
 	/* every route tried, and why each failed: c->trail */
+	else if (rc < 0 && c->blocked)
+		sx_log(SX_LOG_ERROR, "%s: %s", sx_conn_dtext(c, d, sizeof(d)),
+		       c->f.why);
 	else if (rc < 0 && c->tried)
 		sx_log(SX_LOG_ERROR, "%s %s", sx_conn_dtext(c, d, sizeof(d)),
 		       c->trail);

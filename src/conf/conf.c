@@ -117,6 +117,7 @@ static const struct keyword {
 	{ "user", set_user },
 	{ "password", set_password },
 	{ "direct", add_direct },
+	{ "route", add_route },
 	{ "connect_timeout", set_connect_timeout },
 	{ "handshake_timeout", set_handshake_timeout },
 	{ "log_level", set_log_level },

@@ -322,28 +322,70 @@ static bool net_match(const struct sx_net *n, int family,
 	return true;
 }
 
-bool sx_conf_is_direct(const struct sx_conf *c, const struct sockaddr *sa)
+/* The address and port of sa (v4 also for a v4-mapped IPv6); false for
+ * another family. */
+static bool sa_parts(const struct sockaddr *sa, const uint8_t **v4,
+		     const uint8_t **v6, uint16_t *port)
 {
-	const uint8_t *v6 = NULL, *v4 = NULL;
-	uint16_t port;
-
-	if (!c || !sa)
-		return false;
+	*v4 = *v6 = NULL;
 	if (sa->sa_family == AF_INET) {
 		const struct sockaddr_in *sin = (const struct sockaddr_in *)(const void *)sa;
 
-		v4 = (const uint8_t *)&sin->sin_addr;
-		port = ntohs(sin->sin_port);
+		*v4 = (const uint8_t *)&sin->sin_addr;
+		*port = ntohs(sin->sin_port);
 	} else if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)(const void *)sa;
 
-		v6 = sin6->sin6_addr.s6_addr;
+		*v6 = sin6->sin6_addr.s6_addr;
 		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
-			v4 = v6 + 12;
-		port = ntohs(sin6->sin6_port);
+			*v4 = *v6 + 12;
+		*port = ntohs(sin6->sin6_port);
 	} else {
 		return false;
 	}
+	return true;
+}
+
+bool sx_conf_addr_parts(const struct sockaddr *sa, struct sx_addr_parts *p)
+{
+	return sa_parts(sa, &p->v4, &p->v6, &p->port);
+}
+
+bool sx_conf_net_has(const struct sx_net *n, const struct sx_addr_parts *p)
+{
+	return (p->v4 && net_match(n, AF_INET, p->v4, p->port)) ||
+	       (p->v6 && net_match(n, AF_INET6, p->v6, p->port));
+}
+
+void sx_conf_net_str(const struct sx_net *n, char *buf, size_t len)
+{
+	char addr[INET6_ADDRSTRLEN], ports[16] = "";
+	bool v6 = n->family == AF_INET6;
+	bool whole = n->prefix == (v6 ? 128 : 32);
+
+	if (!inet_ntop(n->family, n->addr, addr, sizeof addr))
+		snprintf(addr, sizeof addr, "?");
+	if (n->port_lo == n->port_hi)
+		snprintf(ports, sizeof ports, ":%u", n->port_lo);
+	else if (n->port_lo > 1 || n->port_hi < 65535)
+		snprintf(ports, sizeof ports, ":%u-%u", n->port_lo, n->port_hi);
+	if (v6 && ports[0] && whole)
+		snprintf(buf, len, "[%s]%s", addr, ports);
+	else if (v6 && ports[0])
+		snprintf(buf, len, "[%s]/%u%s", addr, n->prefix, ports);
+	else if (whole)
+		snprintf(buf, len, "%s%s", addr, ports);
+	else
+		snprintf(buf, len, "%s/%u%s", addr, n->prefix, ports);
+}
+
+bool sx_conf_is_direct(const struct sx_conf *c, const struct sockaddr *sa)
+{
+	const uint8_t *v6, *v4;
+	uint16_t port;
+
+	if (!c || !sa || !sa_parts(sa, &v4, &v6, &port))
+		return false;
 	for (size_t i = 0; i < c->ndirect && i < SX_CONF_MAX_DIRECT; i++) {
 		if ((v4 && net_match(&c->direct[i], AF_INET, v4, port)) ||
 		    (v6 && net_match(&c->direct[i], AF_INET6, v6, port)))

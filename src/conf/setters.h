@@ -54,6 +54,20 @@ int set_isolate(struct sx_conf *c, const char *val, char *err, size_t errlen);
 int add_proxy_only_domain(struct sx_conf *c, const char *val, char *err,
 			  size_t errlen);
 
+/* src/conf/rules.c: "route" */
+int add_route(struct sx_conf *c, const char *val, char *err, size_t errlen);
+
+/* src/conf/net.c: a direct-list domain ("*.a.b" -> "a.b"), 0 or -1; the
+ * address and port of sa, taken apart once (false: not inet); does net n
+ * hold them */
+int sx_conf_domain_parse(const char *item, char *out, size_t outlen);
+struct sx_addr_parts {
+	const uint8_t *v4, *v6;         /* NULL when absent */
+	uint16_t port;
+};
+bool sx_conf_addr_parts(const struct sockaddr *sa, struct sx_addr_parts *p);
+bool sx_conf_net_has(const struct sx_net *n, const struct sx_addr_parts *p);
+
 /* src/conf/features.c: dns*, pipelining, udp, round_robin, gssapi*, bind */
 int set_dns(struct sx_conf *c, const char *val, char *err, size_t errlen);
 int set_dns_map_v4(struct sx_conf *c, const char *val, char *err, size_t errlen);

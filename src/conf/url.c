@@ -20,11 +20,13 @@ static const struct scheme {
 	const char *name;
 	enum sx_proxy_type type;
 	bool remote_dns;
+	uint16_t port;
 } schemes[] = {
-	{ "socks5", SX_PROXY_SOCKS5, false },
-	{ "socks5h", SX_PROXY_SOCKS5, true },
-	{ "socks4", SX_PROXY_SOCKS4, false },
-	{ "socks4a", SX_PROXY_SOCKS4A, true },
+	{ "socks5", SX_PROXY_SOCKS5, false, DEFAULT_PORT },
+	{ "socks5h", SX_PROXY_SOCKS5, true, DEFAULT_PORT },
+	{ "socks4", SX_PROXY_SOCKS4, false, DEFAULT_PORT },
+	{ "socks4a", SX_PROXY_SOCKS4A, true, DEFAULT_PORT },
+	{ "http", SX_PROXY_HTTP, false, 80 },   /* RFC 9110 CONNECT */
 };
 
 static bool is_alnum(char ch)
@@ -317,13 +319,14 @@ int sx_proxy_url_parse(const char *url, struct sx_proxy *p,
 		}
 		if (!sc) {
 			url_error(err, errlen, shown,
-				  "unknown scheme '%.*s' (use socks5, socks5h, socks4 or socks4a)",
+				  "unknown scheme '%.*s' (use socks5, socks5h, socks4, socks4a or http)",
 				  (int)(slen > 32 ? 32 : slen), url);
 			return -1;
 		}
 	}
 	t.type = sc->type;
 	t.remote_dns = sc->remote_dns;
+	t.port = sc->port;
 
 	at = strrchr(auth, '@');
 	hp = auth;

@@ -216,7 +216,7 @@ static bool routes_carry_names(const struct sx_runtime *rt, char *why,
 	}
 	snprintf(why, len, "%s%s is SOCKS 4, which cannot carry a name; use "
 		 "socks4a:// or SOCKS 5", c->nroutes > 1 ? "every route's last "
-		 "hop, like " : "", rt->route_text[0]);
+		 "hop, like " : "", rt->route_text[0][0]);
 	return false;
 }
 

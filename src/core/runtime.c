@@ -61,24 +61,40 @@ void sx_proxy_resolve(struct sx_proxy_addr *pa, const struct sx_proxy *p)
 	}
 }
 
+const struct sx_route *sx_route_set(const struct sx_conf *c, int s, size_t *n)
+{
+	if (s > 0 && (size_t)s <= c->nnamed) {
+		*n = c->named[s - 1].nroutes;
+		return c->named[s - 1].routes;
+	}
+	*n = c->nroutes;
+	return c->routes;
+}
+
 /* Every hop of every route, and the texts of the routes for messages. */
 static void routes_resolve(void)
 {
-	for (size_t r = 0; r < rt.conf.nroutes; r++) {
-		const struct sx_route *route = &rt.conf.routes[r];
-		size_t used = 0;
+	for (int s = 0; s < SX_ROUTE_SETS; s++) {
+		size_t nr;
+		const struct sx_route *routes = sx_route_set(&rt.conf, s, &nr);
 
-		for (size_t h = 0; h < route->nhops; h++) {
-			sx_proxy_resolve(&rt.hops[r][h], &route->hops[h]);
-			used += (size_t)snprintf(rt.route_text[r] + used,
-						 sizeof(rt.route_text[r]) - used,
-						 "%s%s", h ? " -> " : "",
-						 rt.hops[r][h].text);
-			if (used >= sizeof(rt.route_text[r]))
-				used = sizeof(rt.route_text[r]) - 1;
+		if (s > 0 && (size_t)s > rt.conf.nnamed)
+			break;
+		for (size_t r = 0; r < nr; r++) {
+			char *text = rt.route_text[s][r];
+			size_t used = 0;
+
+			for (size_t h = 0; h < routes[r].nhops; h++) {
+				sx_proxy_resolve(&rt.hops[s][r][h], &routes[r].hops[h]);
+				used += (size_t)snprintf(text + used, SX_ROUTE_TEXT - used,
+							 "%s%s", h ? " -> " : "",
+							 rt.hops[s][r][h].text);
+				if (used >= SX_ROUTE_TEXT)
+					used = SX_ROUTE_TEXT - 1;
+			}
 		}
 	}
-	rt.proxy = rt.hops[0][rt.conf.routes[0].nhops - 1];
+	rt.proxy = rt.hops[0][0][rt.conf.routes[0].nhops - 1];
 }
 
 static void runtime_load(void)
@@ -107,24 +123,89 @@ const struct sx_runtime *sx_runtime(void)
 	return &rt;
 }
 
-bool sx_route_proxied(const struct sx_runtime *r, const struct sockaddr *sa)
+/* Is sa one of the proxies' own addresses (of any route)? */
+static bool is_a_proxy(const struct sx_runtime *r, const struct sockaddr *sa)
+{
+	for (int s = 0; s < SX_ROUTE_SETS; s++) {
+		size_t nr;
+		const struct sx_route *routes = sx_route_set(&r->conf, s, &nr);
+
+		if (s > 0 && (size_t)s > r->conf.nnamed)
+			break;
+		for (size_t i = 0; i < nr; i++)
+			for (size_t h = 0; h < routes[i].nhops; h++)
+				if (sx_is_proxy_addr(&r->hops[s][i][h], sa))
+					return true;
+	}
+	return false;
+}
+
+enum sx_route_kind sx_route_decide(const struct sx_runtime *r,
+				   const struct sockaddr *sa, int proto,
+				   int *set, int *rule)
 {
 	struct sx_addr a;
 	char name[256];
+	bool mapped = false;
+	int i, dummy;
 
-	/* A mapped address always goes to the proxy, whatever its range
-	 * (with local DNS too: .onion names are mapped). */
-	if (sx_addr_from_sockaddr(&a, sa) == 0 &&
-	    sx_names_lookup(a.atyp == SX_ATYP_IPV4 ? AF_INET : AF_INET6,
-			    a.atyp == SX_ATYP_IPV4 ? (void *)a.u.v4 : (void *)a.u.v6,
-			    name, sizeof(name)))
-		return true;
-	if (sx_conf_is_direct(&r->conf, sa))
+	set = set ? set : &dummy;
+	rule = rule ? rule : &dummy;
+	*set = 0;
+	*rule = -1;
+	if (sx_addr_from_sockaddr(&a, sa) < 0)
+		return SX_ROUTE_DIRECT;
+	/* with local DNS too: .onion names are mapped */
+	mapped = sx_names_lookup(a.atyp == SX_ATYP_IPV4 ? AF_INET : AF_INET6,
+				 a.atyp == SX_ATYP_IPV4 ? (void *)a.u.v4 :
+				 (void *)a.u.v6, name, sizeof(name));
+	/* A connection to a proxy itself never goes through a proxy. */
+	if (!mapped && is_a_proxy(r, sa))
+		return SX_ROUTE_DIRECT;
+	if (r->conf.nrules && (!mapped || name[0])) {
+		i = sx_conf_route_match(&r->conf, mapped ? name : NULL,
+					mapped ? NULL : sa, a.port, proto);
+		*rule = i;
+		if (i >= 0 && r->conf.rules[i].target == SX_TARGET_DIRECT)
+			return mapped ? SX_ROUTE_DIRECT_NAME : SX_ROUTE_DIRECT;
+		if (i >= 0 && r->conf.rules[i].target == SX_TARGET_BLOCK)
+			return SX_ROUTE_BLOCK;
+		if (i >= 0) {
+			*set = r->conf.rules[i].target;
+			return SX_ROUTE_PROXY;
+		}
+	}
+	/* The default route.  A mapped address always goes to the proxy,
+	 * whatever its range. */
+	if (!mapped && sx_conf_is_direct(&r->conf, sa))
+		return SX_ROUTE_DIRECT;
+	return SX_ROUTE_PROXY;
+}
+
+bool sx_udp_blocked(const struct sx_runtime *r, const struct sockaddr *sa)
+{
+	char text[300], rule[400];
+	int i;
+
+	if (sx_route_decide(r, sa, IPPROTO_UDP, NULL, &i) != SX_ROUTE_BLOCK)
 		return false;
-	/* A connection to the proxy itself never goes through the proxy. */
-	for (size_t i = 0; i < r->conf.nroutes; i++)
-		for (size_t h = 0; h < r->conf.routes[i].nhops; h++)
-			if (sx_is_proxy_addr(&r->hops[i][h], sa))
-				return false;
+	sx_guard++;
+	sx_conf_rule_text(&r->conf, (size_t)i, rule, sizeof(rule));
+	sx_log(SX_LOG_ERROR, "UDP %s: blocked by rule %d '%s'",
+	       sx_sockaddr_str(sa, text, sizeof(text)), i + 1, rule);
+	sx_guard--;
+	errno = EACCES;
 	return true;
+}
+
+const char *sx_udp_unsupported(const struct sx_conf *c)
+{
+	return c->proxy.type == SX_PROXY_HTTP ? "an HTTP proxy cannot carry UDP" :
+						"a SOCKS 4 proxy cannot carry UDP";
+}
+
+bool sx_route_proxied(const struct sx_runtime *r, const struct sockaddr *sa)
+{
+	return sx_route_decide(r, sa, IPPROTO_UDP, NULL, NULL) !=
+	       SX_ROUTE_DIRECT;
 }

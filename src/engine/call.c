@@ -149,30 +149,36 @@ bool sx_target_dns(const struct target *t)
 	return sx_target_port(&t->dst) == 53 && sx_conf_remote_dns(&sx_runtime()->conf);
 }
 
-/* Is sa on a host of some proxy hop (the library's UDP relay, under
- * --strict, is the proxy's address with another port)? */
+/* Is sa on a host of some proxy hop of some route set (the library's UDP
+ * relay, under --strict, is the proxy's address with another port)? */
 static bool proxy_host(const struct sockaddr_storage *sa)
 {
 	const struct sx_runtime *rt = sx_runtime();
 	struct sockaddr_storage a = *sa;
 
-	for (size_t i = 0; i < rt->conf.nroutes; i++)
-		for (size_t h = 0; h < rt->conf.routes[i].nhops; h++) {
-			const struct sx_proxy_addr *p = &rt->hops[i][h];
-			const struct sockaddr_storage *ref =
-				a.ss_family == AF_INET ? &p->v4 : &p->v6;
+	for (size_t s = 0; s <= rt->conf.nnamed && s < SX_ROUTE_SETS; s++) {
+		size_t nr;
+		const struct sx_route *routes = sx_route_set(&rt->conf, (int)s, &nr);
 
-			if (!ref->ss_family)
-				continue;
-			if (a.ss_family == AF_INET)
-				((struct sockaddr_in *)&a)->sin_port =
-					((const struct sockaddr_in *)ref)->sin_port;
-			else
-				((struct sockaddr_in6 *)&a)->sin6_port =
-					((const struct sockaddr_in6 *)ref)->sin6_port;
-			if (sx_is_proxy_addr(p, (struct sockaddr *)&a))
-				return true;
+		for (size_t i = 0; i < nr; i++) {
+			for (size_t h = 0; h < routes[i].nhops; h++) {
+				const struct sx_proxy_addr *p = &rt->hops[s][i][h];
+				const struct sockaddr_storage *ref =
+					a.ss_family == AF_INET ? &p->v4 : &p->v6;
+
+				if (!ref->ss_family)
+					continue;
+				if (a.ss_family == AF_INET)
+					((struct sockaddr_in *)&a)->sin_port =
+						((const struct sockaddr_in *)ref)->sin_port;
+				else
+					((struct sockaddr_in6 *)&a)->sin6_port =
+						((const struct sockaddr_in6 *)ref)->sin6_port;
+				if (sx_is_proxy_addr(p, (struct sockaddr *)&a))
+					return true;
+			}
 		}
+	}
 	return false;
 }
 
@@ -237,6 +243,9 @@ enum sx_verdict sx_target_udp(struct target *t, struct sx_answer *a)
 	char text[300];
 	bool direct = rt->conf.udp == SX_UDP_DIRECT;
 
+	/* a route rule's block: never sent, whatever `udp` says */
+	if (sx_udp_blocked(rt, (const struct sockaddr *)&t->dst))
+		return sx_target_answer(a, t, -EACCES);
 	if (sx_target_udp_passes(t))
 		return sx_target_pass(t);
 	sx_sockaddr_str((struct sockaddr *)&t->dst, text, sizeof(text));
@@ -308,6 +317,12 @@ bool sx_target_connected(int fd)
 	return sx_real.getpeername(fd, (struct sockaddr *)&ss, &len) == 0;
 }
 
+bool sx_target_tcp_routed(const struct target *t)
+{
+	return sx_route_decide(sx_runtime(), (const struct sockaddr *)&t->dst,
+			       IPPROTO_TCP, NULL, NULL) != SX_ROUTE_DIRECT;
+}
+
 static enum sx_verdict on_connect(const struct sx_call *c, struct sx_answer *a)
 {
 	struct target t;
@@ -328,7 +343,7 @@ static enum sx_verdict on_connect(const struct sx_call *c, struct sx_answer *a)
 		return sx_target_pass(&t);        /* the kernel says EISCONN */
 	if (sx_target_dns(&t))
 		return sx_target_answer(a, &t, sx_target_dns_redirect(&t));
-	if (!sx_route_proxied(sx_runtime(), (struct sockaddr *)&t.dst))
+	if (!sx_target_tcp_routed(&t))
 		return sx_target_pass(&t);
 	return sx_target_handshake(c, &t, NULL, 0, a);
 }

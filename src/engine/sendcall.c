@@ -82,8 +82,7 @@ static enum sx_verdict on_fastopen(const struct sx_call *c, struct target *t,
 	ssize_t n;
 
 	if (!(flags & MSG_FASTOPEN) || sx_target_connected(t->copy) ||
-	    (!sx_target_dns(t) &&
-	     !sx_route_proxied(sx_runtime(), (struct sockaddr *)&t->dst)))
+	    (!sx_target_dns(t) && !sx_target_tcp_routed(t)))
 		return sx_target_pass(t);
 	if ((n = payload(c->tid, iovp, niov, buf, len, &data)) < 0)
 		return sx_target_answer(a, t, -EFAULT);

@@ -44,6 +44,9 @@ enum sx_verdict sx_target_handshake(const struct sx_call *c, struct target *t,
 				    uint8_t *data, size_t len,
 				    struct sx_answer *a);
 bool sx_target_connected(int fd);
+/* Does a TCP connect to t's destination go to the handshake (a proxy, or
+ * a route rule's block or direct-by-name), not straight to the kernel? */
+bool sx_target_tcp_routed(const struct target *t);
 
 /* sendcall.c */
 enum sx_verdict sx_on_sendto(const struct sx_call *c, struct sx_answer *a);

@@ -78,7 +78,8 @@ bool sx_should_proxy(int fd, const struct sockaddr *sa, socklen_t len)
 				sa->sa_family != AF_INET6) ||
 	    !tcp_inet_domain(fd, &domain) || !inet_dest(domain, sa, len))
 		goto out;
-	if (!sx_route_proxied(sx_runtime(), sa))
+	if (sx_route_decide(sx_runtime(), sa, IPPROTO_TCP, NULL, NULL) ==
+	    SX_ROUTE_DIRECT)
 		goto out;
 	r = !is_connected(fd);  /* else the kernel answers EISCONN */
 out:

@@ -360,6 +360,8 @@ int sx_udp_connect(int fd, const struct sockaddr *sa, socklen_t len)
 			return kernel_connect(fd, sa, len);
 		return sx_real.connect(fd, sa, len);
 	}
+	if (sx_udp_blocked(rt, sa))
+		return -1;
 	sa = (const struct sockaddr *)&norm;
 	SX_GUARD_SCOPE();
 	sx_sockaddr_str(sa, text, sizeof(text));
@@ -372,9 +374,9 @@ int sx_udp_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	}
 	if (rt->conf.proxy.type != SX_PROXY_SOCKS5 &&
 	    rt->conf.udp == SX_UDP_REFUSE) {
-		sx_log(SX_LOG_ERROR, "UDP %s via %s refused: a SOCKS 4 proxy "
-		       "cannot carry UDP (the `udp direct` setting would send "
-		       "it directly)", text, rt->proxy.text);
+		sx_log(SX_LOG_ERROR, "UDP %s via %s refused: %s (the `udp "
+		       "direct` setting would send it directly)", text,
+		       rt->proxy.text, sx_udp_unsupported(&rt->conf));
 		errno = EOPNOTSUPP;
 		return -1;
 	}
@@ -400,7 +402,7 @@ int sx_udp_connect(int fd, const struct sockaddr *sa, socklen_t len)
 	if (rt->conf.proxy.type != SX_PROXY_SOCKS5) {
 		/* `udp direct`: say so and connect for real, now */
 		err = sx_udpi_snapshot(fd, &snap) ? sx_udpi_policy(fd, &snap,
-			"a SOCKS 4 proxy cannot carry UDP", text) : EBADF;
+			sx_udp_unsupported(&rt->conf), text) : EBADF;
 		errno = err ? err : saved;
 		return err ? -1 : 0;
 	}

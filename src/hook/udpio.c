@@ -151,7 +151,7 @@ static int setup(int fd, struct assoc *a, const char *dtext)
 		return sx_udpi_policy(fd, a, "a chain of proxies cannot carry "
 				      "UDP", dtext);
 	if (rt->conf.proxy.type != SX_PROXY_SOCKS5)
-		return sx_udpi_policy(fd, a, "a SOCKS 4 proxy cannot carry UDP",
+		return sx_udpi_policy(fd, a, sx_udp_unsupported(&rt->conf),
 				      dtext);
 	if (sx_udp_associate(fd, rt, &r, &f) < 0) {
 		if (r.rep == SX_S5_REP_CMD_UNSUPPORTED)
@@ -400,6 +400,8 @@ ssize_t sx_udp_sendmsg(int fd, const struct msghdr *msg, int flags)
 	} else if (!sx_udpi_normalize(a.family, dst, dlen, &norm, &dlen) ||
 		   !sx_route_proxied(sx_runtime(), dst)) {
 		return sx_real.sendmsg(fd, msg, flags);
+	} else if (sx_udp_blocked(sx_runtime(), dst)) {
+		return -1;
 	} else {
 		dst = (const struct sockaddr *)&norm;
 	}

@@ -25,6 +25,11 @@ const char *sx_perr_str(int err)
 	case SX_PERR_GSS_ABORT: return "GSS-API abort message from the peer";
 	case SX_PERR_GSS_UNWRAP: return "GSS-API token refused by gss_unwrap";
 	case SX_PERR_GSS_DGRAM: return "GSS-API datagram is not exactly one message";
+	case SX_PERR_HTTP_STATUS: return "not an HTTP/1.x status line";
+	case SX_PERR_HTTP_HEADER: return "malformed HTTP header line";
+	case SX_PERR_HTTP_LINE: return "HTTP line too long";
+	case SX_PERR_HTTP_COUNT: return "too many HTTP header lines";
+	case SX_PERR_HTTP_SIZE: return "HTTP reply too long";
 	default:                return "unknown error";
 	}
 }

@@ -300,35 +300,11 @@ static void check_dns(struct check *k)
 static int parse_dest(struct check *k, const char *dest, struct sx_addr *a,
 		      char *host, size_t hlen)
 {
-	const char *colon = strrchr(dest, ':'), *h = dest;
-	size_t n = colon ? (size_t)(colon - dest) : 0;
-	char *end;
-	unsigned long port = colon ? strtoul(colon + 1, &end, 10) : 0;
-
-	if (n >= 2 && dest[0] == '[' && dest[n - 1] == ']') {
-		h++;
-		n -= 2;
-	}
-	if (!colon || n == 0 || n >= hlen || n > 255 || !colon[1] || *end ||
-	    port == 0 || port > 65535) {
-		fact(k, "FAIL", "connect: bad destination '%s': use HOST:PORT, "
-		     "e.g. example.org:443 or [2001:db8::1]:443", dest);
-		return -1;
-	}
-	memcpy(host, h, n);
-	host[n] = '\0';
-	memset(a, 0, sizeof *a);
-	a->port = (uint16_t)port;
-	if (inet_pton(AF_INET, host, a->u.v4) == 1)
-		a->atyp = SX_ATYP_IPV4;
-	else if (inet_pton(AF_INET6, host, a->u.v6) == 1)
-		a->atyp = SX_ATYP_IPV6;
-	else {
-		a->atyp = SX_ATYP_NAME;
-		a->namelen = (uint8_t)n;
-		memcpy(a->u.name, host, n + 1);
-	}
-	return 0;
+	if (sx_tool_parse_dest(dest, a, host, hlen) == 0)
+		return 0;
+	fact(k, "FAIL", "connect: bad destination '%s': use HOST:PORT, "
+	     "e.g. example.org:443 or [2001:db8::1]:443", dest);
+	return -1;
 }
 
 /* With local DNS, a name is resolved here, as the program would. */
@@ -361,23 +337,13 @@ static int resolve_dest(struct check *k, struct sx_addr *a, const char *host)
 static void note_direct(struct check *k, const struct sx_addr *a,
 			const char *dest)
 {
-	struct sockaddr_storage ss = { 0 };
-	struct sockaddr_in *s4 = (void *)&ss;
-	struct sockaddr_in6 *s6 = (void *)&ss;
+	struct sockaddr_storage ss;
 	bool direct;
 
 	if (a->atyp == SX_ATYP_NAME) {
 		direct = sx_conf_name_is_direct(k->c, a->u.name);
 	} else {
-		if (a->atyp == SX_ATYP_IPV4) {
-			s4->sin_family = AF_INET;
-			s4->sin_port = htons(a->port);
-			memcpy(&s4->sin_addr, a->u.v4, 4);
-		} else {
-			s6->sin6_family = AF_INET6;
-			s6->sin6_port = htons(a->port);
-			memcpy(&s6->sin6_addr, a->u.v6, 16);
-		}
+		sx_tool_sockaddr(a, &ss);
 		direct = sx_conf_is_direct(k->c, (struct sockaddr *)&ss);
 	}
 	if (direct)
@@ -387,12 +353,28 @@ static void note_direct(struct check *k, const struct sx_addr *a,
 }
 
 
+/* Which route rule it takes (socksify --route says the same); returns
+ * the route set the checks below test: the named route it takes, else
+ * the proxy line. */
+static int note_route(struct check *k, const struct sx_addr *a,
+		      const char *dest)
+{
+	char line[2048];
+	int t = sx_tool_route_explain(k->c, a, IPPROTO_TCP, line, sizeof line);
+
+	fact(k, t == SX_TARGET_BLOCK ? "warn" : "ok", "route: %s tcp -> %s%s",
+	     dest, line, t == SX_TARGET_BLOCK ? "; programs are refused; "
+	     "testing through the proxy line anyway" : t == SX_TARGET_DIRECT ?
+	     "; programs connect directly; testing through the proxy line "
+	     "anyway" : "");
+	return t > 0 ? t : 0;
+}
+
 static const char *atyp_words(uint8_t atyp)
 {
 	return atyp == SX_ATYP_NAME ? "as a name (address type 3)" :
 	       atyp == SX_ATYP_IPV4 ? "as an IPv4 address" : "as an IPv6 address";
 }
-
 
 /* A CONNECT to *a through hop p on k->fd (for GSS-API, with its
  * authentication).  0, or -1 with f->why. */
@@ -406,7 +388,10 @@ static int connect_step(struct check *k, const struct sx_proxy *p,
 	char ebuf[128];
 	ssize_t n;
 	struct sx_wire_res r = { .err = EINVAL };
+	int status;
 
+	if (p->type == SX_PROXY_HTTP)
+		return sx_http_handshake(k->fd, p, a, deadline, f, &status);
 	if (p->type != SX_PROXY_SOCKS5)
 		return sx_socks4_handshake(k->fd, p, SX_S4_CMD_CONNECT, a, &bound,
 					   deadline, f);
@@ -458,6 +443,12 @@ static int hop_addr(const struct sx_proxy *prev, const struct sx_proxy *n,
 static int negotiate(struct check *k, const struct sx_proxy *p, bool target,
 		     int64_t deadline)
 {
+	if (p->type == SX_PROXY_HTTP) {
+		fact(k, "info", "method%s: an HTTP proxy authenticates each CONNECT "
+		     "request (%s); the CONNECT below tests it", k->at, p->user[0] ?
+		     "Basic, with the configured user" : "no credentials configured");
+		return 0;
+	}
 	if (p->type != SX_PROXY_SOCKS5) {
 		fact(k, "info", "method%s: SOCKS 4 has no authentication; the "
 		     "user id sent is %s", k->at, p->user[0] ? p->user :
@@ -476,11 +467,12 @@ static int negotiate(struct check *k, const struct sx_proxy *p, bool target,
 }
 
 /* Every hop of route r, then a CONNECT to dst (if any) through it. */
-static void check_route(struct check *k, size_t r, const struct sx_addr *dst,
-			const char *dest)
+static void check_route(struct check *k, int set, size_t r,
+			const struct sx_addr *dst, const char *dest)
 {
-	const struct sx_route *rt = &k->c->routes[r];
-	bool multi = k->c->nroutes > 1 || rt->nhops > 1;
+	size_t nr;
+	const struct sx_route *rt = &sx_route_set(k->c, set, &nr)[r];
+	bool multi = nr > 1 || rt->nhops > 1;
 	struct sx_failure f = { 0 };
 	struct sx_addr next;
 	int64_t deadline = 0;
@@ -493,11 +485,12 @@ static void check_route(struct check *k, size_t r, const struct sx_addr *dst,
 
 		k->at[0] = '\0';
 		if (multi)
-			snprintf(k->at, sizeof k->at, " [route %zu, hop %zu]",
-				 r + 1, h + 1);
+			snprintf(k->at, sizeof k->at, " [route %u, hop %u]",
+				 (unsigned)(r % SX_CONF_MAX_ROUTES) + 1,
+				 (unsigned)(h % SX_CONF_MAX_HOPS) + 1);
 		sx_tool_proxy_url(p, url, sizeof url);
 		fact(k, "info", "proxy%s: %s (from %s)", k->at, url,
-		     sx_tool_origin(k->c, r ? "fallback" : "proxy"));
+		     sx_tool_origin(k->c, set ? "route" : r ? "fallback" : "proxy"));
 		if (h == 0 && reach_proxy(k, p) < 0)
 			return;
 		deadline = sx_now_ms() + k->c->handshake_timeout_ms;
@@ -536,6 +529,8 @@ int sx_tool_check(const struct sx_conf *c, const char *dest)
 	struct check k = { .c = c, .fd = -1 };
 	struct sx_addr a, *dst = NULL;
 	char host[256];
+	size_t nr;
+	int set = 0;
 
 	check_config(&k);
 	if (!c->error[0]) {
@@ -550,8 +545,11 @@ int sx_tool_check(const struct sx_conf *c, const char *dest)
 		}
 		if (dest && !dst)
 			dest = NULL;
-		for (size_t r = 0; r < c->nroutes; r++) {
-			check_route(&k, r, dst, dest);
+		if (dst)
+			set = note_route(&k, dst, dest);
+		sx_route_set(c, set, &nr);
+		for (size_t r = 0; r < nr; r++) {
+			check_route(&k, set, r, dst, dest);
 			if (k.fd >= 0)
 				close(k.fd);
 			k.fd = -1;

@@ -3,7 +3,8 @@
  * through a SOCKS proxy.
  *
  *   socksify [options] [--] COMMAND [ARGS...]
- *   socksify [options] --check [HOST:PORT] | --show-config | --check-engine [CMD]
+ *   socksify [options] --check [HOST:PORT] | --show-config | --route HOST:PORT
+ *   socksify [options] --check-engine [CMD]
  *   socksify [options] on | off | --shell
  *
  * Options only set environment variables (SOCKSIFY_*), which the library
@@ -33,6 +34,7 @@ static const char usage_text[] =
 	"Usage: socksify [options] [--] COMMAND [ARGS...]\n"
 	"       socksify [options] --check [HOST:PORT]\n"
 	"       socksify [options] --show-config\n"
+	"       socksify [options] --route HOST:PORT\n"
 	"       socksify [options] on | off | --shell\n"
 	"\n"
 	"Run COMMAND with its TCP connections (and UDP, and name lookups with\n"
@@ -56,6 +58,9 @@ static const char usage_text[] =
 	"                 proxy; exit status 0 only when all is well\n"
 	"  --show-config  print the settings in effect and where each comes from\n"
 	"                 (passwords masked)\n"
+	"  --route HOST:PORT\n"
+	"                 say which route rule HOST:PORT takes, where that sends it\n"
+	"                 (a proxy, a chain, direct or blocked) and why\n"
 	"  --check-engine [COMMAND]\n"
 	"                 which engines this machine offers; with COMMAND, the one\n"
 	"                 socksify would run it with (exit status 69: none)\n"
@@ -73,9 +78,9 @@ static const char usage_text[] =
 	"engine for COMMAND, 126/127 COMMAND cannot be run.  See socksify(1) and\n"
 	"socksify.conf(5).\n";
 
-enum mode { RUN, CHECK, SHOW_CONFIG, CHECK_ENGINE, SHELL, ON, OFF };
+enum mode { RUN, CHECK, SHOW_CONFIG, ROUTE, CHECK_ENGINE, SHELL, ON, OFF };
 static const char *const mode_names[] = {
-	[CHECK] = "--check", [SHOW_CONFIG] = "--show-config",
+	[CHECK] = "--check", [SHOW_CONFIG] = "--show-config", [ROUTE] = "--route",
 	[CHECK_ENGINE] = "--check-engine", [SHELL] = "--shell",
 	[ON] = "on", [OFF] = "off",
 };
@@ -170,7 +175,10 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->user = v;
 		else if ((v = opt_value(argc, argv, &i, "--dns")))
 			o->dns = v;
-		else if ((v = opt_value(argc, argv, &i, "--engine")))
+		else if ((v = opt_value(argc, argv, &i, "--route"))) {
+			o->mode = ROUTE;
+			o->dest = v;
+		} else if ((v = opt_value(argc, argv, &i, "--engine")))
 			o->engine = v;
 		else if (!strcmp(a, "--strict"))
 			o->strict = true;
@@ -250,7 +258,7 @@ static void load_conf(struct sx_conf *c)
 			   "socksify --show-config shows the settings)", c->error);
 }
 
-/* --check and --show-config make their own connections: they must not run
+/* --check, --show-config and --route make their own connections: they must not run
  * with libsocksify (or anything else) preloaded, e.g. in a shell after
  * `socksify on`.  Start again without LD_PRELOAD. */
 static void without_preload(char **argv)
@@ -272,7 +280,9 @@ static int diagnose(struct opts *o, char **argv)
 	if (o->mode == CHECK && o->user)
 		sx_cmd_ask_password(o->user);
 	sx_conf_load(&c);
-	rc = o->mode == CHECK ? sx_tool_check(&c, o->dest) : sx_tool_show_config(&c);
+	rc = o->mode == CHECK ? sx_tool_check(&c, o->dest) :
+	     o->mode == ROUTE ? sx_tool_route(&c, o->dest, NULL) :
+	     sx_tool_show_config(&c);
 	explicit_bzero(&c, sizeof c);
 	if (fflush(stdout) != 0)
 		return 1;
@@ -357,6 +367,7 @@ int main(int argc, char **argv)
 	switch (o.mode) {
 	case CHECK:
 	case SHOW_CONFIG:
+	case ROUTE:
 		return diagnose(&o, argv);
 	case ON:
 	case OFF:

@@ -21,6 +21,7 @@
 static const char usage_text[] =
 	"Usage: socksify-tool show-config\n"
 	"       socksify-tool check [HOST:PORT]\n"
+	"       socksify-tool route HOST:PORT [tcp|udp]\n"
 	"\n"
 	"show-config  print the settings a program started now would use, where\n"
 	"             each one comes from (FILE:LINE, a variable or the default),\n"
@@ -28,6 +29,7 @@ static const char usage_text[] =
 	"check        test the setup: the configuration, the proxy, the\n"
 	"             authentication, remote DNS and, with HOST:PORT, a CONNECT\n"
 	"             through the proxy; exit status 0 only if all is well\n"
+	"route        which route rule HOST:PORT takes, where it goes and why\n"
 	"\n"
 	"Usually run as `socksify --show-config` and `socksify --check [DEST]`,\n"
 	"which apply socksify's options first.  See socksify(1).\n";
@@ -43,6 +45,8 @@ void sx_tool_proxy_url(const struct sx_proxy *p, char *buf, size_t len)
 		scheme = "socks4";
 	else if (p->type == SX_PROXY_SOCKS4A)
 		scheme = "socks4a";
+	else if (p->type == SX_PROXY_HTTP)
+		scheme = "http";
 	/* credentials written in this URL: the user, and a masked password */
 	snprintf(creds, sizeof creds, "%s%s%s", p->url_creds ? p->user : "",
 		 p->url_creds && p->pass[0] ? ":********" : "",
@@ -55,24 +59,7 @@ void sx_tool_proxy_url(const struct sx_proxy *p, char *buf, size_t len)
 
 void sx_tool_net_str(const struct sx_net *n, char *buf, size_t len)
 {
-	char addr[INET6_ADDRSTRLEN], ports[16] = "";
-	bool v6 = n->family == AF_INET6;
-	bool whole = n->prefix == (v6 ? 128 : 32);
-
-	if (!inet_ntop(n->family, n->addr, addr, sizeof addr))
-		snprintf(addr, sizeof addr, "?");
-	if (n->port_lo == n->port_hi)
-		snprintf(ports, sizeof ports, ":%u", n->port_lo);
-	else if (n->port_lo > 1 || n->port_hi < 65535)
-		snprintf(ports, sizeof ports, ":%u-%u", n->port_lo, n->port_hi);
-	if (v6 && ports[0] && whole)
-		snprintf(buf, len, "[%s]%s", addr, ports);
-	else if (v6 && ports[0])
-		snprintf(buf, len, "[%s]/%u%s", addr, n->prefix, ports);
-	else if (whole)
-		snprintf(buf, len, "%s%s", addr, ports);
-	else
-		snprintf(buf, len, "%s/%u%s", addr, n->prefix, ports);
+	sx_conf_net_str(n, buf, len);
 }
 
 void sx_tool_proxy_only_str(const struct sx_conf *c, char *buf, size_t len)
@@ -170,6 +157,33 @@ static void show_routes(const struct sx_conf *c)
 	}
 }
 
+/* "route NAME = ..." lines, then the rules in order (origin: the last
+ * route line). */
+static void show_route_rules(const struct sx_conf *c)
+{
+	char buf[SX_CONF_MAX_ROUTES * SX_CONF_MAX_HOPS * 600], rule[400];
+
+	for (size_t n = 0; n < c->nnamed; n++) {
+		size_t used = (size_t)snprintf(buf, sizeof buf, "%s =",
+					       c->named[n].name);
+
+		for (size_t r = 0; r < c->named[n].nroutes && used < sizeof buf; r++) {
+			used += (size_t)snprintf(buf + used, sizeof buf - used,
+						 "%s ", r ? " |" : "");
+			route_str(&c->named[n].routes[r], buf + used,
+				  sizeof buf - used);
+			used += strlen(buf + used);
+		}
+		show(c, "route", buf);
+	}
+	for (size_t i = 0; i < c->nrules; i++) {
+		sx_conf_rule_text(c, i, rule, sizeof rule);
+		show(c, "route", rule + strlen("route "));
+	}
+	if (!c->nnamed && !c->nrules)
+		show(c, "route", "(none)");
+}
+
 static void show_timeout(const struct sx_conf *c, const char *kw, int ms)
 {
 	char buf[32];
@@ -242,7 +256,7 @@ static const char *const shown[] = {
 	"gssapi_service", "gssapi_principal", "gssapi_protection",
 	"gssapi_min_protection", "gssapi_delegate", "udp", "pipelining",
 	"fallback", "failover_downtime", "round_robin", "isolate",
-	"proxy_only_domain", "engine", "strict",
+	"proxy_only_domain", "engine", "strict", "route",
 };
 
 static void show_others(const struct sx_conf *c)
@@ -284,6 +298,7 @@ int sx_tool_show_config(const struct sx_conf *c)
 	show(c, "user", c->user[0] ? c->user : "(none)");
 	show(c, "password", c->pass[0] ? "********" : "(none)");
 	show_direct(c);
+	show_route_rules(c);
 	show_timeout(c, "connect_timeout", c->connect_timeout_ms);
 	show_timeout(c, "handshake_timeout", c->handshake_timeout_ms);
 	show(c, "log_level", level_name(c->log_level));
@@ -326,6 +341,9 @@ int sx_tool_main(int argc, char **argv)
 	} else if ((argc == 2 || argc == 3) && !strcmp(argv[1], "check")) {
 		sx_conf_load(&c);
 		rc = sx_tool_check(&c, argc == 3 ? argv[2] : NULL);
+	} else if ((argc == 3 || argc == 4) && !strcmp(argv[1], "route")) {
+		sx_conf_load(&c);
+		rc = sx_tool_route(&c, argv[2], argc == 4 ? argv[3] : NULL);
 	} else {
 		if (argc >= 2)
 			fprintf(stderr, "socksify-tool: unknown command or extra "

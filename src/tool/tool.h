@@ -30,4 +30,19 @@ const char *sx_tool_origin(const struct sx_conf *c, const char *kw);
 /* The config files read ("none" if none), and the variables read. */
 void sx_tool_files(const struct sx_conf *c, char *buf, size_t len);
 
+/* src/tool/route.c: "HOST:PORT" or "[V6]:PORT" into *a (a name when not
+ * numeric) and host; 0 or -1. */
+struct sx_addr;
+int sx_tool_parse_dest(const char *dest, struct sx_addr *a, char *host,
+		       size_t hlen);
+/* An IPv4 or IPv6 a as a sockaddr, port included. */
+struct sockaddr_storage;
+void sx_tool_sockaddr(const struct sx_addr *a, struct sockaddr_storage *ss);
+/* Where a goes (IPPROTO_TCP/UDP) and why, one line into buf; returns the
+ * target (SX_TARGET_*). */
+int sx_tool_route_explain(const struct sx_conf *c, const struct sx_addr *a,
+			  int proto, char *buf, size_t len);
+/* `socksify-tool route HOST:PORT [tcp|udp]`: the exit status. */
+int sx_tool_route(const struct sx_conf *c, const char *dest, const char *proto);
+
 #endif

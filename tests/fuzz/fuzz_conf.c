@@ -1,7 +1,8 @@
 /*
  * fuzz_conf.c - the config-file parser (sx_conf_parse_text) on arbitrary
  * text, then the lookups a connect() makes on the result
- * (sx_conf_is_direct, sx_conf_name_is_direct, sx_conf_remote_dns).
+ * (sx_conf_is_direct, sx_conf_name_is_direct, sx_conf_remote_dns,
+ * sx_conf_route_match, sx_conf_rule_text).
  *
  * Invariants: the struct stays within its bounds (counts, terminated
  * strings), an error always leaves a message, every direct network
@@ -33,7 +34,22 @@ static void check_struct(const struct sx_conf *c)
 	FUZZ_ASSERT(terminated(c->proxy.user, sizeof c->proxy.user), "user");
 	FUZZ_ASSERT(terminated(c->proxy.pass, sizeof c->proxy.pass), "pass");
 	FUZZ_ASSERT(c->proxy.host[0] != '\0' && c->proxy.port != 0, "proxy");
-	FUZZ_ASSERT(c->proxy.type <= SX_PROXY_SOCKS4A, "type");
+	FUZZ_ASSERT(c->proxy.type <= SX_PROXY_HTTP, "type");
+	FUZZ_ASSERT(c->nrules <= SX_CONF_MAX_RULES && c->nnamed <= SX_CONF_MAX_NAMED,
+		    "rules %zu named %zu", c->nrules, c->nnamed);
+	for (size_t i = 0; i < c->nnamed; i++)
+		FUZZ_ASSERT(terminated(c->named[i].name, sizeof c->named[i].name) &&
+			    c->named[i].nroutes >= 1 &&
+			    c->named[i].nroutes <= SX_CONF_MAX_ROUTES, "named %zu", i);
+	for (size_t i = 0; i < c->nrules; i++) {
+		const struct sx_rule *r = &c->rules[i];
+
+		FUZZ_ASSERT(r->target >= SX_TARGET_BLOCK && r->target <= (int)c->nnamed,
+			    "rule %zu target %d", i, r->target);
+		FUZZ_ASSERT(r->port_lo <= r->port_hi && r->kind <= SX_MATCH_PORT,
+			    "rule %zu", i);
+		FUZZ_ASSERT(terminated(r->domain, sizeof r->domain), "rule %zu", i);
+	}
 	FUZZ_ASSERT(c->connect_timeout_ms > 0 && c->handshake_timeout_ms > 0,
 		    "timeouts %d %d", c->connect_timeout_ms, c->handshake_timeout_ms);
 	FUZZ_ASSERT(c->log_level >= SX_LOG_QUIET && c->log_level <= SX_LOG_DEBUG,
@@ -101,16 +117,40 @@ static void check_lookups(const struct sx_conf *c, const uint8_t *data, size_t s
 		snprintf(name, sizeof name, "x.%s.", d);
 		FUZZ_ASSERT(sx_conf_name_is_direct(c, name), "below %s", d);
 	}
+	/* Every name rule matches its own name on its ports (or an earlier
+	 * rule does): first match wins, and never a later one. */
+	for (size_t i = 0; i < c->nrules; i++) {
+		const struct sx_rule *r = &c->rules[i];
+		int proto = r->proto ? r->proto : IPPROTO_TCP, m;
+		char text[400];
+
+		sx_conf_rule_text(c, i, text, sizeof text);
+		FUZZ_ASSERT(strncmp(text, "route ", 6) == 0, "'%s'", text);
+		if (r->kind != SX_MATCH_DOMAIN && r->kind != SX_MATCH_EXACT)
+			continue;
+		m = sx_conf_route_match(c, r->domain, NULL, r->port_hi, proto);
+		FUZZ_ASSERT(m >= 0 && m <= (int)i, "rule %zu '%s': match %d", i,
+			    text, m);
+	}
 	/* Addresses and a name taken from the input itself. */
 	memcpy(a, data, size < 16 ? size : 16);
 	(void)direct4(c, a, size > 17 ? (uint16_t)(data[16] << 8 | data[17]) : 80);
 	(void)direct6(c, a, 443);
+	{
+		struct sockaddr_in sin = { .sin_family = AF_INET,
+					   .sin_port = htons(80) };
+
+		memcpy(&sin.sin_addr, a, 4);
+		(void)sx_conf_route_match(c, NULL, (struct sockaddr *)&sin, 80,
+					  IPPROTO_TCP);
+	}
 	if (size > 0) {
 		size_t n = size < sizeof name - 1 ? size : sizeof name - 1;
 
 		memcpy(name, data, n);
 		name[n] = '\0';
 		(void)sx_conf_name_is_direct(c, name);
+		(void)sx_conf_route_match(c, name, NULL, 443, IPPROTO_UDP);
 	}
 	(void)sx_conf_remote_dns(c);
 	{

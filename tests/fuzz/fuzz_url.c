@@ -36,7 +36,7 @@ static void check_url(const char *s)
 	FUZZ_ASSERT(memchr(p.host, '\0', sizeof p.host) && p.host[0], "host");
 	FUZZ_ASSERT(memchr(p.user, '\0', sizeof p.user), "user");
 	FUZZ_ASSERT(memchr(p.pass, '\0', sizeof p.pass), "pass");
-	FUZZ_ASSERT(p.port != 0 && p.type <= SX_PROXY_SOCKS4A, "port/type");
+	FUZZ_ASSERT(p.port != 0 && p.type <= SX_PROXY_HTTP, "port/type");
 	FUZZ_ASSERT(p.user_set == (p.user[0] != '\0'), "user_set");
 	FUZZ_ASSERT(p.pass_set == (p.pass[0] != '\0'), "pass_set");
 	/* A tiny error buffer must not be overrun (nor a NULL one). */

@@ -52,6 +52,13 @@ Faults (one connection each; "reply" is the reply to the CONNECT request):
   namelen-lie-close     length byte 200, 20 name bytes + port, close
   namelen-lie-hang      length byte 200, 20 name bytes + port, then silence
 
+HTTP CONNECT (the first byte is "C"; the request is logged as "http CONNECT HOST:PORT
+HTTP/1.1 auth=USER:PASS" or "auth=-"): ok, split and coalesce as above (200, relayed),
+plus http-NNN (that status with a small body; 407 offers Basic), http-close (read the
+request, close), http-silent, http-oversized (a 5000-byte header line), http-many (100
+header lines), http-huge (10 KB of headers), http-garbage (a SOCKS 5 reply),
+http-truncated (part of a status line, close), http-lf (bare-LF "HTTP/1.0 200").
+
 SOCKS 4 and 4a (the first byte is 4): the request is read in full (a 4a name is never
 resolved: reply 91), and the faults that make sense apply: ok, split, coalesce, eager
 (reply 90 + "HI\\n" sent as soon as the first byte arrives), silent-accept,
@@ -65,7 +72,7 @@ Any other fault: logged as an error, connection closed.
 "relay HOST PORT", "end FAULT after N ms" (when a
 waiting fault sees the client give up), "error ...".
 """
-import argparse, ipaddress, os, re, select, socket, socketserver, struct, threading, time
+import argparse, base64, ipaddress, os, re, select, socket, socketserver, struct, threading, time
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--bind", default="127.0.0.1")
@@ -193,6 +200,8 @@ class Session:
         ver = recv_exact(s, 1)[0]
         if ver == 4:
             return Socks4(s, f).run()
+        if ver == ord("C"):
+            return self.http()
         n = recv_exact(s, 1)[0]
         methods = recv_exact(s, n)
         log("greeting " + " ".join("%02x" % m for m in methods))
@@ -316,6 +325,54 @@ class Session:
             if out:
                 out.close()
             return wait_client(s, f)
+        relay(s, out)
+
+    def http(self):
+        """HTTP CONNECT (the "C" is read): the request byte by byte up to its
+        empty line, then the reply the fault asks for."""
+        s, f, name, arg = self.s, self.fault, self.name, self.arg
+        head = b"C"
+        while not head.endswith(b"\r\n\r\n") and len(head) < 16384:
+            head += recv_exact(s, 1)
+        lines = head.decode("latin-1").split("\r\n")
+        m = re.fullmatch(r"CONNECT (\[[0-9a-fA-F:.]+\]|[^\s:]+):(\d+) HTTP/1\.1", lines[0])
+        auth = "-"
+        for l in lines[1:]:
+            if l.lower().startswith("proxy-authorization: basic "):
+                auth = base64.b64decode(l.split()[-1]).decode(errors="replace")
+        log("http %s auth=%s" % (lines[0], auth))
+        if not m:
+            return self.send(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+        if f == "http-close":
+            return
+        if f == "http-silent":
+            return wait_client(s, f)
+        host, port = m.group(1).strip("[]"), int(m.group(2))
+        if name == "http" and arg is not None:     # http-NNN: that status
+            extra = b"Proxy-Authenticate: Basic realm=\"hostile\"\r\n" if arg == 407 else b""
+            self.send(b"HTTP/1.1 %d Hostile\r\n%sContent-Length: 5\r\n\r\nnope\n"
+                      % (arg, extra))
+            return wait_client(s, f)
+        bad = {"http-oversized": b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 5000 + b"\r\n\r\n",
+               "http-many": b"HTTP/1.1 200 OK\r\n" + b"X: y\r\n" * 100 + b"\r\n",
+               "http-huge": b"HTTP/1.1 200 OK\r\n" + (b"X: " + b"z" * 1000 + b"\r\n") * 10,
+               "http-garbage": b"\x05\x00\x00\x01\x7f\x00\x00\x01\x10\xe1",
+               "http-truncated": b"HTTP/1.1 200 Connection est"}.get(f)
+        if bad is not None:
+            self.send(bad)
+            if f == "http-truncated":
+                return
+            return wait_client(s, f)
+        out, rep = self.connect_out(host, port)
+        if out is None:
+            self.send(b"HTTP/1.1 502 Bad Gateway\r\n\r\n")
+            return wait_client(s, f)
+        reply = b"HTTP/1.1 200 Connection established\r\nProxy-Agent: hostile\r\n\r\n"
+        if f == "http-lf":
+            reply = b"HTTP/1.0 200\n\n"
+        if f == "coalesce":
+            reply += b"HI\n"
+        self.send(reply)
         relay(s, out)
 
     def eager(self):

@@ -14,7 +14,8 @@
 #                            one fault, blocking and non-blocking; CREDS n (no credentials),
 #                            u (user/password), p (n with pipelining on), q (u with
 #                            pipelining on), 4 (socks4://), a (socks4a://), U (socks4://
-#                            with user $H_USER as the user id); EXPECT OK,
+#                            with user $H_USER as the user id), h (http://), H (http://
+#                            with user/password); EXPECT OK,
 #                            OK:TEXT (the program reads TEXT first) or an errno name; LOGRE
 #                            an ERE the socksify log line must match after "via PROXY: "
 #                            (exactly one line per failed connect);
@@ -81,6 +82,10 @@ hostile_setup() {
 	sed "s|socks5://|socks4://|" "$H_CONF_n" >"$H_CONF_4"
 	sed "s|socks5://|socks4a://|" "$H_CONF_n" >"$H_CONF_a"
 	{ cat "$H_CONF_4"; printf 'user %s\n' "$H_USER"; } >"$H_CONF_U"
+	H_CONF_h=$LAB_TMP/h-http.conf
+	H_CONF_H=$LAB_TMP/h-http-user.conf
+	sed "s|socks5://|http://|" "$H_CONF_n" >"$H_CONF_h"
+	(umask 077; sed "s|socks5://|http://|" "$H_CONF_u" >"$H_CONF_H")
 	# The destination is reachable directly from the client namespace...
 	lab_run "direct path to the destination" lab_ns "$H_PROBE" -s direct "$LAB_HOSTIP" "$H_DEST_PORT"
 	lab_grep "direct path works" "$LAB_OUT" "^GOT direct$"
@@ -108,7 +113,8 @@ h_one() {
 	local out=$LAB_TMP/h.out err=$LAB_TMP/h.err
 	case $creds in
 	u) conf=$H_CONF_u ;; p) conf=$H_CONF_p ;; q) conf=$H_CONF_q ;;
-	4) conf=$H_CONF_4 ;; a) conf=$H_CONF_a ;; U) conf=$H_CONF_U ;; *) conf=$H_CONF_n ;;
+	4) conf=$H_CONF_4 ;; a) conf=$H_CONF_a ;; U) conf=$H_CONF_U ;;
+	h) conf=$H_CONF_h ;; H) conf=$H_CONF_H ;; *) conf=$H_CONF_n ;;
 	esac
 	case $flags in *r*) retry=-r ;; esac
 	case $flags in *i*) sig=(-i 1000) ;; *I*) sig=(-i 1000 -R) ;; esac

@@ -40,6 +40,11 @@ START_TEST(url_schemes)
 	ck_assert(p.remote_dns);
 	p = url_ok("Socks4A://h");
 	ck_assert_int_eq(p.type, SX_PROXY_SOCKS4A);
+	p = url_ok("http://u:p%40@h");          /* HTTP CONNECT, port 80 */
+	ck_assert_int_eq(p.type, SX_PROXY_HTTP);
+	ck_assert_int_eq(p.port, 80);
+	ck_assert_str_eq(p.pass, "p@");
+	ck_assert_int_eq(url_ok("HTTP://h:3128").port, 3128);
 }
 END_TEST
 
@@ -149,8 +154,8 @@ START_TEST(url_bad_scheme)
 {
 	ck_assert_str_eq(url_bad("socks6://x"),
 			 "bad proxy URL 'socks6://x': unknown scheme 'socks6'"
-			 " (use socks5, socks5h, socks4 or socks4a)");
-	ck_assert_ptr_nonnull(strstr(url_bad("http://proxy:3128"), "unknown scheme 'http'"));
+			 " (use socks5, socks5h, socks4, socks4a or http)");
+	ck_assert_ptr_nonnull(strstr(url_bad("https://proxy:3128"), "unknown scheme 'https'"));
 	ck_assert_ptr_nonnull(strstr(url_bad("://h"), "missing scheme"));
 }
 END_TEST

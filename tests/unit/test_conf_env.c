@@ -73,7 +73,7 @@ START_TEST(routes_errors)
 		  "around '|')");
 	parse_err(&c, "proxy h1 socks9://h2\n", "t.conf:1: bad proxy URL "
 		  "'socks9://h2': unknown scheme 'socks9' (use socks5, socks5h, "
-		  "socks4 or socks4a)");
+		  "socks4, socks4a or http)");
 	ck_assert_str_eq(c.proxy.host, "127.0.0.1");
 	parse_err(&c, "round_robin maybe\n",
 		  "t.conf:1: bad round_robin 'maybe' (use yes or no)");
@@ -398,7 +398,7 @@ START_TEST(env_errors)
 	env_set("SOCKSIFY_PROXY", "socks6://x");
 	ck_assert_int_eq(sx_conf_apply_env(&c, stub_getenv), -1);
 	ck_assert_str_eq(c.error, "SOCKSIFY_PROXY: bad proxy URL 'socks6://x': unknown scheme"
-			 " 'socks6' (use socks5, socks5h, socks4 or socks4a)");
+			 " 'socks6' (use socks5, socks5h, socks4, socks4a or http)");
 	ck_assert_str_eq(c.proxy.host, "127.0.0.1");
 
 	env_reset();

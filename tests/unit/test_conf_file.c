@@ -125,7 +125,7 @@ START_TEST(file_errors_exact)
 	parse_err(&c, "user \t\r\n", "t.conf:1: missing value for 'user'");
 	parse_err(&c, "proxy socks6://x\n",
 		  "t.conf:1: bad proxy URL 'socks6://x': unknown scheme 'socks6'"
-		  " (use socks5, socks5h, socks4 or socks4a)");
+		  " (use socks5, socks5h, socks4, socks4a or http)");
 	parse_err(&c, "\r\ndirect 10.0.0.0/33\r\n",
 		  "t.conf:2: bad network '10.0.0.0/33': invalid prefix (must be 0-32)");
 	parse_err(&c, "log_level verbose\n",
