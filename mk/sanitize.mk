@@ -143,6 +143,8 @@ check-sanitize-integration: $(SB)/socksify $(SB)/asan-shim.so $(PROG_BIN)
 	@$(SAN_MAKE) SAN=asan $(SB)/libsocksify.so
 	@rm -rf $(SAN_REPORTS); mkdir -p $(SAN_REPORTS)
 	@SX_LIB=$(CURDIR)/$(SB)/libsocksify.so SX_SOCKSIFY=$(CURDIR)/$(SB)/socksify \
+	  SX_PRELOAD_PREFIX="$(SAN_RUNTIME) $(CURDIR)/$(SB)/asan-shim.so" \
+	  ASAN_OPTIONS="$(SAN_ASAN_OPTIONS)" UBSAN_OPTIONS="$(SAN_UBSAN_OPTIONS)" \
 	  tests/run-integration $(SAN_TESTS); rc=$$?; $(SAN_CHECK_REPORTS); exit $$rc
 
 # The whole integration suite with the ASan library (CI runs this name; it

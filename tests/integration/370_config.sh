@@ -17,7 +17,7 @@ dead=$(lab_free_port 127.0.0.1)
 # before it starts the program (tests/integration/931_command_config.sh).
 conf=$LAB_TMP/bad.conf
 printf '# broken on line 3\nproxy socks5://127.0.0.1:%s\nconnect_timeout forever\n' "$dead" >"$conf"
-timeout -k 2 10 env SOCKSIFY_DIRECT= LD_PRELOAD="$LAB_LIB" SOCKSIFY_CONF="$conf" "$SX" "$dest" "$LAB_ECHO_PORT" >"$LAB_TMP/cmd.out" 2>"$LAB_TMP/cmd.err"
+timeout -k 2 10 env SOCKSIFY_DIRECT= LD_PRELOAD="$LAB_PRELOAD" SOCKSIFY_CONF="$conf" "$SX" "$dest" "$LAB_ECHO_PORT" >"$LAB_TMP/cmd.out" 2>"$LAB_TMP/cmd.err"
 rc=$?
 LAB_OUT=$LAB_TMP/cmd.out LAB_ERR=$LAB_TMP/cmd.err
 [ "$rc" = 124 ] && lab_fail "broken config: connect() hung for 10 s (killed); stderr: $(head -c 300 "$LAB_ERR")"
@@ -27,7 +27,7 @@ lab_grep "broken config: connect fails" "$LAB_OUT" "^ERR E[A-Z]+ "
 lab_pass "broken config: FILE:LINE reported, connection refused"
 
 timeout -k 2 10 env SOCKSIFY_PROXY="socks9://127.0.0.1:$dead" SOCKSIFY_DIRECT= \
-	LD_PRELOAD="$LAB_LIB" "$SX" "$dest" "$LAB_ECHO_PORT" >"$LAB_OUT" 2>"$LAB_ERR"
+	LD_PRELOAD="$LAB_PRELOAD" "$SX" "$dest" "$LAB_ECHO_PORT" >"$LAB_OUT" 2>"$LAB_ERR"
 rc=$?
 [ "$rc" = 124 ] && lab_fail "bad SOCKSIFY_PROXY: connect() hung for 10 s (killed); stderr: $(head -c 300 "$LAB_ERR")"
 [ "$rc" = 0 ] && lab_fail "bad SOCKSIFY_PROXY: the connection succeeded"

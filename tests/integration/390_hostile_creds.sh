@@ -33,7 +33,7 @@ probe() {   # probe CONF ENV... -- ARGS: run sxprobe through the wrapper, collec
 	shift
 	# (PROBE_PRELOAD=1: the library alone, without the socksify command)
 	if [ -n "${PROBE_PRELOAD:-}" ]; then
-		lab_ns env "${envs[@]}" LD_PRELOAD="$LAB_LIB" SOCKSIFY_CONF="$conf" "$H_PROBE" "$@" \
+		lab_ns env "${envs[@]}" LD_PRELOAD="$LAB_PRELOAD" SOCKSIFY_CONF="$conf" "$H_PROBE" "$@" \
 			"$LAB_HOSTIP" "$H_DEST_PORT" >"$LAB_TMP/p.out" 2>"$LAB_TMP/p.err"
 	else
 		lab_ns env "${envs[@]}" "$LAB_SOCKSIFY" -c "$conf" "$H_PROBE" "$@" "$LAB_HOSTIP" \
@@ -208,7 +208,7 @@ hostile_done          # the fail-closed audit of everything above
 # What the loader guarantees without ld.so.preload: LD_PRELOAD is ignored for a setgid
 # program (README "Limits"): it runs without socksify at all.
 lab_ns env SOCKSIFY_PROXY="socks5://$LAB_HOSTIP:$PX_env" SOCKSIFY_DIRECT= SOCKSIFY_DEBUG=2 \
-	LD_PRELOAD="$LAB_LIB" "$LAB_TMP/sg/probe-setgid" -s ld "$LAB_HOSTIP" "$H_DEST_PORT" \
+	LD_PRELOAD="$LAB_PRELOAD" "$LAB_TMP/sg/probe-setgid" -s ld "$LAB_HOSTIP" "$H_DEST_PORT" \
 	>"$LAB_TMP/p.out" 2>"$LAB_TMP/p.err"
 [ "$(used)" = "" ] || lab_fail "LD_PRELOAD was honoured for a setgid program"
 grep -q '^socksify:' "$LAB_TMP/p.err" && lab_fail "socksify ran in a setgid program through LD_PRELOAD"

@@ -26,7 +26,7 @@ pipe_args=(sh "$DNS_NAME" "$port" "$path")
 
 # bare ENV... : the pipeline with LD_PRELOAD only (no wrapper) in the client namespace.
 bare() {
-	lab_ns env SOCKSIFY_DIRECT= SOCKSIFY_PROXY="$LAB_PROXY" LD_PRELOAD="$LAB_LIB" "$@" \
+	lab_ns env SOCKSIFY_DIRECT= SOCKSIFY_PROXY="$LAB_PROXY" LD_PRELOAD="$LAB_PRELOAD" "$@" \
 		sh -c "$pipeline" "${pipe_args[@]}"
 }
 works() {   # DESC CMD...: the page, by name through danted, no DNS query

@@ -54,7 +54,7 @@ lab_pass "socksify (auto, picked $ENG_AUTO): busybox nc by name through danted"
 # command and its supervisor too): the supervisor's own calls are libc's, busybox nc
 # still goes through danted, once.
 dns_danted_mark
-LAB_SXENV=(LD_PRELOAD="$LAB_LIB")
+LAB_SXENV=(LD_PRELOAD="$LAB_PRELOAD")
 lab_run "auto, LD_PRELOAD set: nc by address" nc_fetch auto 127.0.0.1
 LAB_SXENV=()
 grep -q "$LAB_HTTP_CONTENT" "$LAB_OUT" || { lab_show "$LAB_OUT" "$LAB_ERR"; lab_fail "auto, LD_PRELOAD set: not the page"; }

@@ -38,6 +38,10 @@ LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB_ROOT=$(cd "$LAB_DIR/../.." && pwd)
 LAB_PY=/usr/bin/python3
 LAB_LIB=${SX_LIB:-$LAB_ROOT/build/libsocksify.so}      # overridable to check the lab
+# What a test that preloads the library itself (no socksify command) puts in
+# LD_PRELOAD: SX_PRELOAD_PREFIX first (the ASan runtime and its shim, under
+# make check-asan-integration), then the library.
+LAB_PRELOAD="${SX_PRELOAD_PREFIX:+$SX_PRELOAD_PREFIX }$LAB_LIB"
 LAB_SOCKSIFY=${SX_SOCKSIFY:-$LAB_ROOT/scripts/socksify}
 LAB_PROGS=$LAB_ROOT/build/progs
 LAB_TIMEOUT=${LAB_TIMEOUT:-30}      # default bound for one client command
