@@ -84,6 +84,9 @@ const struct sx_runtime *sx_runtime(void);
 const char *sx_sockaddr_str(const struct sockaddr *sa, char *buf, size_t len);
 /* Fill a wire address from a sockaddr (a v4-mapped IPv6 becomes IPv4). */
 int sx_addr_from_sockaddr(struct sx_addr *a, const struct sockaddr *sa);
+/* A name address (ATYP 3) for name (at most 255 bytes) and port (network
+ * order), as the proxy is asked for a mapped address's name. */
+void sx_addr_set_name(struct sx_addr *a, const char *name, uint16_t port);
 /* And back, in family (an IPv4 address in an AF_INET6 socket becomes
  * v4-mapped).  -1 for a name or an unspecified (all-zero) address. */
 int sx_addr_to_sockaddr(const struct sx_addr *a, int family,

@@ -91,11 +91,7 @@ static int dest_wire(const struct sockaddr *dst, struct sx_addr *wire,
 			 "another process); not connecting", text);
 		return -1;
 	}
-	memset(wire, 0, sizeof(*wire));
-	wire->atyp = SX_ATYP_NAME;
-	wire->namelen = (uint8_t)strlen(name);
-	memcpy(wire->u.name, name, wire->namelen + 1);
-	wire->port = a.port;
+	sx_addr_set_name(wire, name, a.port);
 	return 0;
 }
 

@@ -51,6 +51,17 @@ const char *sx_sockaddr_str(const struct sockaddr *sa, char *buf, size_t len)
 	return buf;
 }
 
+void sx_addr_set_name(struct sx_addr *a, const char *name, uint16_t port)
+{
+	size_t n = strnlen(name, sizeof(a->u.name) - 1);
+
+	memset(a, 0, sizeof(*a));
+	a->atyp = SX_ATYP_NAME;
+	a->namelen = (uint8_t)n;
+	memcpy(a->u.name, name, n);
+	a->port = port;
+}
+
 int sx_addr_from_sockaddr(struct sx_addr *a, const struct sockaddr *sa)
 {
 	a->namelen = 0;                 /* the union is filled as needed */

@@ -194,9 +194,14 @@ dns_danted_saw() {
 }
 
 # dns_danted_no_ip DESC: since the mark, no request carried an IP address (ATYP 1/4).
+# (pipelining auto's probe, a CONNECT to 127.0.0.1 port 0, names no destination.)
+dns_danted_ip_requests() {
+	dns_danted_new | grep -E 'Packet: VER: 5 CMD: 1 .*ATYP: [14] ' |
+		grep -Ev 'ATYP: 1 address: 127\.0\.0\.1\.0( |$)'
+}
 dns_danted_no_ip() {
-	if dns_danted_new | grep -Eq 'Packet: VER: 5 CMD: 1 .*ATYP: [14] '; then
-		dns_danted_new | grep -E 'ATYP: [14] ' | tail -n 3 >&2
+	if dns_danted_ip_requests >/dev/null; then
+		dns_danted_ip_requests | tail -n 3 >&2
 		lab_fail "$1: the proxy got an IP address, not the name"
 	fi
 }
