@@ -185,6 +185,24 @@ static int child_quick(struct sx_dnsmap *m)
 
 static int atfork_done;
 
+/*
+ * Not under AddressSanitizer: GCC 12's ASan allocator takes no lock of its
+ * own around fork(), so a child forked while a hammer thread is inside
+ * malloc blocks for ever in malloc (gdb: SizeClassAllocator64::
+ * GetFromAllocator in the child) - ASan's deadlock, not the table's.  The
+ * plain build, valgrind and ThreadSanitizer run it.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define SX_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SX_TEST_ASAN 1
+#endif
+#endif
+#ifndef SX_TEST_ASAN
+#define SX_TEST_ASAN 0
+#endif
+
 START_TEST(fork_while_threads_busy)
 {
 	struct sx_dnsmap m;
@@ -272,7 +290,8 @@ static Suite *dnsmap_fork_suite(void)
 	tc = tcase_create("concurrency");
 	tcase_add_test(tc, threads_consistent);
 	tcase_add_test(tc, fork_child_consistent);
-	tcase_add_test(tc, fork_while_threads_busy);
+	if (!SX_TEST_ASAN)
+		tcase_add_test(tc, fork_while_threads_busy);
 	tcase_add_test(tc, fork_parent_exits_first);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
