@@ -29,7 +29,8 @@ fetch() {
 	dns_remote "$1" curl -q -sS --max-time 10 "$2"
 	lab_out_is "$1" "$LAB_HTTP_CONTENT"
 	lab_grep "$1: sent as a name" "$FAKE_LOG" "^request cmd=1 atyp=3 $3 $LAB_HTTP_PORT$"
-	grep -q 'atyp=[14]' "$FAKE_LOG" && lab_fail "$1: the proxy got an address"
+	# (pipelining auto's probe, a CONNECT to 127.0.0.1 port 0, names no destination)
+	grep 'atyp=[14]' "$FAKE_LOG" | grep -vq 'atyp=1 127\.0\.0\.1 0$' && lab_fail "$1: the proxy got an address"
 	lab_pass "$1: the page, sent as a name, 0 DNS queries"
 }
 
