@@ -165,6 +165,22 @@ static void cache_write(const struct sx_pipe_entry *x)
 		unlink(tmp);
 }
 
+/* An IPv4 address as inet_ntop writes it, without its printf (this runs
+ * on every connect): len is at least 16. */
+static void v4_text(const uint8_t *b, char *out)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (b[i] >= 100)
+			*out++ = (char)('0' + b[i] / 100);
+		if (b[i] >= 10)
+			*out++ = (char)('0' + b[i] / 10 % 10);
+		*out++ = (char)('0' + b[i] % 10);
+		*out++ = i < 3 ? '.' : '\0';
+	}
+}
+
 /* The key of c's first hop: its numeric address and port. */
 static void hop_key(const struct sx_conn *c, char *addr, size_t len,
 		    uint16_t *port)
@@ -174,8 +190,8 @@ static void hop_key(const struct sx_conn *c, char *addr, size_t len,
 
 	addr[0] = '\0';
 	*port = 0;
-	if (c->psa.ss_family == AF_INET) {
-		inet_ntop(AF_INET, &v4->sin_addr, addr, (socklen_t)len);
+	if (c->psa.ss_family == AF_INET && len >= 16) {  /* always: 48 */
+		v4_text((const uint8_t *)&v4->sin_addr, addr);
 		*port = ntohs(v4->sin_port);
 	} else if (c->psa.ss_family == AF_INET6) {
 		if (IN6_IS_ADDR_V4MAPPED(&v6->sin6_addr))
