@@ -66,7 +66,7 @@ static __thread struct {
 	socklen_t plen;
 	struct sockaddr_storage psa;
 	struct sx_pipe_entry e;
-} last;
+} last __attribute__((tls_model("initial-exec")));
 static atomic_bool said_bad_cache;
 
 static int64_t now_s(void)
