@@ -55,6 +55,18 @@
 static struct sx_pipe_entry memo[16];
 static int nmemo;
 static pthread_mutex_t memo_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned memo_gen;       /* under memo_lock: +1 on every change */
+/* This thread's last answer from the memory, by the hop's binary address:
+ * the next connect through the same hop takes it without formatting the
+ * key or searching, while the memory is unchanged (memo_gen). */
+static __thread struct {
+	bool ok;
+	uint8_t method;
+	unsigned gen;
+	socklen_t plen;
+	struct sockaddr_storage psa;
+	struct sx_pipe_entry e;
+} last __attribute__((tls_model("initial-exec")));
 static atomic_bool said_bad_cache;
 
 static int64_t now_s(void)
@@ -165,6 +177,22 @@ static void cache_write(const struct sx_pipe_entry *x)
 		unlink(tmp);
 }
 
+/* An IPv4 address as inet_ntop writes it, without its printf (this runs
+ * on every connect): len is at least 16. */
+static void v4_text(const uint8_t *b, char *out)
+{
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (b[i] >= 100)
+			*out++ = (char)('0' + b[i] / 100);
+		if (b[i] >= 10)
+			*out++ = (char)('0' + b[i] / 10 % 10);
+		*out++ = (char)('0' + b[i] % 10);
+		*out++ = i < 3 ? '.' : '\0';
+	}
+}
+
 /* The key of c's first hop: its numeric address and port. */
 static void hop_key(const struct sx_conn *c, char *addr, size_t len,
 		    uint16_t *port)
@@ -174,8 +202,8 @@ static void hop_key(const struct sx_conn *c, char *addr, size_t len,
 
 	addr[0] = '\0';
 	*port = 0;
-	if (c->psa.ss_family == AF_INET) {
-		inet_ntop(AF_INET, &v4->sin_addr, addr, (socklen_t)len);
+	if (c->psa.ss_family == AF_INET && len >= 16) {  /* always: 48 */
+		v4_text((const uint8_t *)&v4->sin_addr, addr);
 		*port = ntohs(v4->sin_port);
 	} else if (c->psa.ss_family == AF_INET6) {
 		if (IN6_IS_ADDR_V4MAPPED(&v6->sin6_addr))
@@ -195,16 +223,19 @@ static void memo_put(const struct sx_pipe_entry *x)
 	if (pthread_mutex_trylock(&memo_lock))
 		return;
 	nmemo = sx_pipecache_put(memo, nmemo, 16, x);
+	__atomic_add_fetch(&memo_gen, 1, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&memo_lock);
 }
 
 /* What is known of key x (memory first, then the file); *probed: no probe
  * is due. */
-static enum sx_pipe_state known(const struct sx_pipe_entry *x, bool *probed)
+static enum sx_pipe_state known(const struct sx_conn *c,
+			       const struct sx_pipe_entry *x, bool *probed)
 {
 	struct sx_pipe_entry e[SX_PIPE_MAX_ENTRIES];
 	int64_t now = now_s();
 	enum sx_pipe_state s;
+	unsigned gen = 0;
 	int i, n;
 
 	i = -1;
@@ -212,12 +243,20 @@ static enum sx_pipe_state known(const struct sx_pipe_entry *x, bool *probed)
 		i = sx_pipecache_find(memo, nmemo, x->addr, x->port, x->method);
 		if (i >= 0)
 			e[0] = memo[i];
+		gen = __atomic_load_n(&memo_gen, __ATOMIC_RELAXED);
 		pthread_mutex_unlock(&memo_lock);
 	}
 	if (i >= 0) {
 		s = sx_pipe_known(&e[0], now, probed);
-		if (*probed)
+		if (*probed) {
+			last.ok = true;
+			last.method = x->method;
+			last.gen = gen;
+			last.plen = c->plen;
+			memcpy(&last.psa, &c->psa, sizeof(last.psa));
+			last.e = e[0];
 			return s;
+		}
 	}
 	n = cache_read(e, SX_PIPE_MAX_ENTRIES);
 	i = sx_pipecache_find(e, n, x->addr, x->port, x->method);
@@ -273,6 +312,25 @@ static int probe_send(struct sx_pipe_probe *pr, int64_t deadline)
 	return rc;
 }
 
+/* The memory's answer for c's hop, from this thread's last one: false
+ * when there is none that still holds (then known() looks). */
+static bool fresh(const struct sx_conn *c, uint8_t method,
+		  enum sx_pipe_state *s, bool *probed)
+{
+	unsigned gen;
+
+	if (!last.ok || last.method != method || last.plen != c->plen ||
+	    c->plen > sizeof(c->psa) || memcmp(&last.psa, &c->psa, c->plen))
+		return false;
+	/* relaxed: a stale read only sends it to the slow path or to an
+	 * answer that held a moment ago (the memory is a hint) */
+	gen = __atomic_load_n(&memo_gen, __ATOMIC_RELAXED);
+	if (gen != last.gen)
+		return false;
+	*s = sx_pipe_known(&last.e, now_s(), probed);
+	return *probed;
+}
+
 void sx_pipe_begin(struct sx_conn *c, const struct sx_proxy *p)
 {
 	struct sx_pipe_probe *pr = &c->probe;
@@ -284,9 +342,12 @@ void sx_pipe_begin(struct sx_conn *c, const struct sx_proxy *p)
 	c->pipe_on = false;
 	if (p->pipelining != SX_PIPE_AUTO || pr->active)
 		return;
+	if (eligible && fresh(c, x.method, &s, &probed))
+		goto decide;
 	hop_key(c, x.addr, sizeof(x.addr), &x.port);
 	eligible = eligible && x.addr[0];
-	s = eligible ? known(&x, &probed) : SX_PIPE_UNKNOWN;
+	s = eligible ? known(c, &x, &probed) : SX_PIPE_UNKNOWN;
+decide:
 	switch (sx_pipe_decide(p->pipelining, eligible, s, probed)) {
 	case SX_PIPE_USE_ON:
 		c->pipe_on = true;

@@ -2,6 +2,7 @@
  * pipecache.c - the pure half of `pipelining auto`: the cache file's
  * format and the decisions (include/socksify/pipeauto.h).  No I/O.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,59 @@ static bool addr_ok(const char *a)
 	return strspn(a, "0123456789abcdefABCDEF.:%") == strlen(a);
 }
 
+/* A word of a line as sx_pipecache_format writes it, ended by end: false
+ * (nothing read) for anything else. */
+static bool plain_word(const char **p, char *out, size_t cap, char end)
+{
+	const char *s = *p;
+	size_t n = 0;
+
+	while (s[n] && !isspace((unsigned char)s[n]))
+		n++;
+	if (!n || n >= cap || s[n] != end)
+		return false;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	*p = s + n + 1;
+	return true;
+}
+
+/* Plain digits (at most max of them), ended by end. */
+static bool plain_num(const char **p, unsigned long long *v, size_t max,
+		      char end)
+{
+	const char *s = *p;
+	unsigned long long x = 0;
+	size_t n = 0;
+
+	while (n < max && s[n] >= '0' && s[n] <= '9')
+		x = x * 10 + (unsigned)(s[n++] - '0');
+	if (!n || s[n] != end)
+		return false;
+	*v = x;
+	*p = s + n + 1;
+	return true;
+}
+
+/* The fields of a line in the form sx_pipecache_format writes (one space
+ * between fields, plain digits that fit), without sscanf's cost (a
+ * process reads the file at its first connect): false for any other form,
+ * which sscanf then reads, as it would read this one. */
+static bool plain_fields(const char *line, char addr[64], unsigned *port,
+			 unsigned *method, char state[16], long long *when)
+{
+	unsigned long long a, b, c;
+
+	if (!plain_word(&line, addr, 64, ' ') || !plain_num(&line, &a, 5, ' ') ||
+	    !plain_num(&line, &b, 5, ' ') || !plain_word(&line, state, 16, ' ') ||
+	    !plain_num(&line, &c, 18, '\0'))
+		return false;
+	*port = (unsigned)a;
+	*method = (unsigned)b;
+	*when = (long long)c;
+	return true;
+}
+
 /* One line "ADDR PORT METHOD STATE WHEN" (NUL-terminated, no newline). */
 static bool parse_line(const char *line, struct sx_pipe_entry *e)
 {
@@ -31,7 +85,8 @@ static bool parse_line(const char *line, struct sx_pipe_entry *e)
 	unsigned port, method;
 	long long when;
 
-	if (sscanf(line, "%63s %u %u %15s %lld %c", addr, &port, &method,
+	if (!plain_fields(line, addr, &port, &method, state, &when) &&
+	    sscanf(line, "%63s %u %u %15s %lld %c", addr, &port, &method,
 		   state, &when, &tail) != 5)
 		return false;
 	if (!addr_ok(addr) || port == 0 || port > 65535 ||

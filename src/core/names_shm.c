@@ -196,7 +196,8 @@ bool sx_dnsshm_run_covers(const struct sx_conf *c, int family, const void *addr)
 	struct sx_dnsmap r = { .v4 = c->dns_map_v4, .v6 = c->dns_map_v6 };
 	uint32_t key;
 
-	return names_path() && sx_dnsmap_in_range(&r, family, addr, &key);
+	/* the range first: a connect by address never looks for the file */
+	return sx_dnsmap_in_range(&r, family, addr, &key) && names_path();
 }
 
 /* The program socksify started is leaving: its run's table goes (the

@@ -140,17 +140,83 @@ static bool is_a_proxy(const struct sx_runtime *r, const struct sockaddr *sa)
 	return false;
 }
 
+/*
+ * This thread's last decision for an address that is not mapped: the
+ * process's runtime never changes once loaded, so the same destination
+ * (family, address, port) and protocol gets the same answer - a connect
+ * asks twice (the hook, then the connection), a program connecting again
+ * asks again - without matching the rules anew.  A mapped address is
+ * looked up every time (its name may change).
+ */
+struct route_memo {
+	bool ok;
+	int proto, family;
+	uint16_t port;
+	uint8_t addr[16];
+	enum sx_route_kind kind;
+	int set, rule;
+};
+static __thread struct route_memo route_last
+	__attribute__((tls_model("initial-exec")));
+
+static void route_key(struct route_memo *k, const struct sockaddr *sa,
+		      const struct sx_addr *a, int proto)
+{
+	memset(k, 0, sizeof(*k));
+	k->proto = proto;
+	k->family = sa->sa_family;
+	k->port = a->port;
+	memcpy(k->addr, a->u.v6, a->atyp == SX_ATYP_IPV4 ? 4 : 16);
+}
+
+static bool route_memo_hit(const struct route_memo *k)
+{
+	const struct route_memo *m = &route_last;
+
+	return m->ok && m->proto == k->proto && m->family == k->family &&
+	       m->port == k->port && !memcmp(m->addr, k->addr, sizeof(k->addr));
+}
+
+/* What matching rule i says (direct: the kind a direct rule gives). */
+static enum sx_route_kind rule_kind(const struct sx_runtime *r, int i,
+				    enum sx_route_kind direct, int *set)
+{
+	if (r->conf.rules[i].target == SX_TARGET_DIRECT)
+		return direct;
+	if (r->conf.rules[i].target == SX_TARGET_BLOCK)
+		return SX_ROUTE_BLOCK;
+	*set = r->conf.rules[i].target;
+	return SX_ROUTE_PROXY;
+}
+
+static enum sx_route_kind route_unmapped(const struct sx_runtime *r,
+					 const struct sockaddr *sa,
+					 uint16_t port, int proto, int *set,
+					 int *rule)
+{
+	/* A connection to a proxy itself never goes through a proxy. */
+	if (is_a_proxy(r, sa))
+		return SX_ROUTE_DIRECT;
+	if (r->conf.nrules)
+		*rule = sx_conf_route_match(&r->conf, NULL, sa, port, proto);
+	if (*rule >= 0)
+		return rule_kind(r, *rule, SX_ROUTE_DIRECT, set);
+	return sx_conf_is_direct(&r->conf, sa) ? SX_ROUTE_DIRECT :
+						  SX_ROUTE_PROXY;
+}
+
 enum sx_route_kind sx_route_decide(const struct sx_runtime *r,
 				   const struct sockaddr *sa, int proto,
 				   int *set, int *rule)
 {
+	struct route_memo k;
 	struct sx_addr a;
 	char name[256];
 	bool mapped = false;
-	int i, dummy;
+	int no_set, no_rule;
 
-	set = set ? set : &dummy;
-	rule = rule ? rule : &dummy;
+	set = set ? set : &no_set;
+	rule = rule ? rule : &no_rule;
 	*set = 0;
 	*rule = -1;
 	if (sx_addr_from_sockaddr(&a, sa) < 0)
@@ -159,26 +225,26 @@ enum sx_route_kind sx_route_decide(const struct sx_runtime *r,
 	mapped = sx_names_lookup(a.atyp == SX_ATYP_IPV4 ? AF_INET : AF_INET6,
 				 a.atyp == SX_ATYP_IPV4 ? (void *)a.u.v4 :
 				 (void *)a.u.v6, name, sizeof(name));
-	/* A connection to a proxy itself never goes through a proxy. */
-	if (!mapped && is_a_proxy(r, sa))
-		return SX_ROUTE_DIRECT;
-	if (r->conf.nrules && (!mapped || name[0])) {
-		i = sx_conf_route_match(&r->conf, mapped ? name : NULL,
-					mapped ? NULL : sa, a.port, proto);
-		*rule = i;
-		if (i >= 0 && r->conf.rules[i].target == SX_TARGET_DIRECT)
-			return mapped ? SX_ROUTE_DIRECT_NAME : SX_ROUTE_DIRECT;
-		if (i >= 0 && r->conf.rules[i].target == SX_TARGET_BLOCK)
-			return SX_ROUTE_BLOCK;
-		if (i >= 0) {
-			*set = r->conf.rules[i].target;
-			return SX_ROUTE_PROXY;
+	if (!mapped) {
+		route_key(&k, sa, &a, proto);
+		if (r == &rt && route_memo_hit(&k)) {
+			*set = route_last.set;
+			*rule = route_last.rule;
+			return route_last.kind;
 		}
+		k.kind = route_unmapped(r, sa, a.port, proto, set, rule);
+		k.set = *set;
+		k.rule = *rule;
+		k.ok = r == &rt;
+		route_last = k;
+		return k.kind;
 	}
+	if (r->conf.nrules && name[0])
+		*rule = sx_conf_route_match(&r->conf, name, NULL, a.port, proto);
+	if (*rule >= 0)
+		return rule_kind(r, *rule, SX_ROUTE_DIRECT_NAME, set);
 	/* The default route.  A mapped address always goes to the proxy,
 	 * whatever its range. */
-	if (!mapped && sx_conf_is_direct(&r->conf, sa))
-		return SX_ROUTE_DIRECT;
 	return SX_ROUTE_PROXY;
 }
 

@@ -79,6 +79,35 @@ START_TEST(parse_corrupt)
 }
 END_TEST
 
+/* Lines written by hand, not in sx_pipecache_format's form, read as
+ * before (sscanf's rules); the plain form the same way. */
+START_TEST(parse_other_forms)
+{
+	struct sx_pipe_entry e[MAXE];
+	int n = parse(HDR "  127.0.0.1\t1080  0 yes +5\n"
+		      "::1 01081 2 no 0000000000000000000000012\n"
+		      "10.0.0.1 9050 0 unknown 7 \n"
+		      "10.0.0.2 99999 0 yes 1\n", e);
+
+	ck_assert_int_eq(n, -1);        /* the last line: port */
+	n = parse(HDR "  127.0.0.1\t1080  0 yes +5\n"
+		  "::1 01081 2 no 0000000000000000000000012\n"
+		  "10.0.0.1 9050 0 unknown 7 \n", e);
+	ck_assert_int_eq(n, 3);
+	ck_assert_str_eq(e[0].addr, "127.0.0.1");
+	ck_assert_uint_eq(e[0].port, 1080);
+	ck_assert_int_eq(e[0].when, 5);
+	ck_assert_uint_eq(e[1].port, 1081);
+	ck_assert_int_eq(e[1].when, 12);
+	ck_assert_int_eq(e[1].state, SX_PIPE_NO);
+	ck_assert_int_eq(e[2].when, 7);
+	ck_assert_int_eq(e[2].state, SX_PIPE_UNKNOWN);
+	ck_assert_int_eq(parse(HDR "127.0.0.1 1080 0 yes 999999999999999999\n",
+			       e), 1);
+	ck_assert_int_eq(e[0].when, 999999999999999999LL);
+}
+END_TEST
+
 START_TEST(parse_nul_and_size)
 {
 	struct sx_pipe_entry e[MAXE];
@@ -227,6 +256,7 @@ static Suite *pipeauto_suite(void)
 	tcase_add_test(tc, parse_good);
 	tcase_add_loop_test(tc, parse_corrupt, 0,
 			    (int)(sizeof corrupt / sizeof corrupt[0]));
+	tcase_add_test(tc, parse_other_forms);
 	tcase_add_test(tc, parse_nul_and_size);
 	tcase_add_test(tc, format_round_trip);
 	tcase_add_test(tc, put_and_find);
