@@ -12,8 +12,8 @@ lab_need_lib
 CHROMIUM=$(command -v chromium || command -v chromium-browser)
 [ -n "$CHROMIUM" ] || lab_skip "chromium not installed (Debian package chromium)"
 # Under make check-asan-integration the ASan runtime is preloaded into every program:
-# chromium (its own allocator, its zygote) dies with SIGSEGV there, with or without
-# socksify's library, so this run has nothing to say about socksify.
+# chromium does not run so - alone (no socksify) it hangs at start, with the ASan
+# library it exits with SIGSEGV (not investigated yet; the plain and UBSan runs cover it).
 [ -n "${SX_PRELOAD_PREFIX:-}" ] && lab_skip "chromium does not run with a preloaded ASan runtime"
 dns_lab_remote
 page=page-$$.html
