@@ -12,7 +12,7 @@ lab_init
 lab_need_lib
 W=$LAB_ROOT/build/socksify
 [ -x "$W" ] || lab_fail "build/socksify not built"
-LIB=$LAB_ROOT/build/libsocksify.so   # the library build/socksify uses (next to it)
+LIB=${SOCKSIFY_LIBRARY:-$LAB_ROOT/build/libsocksify.so}   # the library build/socksify uses
 ENVP='echo "engine=${SOCKSIFY_ENGINE-} strict=${SOCKSIFY_STRICT-} preload=${LD_PRELOAD-}"'
 w() { timeout -k 5 20 "$W" "$@"; }
 is() { local got; got=$(cat "$LAB_OUT"); [ "$got" = "$2" ] || { cat "$LAB_ERR" >&2; lab_fail "$1: got '$got', expected '$2'"; }; }

@@ -11,7 +11,7 @@
 lab_init
 lab_need_lib
 W=$LAB_ROOT/build/socksify
-LIB=$LAB_ROOT/build/libsocksify.so   # the library build/socksify uses (next to it)
+LIB=${SOCKSIFY_LIBRARY:-$LAB_ROOT/build/libsocksify.so}   # the library build/socksify uses
 lab_netns
 # The web server listens on the root side of the veth: reachable directly from the
 # namespace and through danted, which connects from 127.0.0.1.
