@@ -108,7 +108,7 @@ make -s -C "$LAB_ROOT" install-tool DESTDIR="$LAB_TMP/dest" PREFIX=/opt/sxtest >
 	{ cat "$LAB_TMP/inst.out"; lab_fail "make install-tool"; }
 I=$LAB_TMP/dest/opt/sxtest/bin/socksify
 [ -x "$I" ] || lab_fail "make install-tool did not install bin/socksify"
-status "installed: library in LIBDIR" 2 "$I" true
+status "installed: library in LIBDIR" 2 env -u SOCKSIFY_LIBRARY "$I" true
 grep -q "cannot find /opt/sxtest/lib/socksify/libsocksify.so" "$LAB_TMP/e" || { cat "$LAB_TMP/e"; lab_fail "installed command does not look in LIBDIR"; }
 lab_run "installed with SOCKSIFY_LIBRARY" env SOCKSIFY_LIBRARY="$LIB" "$I" sh -c 'echo "$LD_PRELOAD"'
 is "installed command runs" "$LIB"
