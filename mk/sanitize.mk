@@ -159,7 +159,9 @@ check-sanitize:
 	 echo "check-sanitize: unit exit $$u, integration exit $$i"; \
 	 [ $$u = 0 ] && [ $$i = 0 ]
 
-# Valgrind: the unit tests without Check's fork (one process to watch), then
+# Valgrind: the unit tests without Check's fork (one process to watch; a suite
+# whose tests need a process each, test_registry, sets fork mode itself), their
+# timeouts x4 and SX_UNDER_VALGRIND set (fewer rounds of the fork loops), then
 # the integration tests of VG_TESTS with the ordinary library and valgrind
 # around the client only (--trace-children=no), its reports judged by
 # tests/vg-report.  check-valgrind-unit and check-valgrind-integration alone
@@ -167,7 +169,7 @@ check-sanitize:
 check-valgrind-unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do \
 	  echo "== valgrind $$t"; \
-	  CK_FORK=no $(VG) $$t || fail=1; \
+	  CK_FORK=no CK_TIMEOUT_MULTIPLIER=4 SX_UNDER_VALGRIND=1 $(VG) $$t || fail=1; \
 	done; exit $$fail
 
 check-valgrind-integration: all $(PROG_BIN) $(SB)/vg-socksify

@@ -22,22 +22,27 @@ lab_expect_direct_fails "destination reachable without the proxy" "$STRESS" -c 1
 
 LAB_PROXY=socks5://$LAB_HOSTIP:$LAB_MS_PORT
 LAB_TIMEOUT=100
+# Under valgrind (make check-valgrind-integration) every thread, fork and exec
+# costs tens of times more: the same mix, 4 threads x 100 and 2 x 40.
+T1=16 N1=500 T2=8 N2=100
+if [ -n "${SX_UNDER_VALGRIND:-}" ]; then T1=4 N1=100 T2=2 N2=40 LAB_TIMEOUT=250; fi
+C1=$((T1 * N1)) C2=$((T2 * N2))
 t0=$SECONDS
-lab_run "16 threads x 500 connects, SA_RESTART off" lab_sx "$STRESS" -t 16 -n 500 127.0.0.1 "$port"
+lab_run "$T1 threads x $N1 connects, SA_RESTART off" lab_sx "$STRESS" -t $T1 -n $N1 127.0.0.1 "$port"
 lab_log "$(cat "$LAB_OUT") ($((SECONDS - t0)) s)"
-lab_grep "all connects worked, no fd leak" "$LAB_OUT" "^connects=8000 ok=6000 abandoned=2000 failed=0 children=[1-9][0-9]* child_failed=0 signals=[1-9][0-9]* fds_before=([0-9]+) fds_after=\\1 .* fork=[1-9][0-9]* vfork=[1-9][0-9]* spawn=[1-9][0-9]* epctl=[1-9][0-9]* dupok=[1-9][0-9]* vfork_close=[1-9][0-9]*$"
-lab_pass "16 x 500 connects with fork/vfork/posix_spawn, close() from another thread, signals"
+lab_grep "all connects worked, no fd leak" "$LAB_OUT" "^connects=$C1 ok=$((C1 * 3 / 4)) abandoned=$((C1 / 4)) failed=0 children=[1-9][0-9]* child_failed=0 signals=[1-9][0-9]* fds_before=([0-9]+) fds_after=\\1 .* fork=[1-9][0-9]* vfork=[1-9][0-9]* spawn=[1-9][0-9]* epctl=[1-9][0-9]* dupok=[1-9][0-9]* vfork_close=[1-9][0-9]*$"
+lab_pass "$T1 x $N1 connects with fork/vfork/posix_spawn, close() from another thread, signals"
 
 t0=$SECONDS
-lab_run "8 threads x 100 connects, SA_RESTART on" lab_sx "$STRESS" -R -t 8 -n 100 127.0.0.1 "$port"
+lab_run "$T2 threads x $N2 connects, SA_RESTART on" lab_sx "$STRESS" -R -t $T2 -n $N2 127.0.0.1 "$port"
 lab_log "$(cat "$LAB_OUT") ($((SECONDS - t0)) s)"
-lab_grep "SA_RESTART: all connects worked, no fd leak" "$LAB_OUT" "^connects=800 ok=600 abandoned=200 failed=0 children=[1-9][0-9]* child_failed=0 signals=[1-9][0-9]* fds_before=([0-9]+) fds_after=\\1 .* fork=[1-9][0-9]* vfork=[1-9][0-9]* spawn=[1-9][0-9]* epctl=[1-9][0-9]* dupok=[1-9][0-9]* vfork_close=[1-9][0-9]*$"
+lab_grep "SA_RESTART: all connects worked, no fd leak" "$LAB_OUT" "^connects=$C2 ok=$((C2 * 3 / 4)) abandoned=$((C2 / 4)) failed=0 children=[1-9][0-9]* child_failed=0 signals=[1-9][0-9]* fds_before=([0-9]+) fds_after=\\1 .* fork=[1-9][0-9]* vfork=[1-9][0-9]* spawn=[1-9][0-9]* epctl=[1-9][0-9]* dupok=[1-9][0-9]* vfork_close=[1-9][0-9]*$"
 lab_pass "the same with SA_RESTART handlers"
 
 # The destination counted the connections: each success came through the proxy to it.
 kill -TERM "$SERVER_PID"
 lab_wait_file_grep "$LAB_TMP/stress-server.out" '^accepted [0-9]+' 5 || lab_fail "stress server did not report"
 accepted=$(sed -n 's/^accepted //p' "$LAB_TMP/stress-server.out")
-[ "$accepted" -ge 6600 ] || lab_fail "the destination accepted only $accepted connections"
+[ "$accepted" -ge $(((C1 + C2) * 3 / 4)) ] || lab_fail "the destination accepted only $accepted connections"
 lab_pass "the destination accepted $accepted connections, all through the proxy"
 exit 0
