@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "socksify/conf.h"
+#include "socksify/pipeauto.h"
 #include "socksify/proto.h"
 
 /* Milliseconds on the monotonic clock. */
@@ -207,6 +208,12 @@ void sx_pipe_begin(struct sx_conn *c, const struct sx_proxy *p);
 /* The program's connect to the first hop is done: send the probe's one
  * write if its own connect is done too (waits a few ms at most). */
 void sx_pipe_probe_send(struct sx_conn *c);
+/* What this user's cache says of the proxy at psa (p: its settings) for
+ * socksify --check: the state while it holds (expired: unknown); *when
+ * the time it was learned (0: nothing known); file the cache's path. */
+enum sx_pipe_state sx_pipe_cached(const struct sockaddr_storage *psa,
+				  const struct sx_proxy *p, int64_t *when,
+				  char *file, size_t flen);
 /* Close the probe without a verdict (a connection given up early). */
 void sx_pipe_probe_drop(struct sx_conn *c);
 /* After the program's own handshake: collect the probe's replies (a short

@@ -193,19 +193,19 @@ static void v4_text(const uint8_t *b, char *out)
 	}
 }
 
-/* The key of c's first hop: its numeric address and port. */
-static void hop_key(const struct sx_conn *c, char *addr, size_t len,
-		    uint16_t *port)
+/* The key of a proxy's address: its numeric address and port. */
+static void sa_key(const struct sockaddr_storage *psa, char *addr, size_t len,
+		   uint16_t *port)
 {
-	const struct sockaddr_in *v4 = (const void *)&c->psa;
-	const struct sockaddr_in6 *v6 = (const void *)&c->psa;
+	const struct sockaddr_in *v4 = (const void *)psa;
+	const struct sockaddr_in6 *v6 = (const void *)psa;
 
 	addr[0] = '\0';
 	*port = 0;
-	if (c->psa.ss_family == AF_INET && len >= 16) {  /* always: 48 */
+	if (psa->ss_family == AF_INET && len >= 16) {  /* always: 48 */
 		v4_text((const uint8_t *)&v4->sin_addr, addr);
 		*port = ntohs(v4->sin_port);
-	} else if (c->psa.ss_family == AF_INET6) {
+	} else if (psa->ss_family == AF_INET6) {
 		if (IN6_IS_ADDR_V4MAPPED(&v6->sin6_addr))
 			inet_ntop(AF_INET, &v6->sin6_addr.s6_addr[12], addr,
 				  (socklen_t)len);
@@ -214,6 +214,13 @@ static void hop_key(const struct sx_conn *c, char *addr, size_t len,
 				  (socklen_t)len);
 		*port = ntohs(v6->sin6_port);
 	}
+}
+
+/* The key of c's first hop. */
+static void hop_key(const struct sx_conn *c, char *addr, size_t len,
+		    uint16_t *port)
+{
+	sa_key(&c->psa, addr, len, port);
 }
 
 /* trylock: the memory is a hint (the file is the truth), and a child
@@ -464,4 +471,28 @@ void sx_pipe_stalled(const struct sx_conn *c, const struct sx_proxy *p,
 		 "of a pipelined handshake: the proxy does not accept "
 		 "pipelining; pipelining auto now leaves it off for %s port %u",
 		 addr, port);
+}
+
+enum sx_pipe_state sx_pipe_cached(const struct sockaddr_storage *psa,
+				  const struct sx_proxy *p, int64_t *when,
+				  char *file, size_t flen)
+{
+	struct sx_pipe_entry e[SX_PIPE_MAX_ENTRIES];
+	char dir[4096], addr[48];
+	uint16_t port;
+	bool probed;
+	int i, n;
+
+	*when = 0;
+	if (!cache_path(dir, sizeof(dir), file, flen))
+		snprintf(file, flen, "(none: neither XDG_CACHE_HOME nor HOME)");
+	sa_key(psa, addr, sizeof(addr), &port);
+	if (!addr[0])
+		return SX_PIPE_UNKNOWN;
+	n = cache_read(e, SX_PIPE_MAX_ENTRIES);
+	i = sx_pipecache_find(e, n, addr, port, hop_method(p));
+	if (i < 0)
+		return SX_PIPE_UNKNOWN;
+	*when = e[i].when;
+	return sx_pipe_known(&e[i], now_s(), &probed);
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "socksify/client.h"
@@ -439,6 +440,39 @@ static int hop_addr(const struct sx_proxy *prev, const struct sx_proxy *n,
 	return sx_next_hop_addr(&pa, text, prev->type, a, f);
 }
 
+/* pipelining auto: what this user's cache says of the first hop p. */
+static void pipe_info(struct check *k, const struct sx_proxy *p)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	char file[4200], day[40] = "?";
+	int64_t when;
+	enum sx_pipe_state s;
+	struct tm tm;
+	time_t t;
+
+	if (p->pipelining != SX_PIPE_AUTO || p->type != SX_PROXY_SOCKS5 ||
+	    p->gss.enabled ||
+	    getpeername(k->fd, (struct sockaddr *)&ss, &len) < 0)
+		return;
+	s = sx_pipe_cached(&ss, p, &when, file, sizeof file);
+	t = (time_t)when;
+	if (when && gmtime_r(&t, &tm))
+		strftime(day, sizeof day, "%Y-%m-%d %H:%M UTC", &tm);
+	if (s == SX_PIPE_YES || s == SX_PIPE_NO)
+		fact(k, "info", "pipelining%s: auto (from %s); %s %s pipelining "
+		     "(learned %s; %s; delete it to forget)", k->at,
+		     sx_tool_origin(k->c, "pipelining"), k->ptext,
+		     s == SX_PIPE_YES ? "accepts" : "does not accept", day,
+		     file);
+	else
+		fact(k, "info", "pipelining%s: auto (from %s); nothing known of "
+		     "%s%s%s (%s): a program's next connection goes one message "
+		     "per round trip while a probe asks it", k->at,
+		     sx_tool_origin(k->c, "pipelining"), k->ptext,
+		     when ? ", last probed " : "", when ? day : "", file);
+}
+
 /* Method and authentication with hop p.  0 or -1. */
 static int negotiate(struct check *k, const struct sx_proxy *p, bool target,
 		     int64_t deadline)
@@ -493,6 +527,8 @@ static void check_route(struct check *k, int set, size_t r,
 		     sx_tool_origin(k->c, set ? "route" : r ? "fallback" : "proxy"));
 		if (h == 0 && reach_proxy(k, p) < 0)
 			return;
+		if (h == 0)
+			pipe_info(k, p);
 		deadline = sx_now_ms() + k->c->handshake_timeout_ms;
 		if (negotiate(k, p, !last || dst, deadline) < 0) {
 			if (dest)
