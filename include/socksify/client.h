@@ -144,6 +144,10 @@ struct sx_conn {
 	bool blocked;                   /* refused by a rule, no proxy asked */
 	bool direct;                    /* a mapped name a rule sends direct */
 	bool tried;                     /* a route was tried: trail is set */
+	/* The socket's own state refused the connect to the proxy (EISCONN,
+	 * EALREADY: connected, listening, connecting): the program gets that
+	 * errno as from its own connect(), quietly, the socket untouched. */
+	bool sock_state;
 	const char *via;                /* the route in use, for messages */
 	const struct sx_proxy_addr *exit; /* its last hop, once connected */
 	enum sx_proxy_type exit_type;
@@ -162,6 +166,12 @@ struct sx_conn {
 
 int sx_conn_begin(struct sx_conn *c, int fd, const struct sockaddr *dst,
 		  socklen_t dstlen);
+struct sx_route_choice;
+/* The same when the caller (the connect hook) has the route choice for
+ * dst already (sx_route_choose) and the socket's flags (F_GETFL). */
+int sx_conn_begin_chosen(struct sx_conn *c, int fd, const struct sockaddr *dst,
+			 socklen_t dstlen, const struct sx_route_choice *ch,
+			 int flags);
 /* The same for a BIND whose expected peer is dst. */
 int sx_conn_begin_bind(struct sx_conn *c, int fd, const struct sockaddr *dst,
 		       socklen_t dstlen);

@@ -32,6 +32,7 @@ enum outcome {
 	OUT_DEST,       /* the destination's fault: stop here */
 	OUT_DOWN,       /* the route is down: mark it, try the next */
 	OUT_SKIP,       /* this route cannot carry it: try the next */
+	OUT_STATE,      /* the socket's own state refuses: stop, quietly */
 };
 
 static _Atomic int64_t down_until[SX_ROUTE_SETS][SX_CONF_MAX_ROUTES];
@@ -221,6 +222,15 @@ static int start_route(struct sx_conn *c, int fd, const struct sx_runtime *rt)
 		c->in_progress = true;
 		return 0;
 	}
+	/* Already connected (or listening), or connecting by itself: the
+	 * kernel's answer to the program's own connect() too, whatever the
+	 * address (it looks at the socket's state first).  Asked here, not
+	 * by a getpeername() on every connect. */
+	if (!c->tried && (errno == EISCONN || errno == EALREADY)) {
+		c->f.err = errno;
+		c->sock_state = true;
+		return OUT_STATE;
+	}
 	c->f.err = errno;
 	snprintf(c->f.why, sizeof(c->f.why), "%s%scannot reach the proxy: %s",
 		 *pre ? cur_hops(c, rt)[0].text : "", pre, strerror(errno));
@@ -240,6 +250,8 @@ static int start_next(struct sx_conn *c, int fd)
 		out = start_route(c, fd, rt);
 		if (out == 0)
 			return 0;
+		if (out == OUT_STATE)
+			return -1;
 		if (out == OUT_DOWN)
 			mark_down(c);
 		note_failure(c);
@@ -277,6 +289,11 @@ static int direct_start(struct sx_conn *c, int fd)
 	c->in_progress = errno == EINPROGRESS;
 	if (c->in_progress)
 		return 0;
+	if (errno == EISCONN || errno == EALREADY) {    /* see start_route */
+		c->f.err = errno;
+		c->sock_state = true;
+		return -1;
+	}
 	return sx_fail(&c->f, errno, "direct connection (by a route rule) "
 		       "failed: %s", strerror(errno));
 }
@@ -289,20 +306,24 @@ int sx_route_start(struct sx_conn *c, int fd)
 	return start_next(c, fd);
 }
 
-/* The non-blocking TCP connect to the first hop, finished. */
+/*
+ * The non-blocking TCP connect to the first hop, finished.  Once poll()
+ * says it is done, connect() again answers as SO_ERROR would (0, or the
+ * error, which it clears) and completes the socket's state as a blocking
+ * connect would, so that the program's next connect() says EISCONN.
+ */
 static int wait_connected(struct sx_conn *c, int fd, const char *hop)
 {
-	socklen_t elen = sizeof(int);
-	int err = sx_wire_wait(fd, POLLOUT, c->connect_deadline);
+	int err;
 
-	if (!err && sx_real.getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
-		err = errno;
-	if (!err) {
-		/* Completes the socket's state as a blocking connect would,
-		 * so that the program's next connect() says EISCONN. */
-		sx_real.connect(fd, (struct sockaddr *)&c->psa, c->plen);
+	do {
+		err = sx_wire_wait(fd, POLLOUT, c->connect_deadline);
+		if (!err && sx_real.connect(fd, (struct sockaddr *)&c->psa,
+					    c->plen) < 0)
+			err = errno == EISCONN ? 0 : errno;
+	} while (err == EALREADY || err == EINTR);      /* not done after all */
+	if (!err)
 		return 0;
-	}
 	c->f.err = err;
 	snprintf(c->f.why, sizeof(c->f.why), "%s%scannot reach the proxy: %s",
 		 hop ? hop : "", hop ? ": " : "",

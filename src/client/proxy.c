@@ -26,18 +26,24 @@ struct saved_sock {
 	bool nodelay_known;
 };
 
-static void sock_prepare(int fd, struct saved_sock *s)
+/* Non-blocking for the handshake (flags: the program's, F_GETFL). */
+static void sock_prepare(int fd, int flags)
 {
-	socklen_t len = sizeof(s->nodelay);
+	if (flags >= 0 && !(flags & O_NONBLOCK))
+		sx_real.fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+/* The handshake is a few small messages: send each at once.  Once the
+ * connect to the proxy has started: a socket whose own state refuses it
+ * (EISCONN) is left as it was. */
+static void sock_nodelay(int fd, struct sx_conn *c)
+{
+	socklen_t len = sizeof(c->nodelay);
 	int one = 1;
 
-	s->flags = sx_real.fcntl(fd, F_GETFL);
-	if (s->flags >= 0 && !(s->flags & O_NONBLOCK))
-		sx_real.fcntl(fd, F_SETFL, s->flags | O_NONBLOCK);
-	s->nodelay_known = sx_real.getsockopt(fd, IPPROTO_TCP, TCP_NODELAY,
-				      &s->nodelay, &len) == 0;
-	/* The handshake is a few small messages: send each at once. */
-	if (s->nodelay_known && !s->nodelay)
+	c->nodelay_known = sx_real.getsockopt(fd, IPPROTO_TCP, TCP_NODELAY,
+					      &c->nodelay, &len) == 0;
+	if (c->nodelay_known && !c->nodelay)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
@@ -67,46 +73,46 @@ static int sock_timeout_ms(int fd, int opt, int conf_ms)
 
 /*
  * What goes on the wire: the destination's address, or for a mapped
- * address (remote DNS) the name it stands for.
+ * address (remote DNS) the name it stands for (ch: the route choice).
  */
-static int dest_wire(const struct sockaddr *dst, struct sx_addr *wire,
+static int dest_wire(const struct sockaddr *dst,
+		     const struct sx_route_choice *ch, struct sx_addr *wire,
 		     struct sx_failure *f)
 {
-	struct sx_addr a;
-	char name[256], text[64];
-	int family;
+	char text[64];
 
-	sx_addr_from_sockaddr(&a, dst);
-	*wire = a;
-	family = a.atyp == SX_ATYP_IPV4 ? AF_INET : AF_INET6;
-	if (!sx_names_lookup(family, a.atyp == SX_ATYP_IPV4 ? (void *)a.u.v4 :
-			     (void *)a.u.v6, name, sizeof(name)))
+	sx_addr_from_sockaddr(wire, dst);
+	if (!ch->mapped)
 		return 0;
-	if (!name[0]) {
-		inet_ntop(family, a.atyp == SX_ATYP_IPV4 ? (void *)a.u.v4 :
-			  (void *)a.u.v6, text, sizeof(text));
+	if (!ch->name[0]) {
+		inet_ntop(wire->atyp == SX_ATYP_IPV4 ? AF_INET : AF_INET6,
+			  wire->atyp == SX_ATYP_IPV4 ? (void *)wire->u.v4 :
+			  (void *)wire->u.v6, text, sizeof(text));
 		f->err = EHOSTUNREACH;
 		snprintf(f->why, sizeof(f->why), "%s is a socksify mapped address "
 			 "whose name is unknown here (recycled, or handed out by "
 			 "another process); not connecting", text);
 		return -1;
 	}
-	sx_addr_set_name(wire, name, a.port);
+	sx_addr_set_name(wire, ch->name, wire->port);
 	return 0;
 }
 
-/* The route rules' word on this destination: a route set, direct (for a
- * mapped name), or a refusal. */
-static int route_pick(struct sx_conn *c, const struct sx_runtime *rt)
+/* The route rules' word on this destination (ch): a route set, direct
+ * (for a mapped name), or a refusal. */
+static int route_pick(struct sx_conn *c, const struct sx_runtime *rt,
+		      const struct sx_route_choice *ch)
 {
-	enum sx_route_kind k = sx_route_decide(rt, (struct sockaddr *)&c->dst,
-					       IPPROTO_TCP, &c->set, &c->rule);
-	char text[400] = "";
+	enum sx_route_kind k = ch->kind;
+	char text[400];
 
+	c->set = ch->set;
+	c->rule = ch->rule;
 	/* a BIND follows the peer's route; for a peer sent direct (bind.c
 	 * saw it connected through a proxy earlier), the proxy line's */
 	if (k == SX_ROUTE_PROXY || (c->bind && k != SX_ROUTE_BLOCK))
 		return 0;
+	text[0] = '\0';
 	if (c->rule >= 0)
 		sx_conf_rule_text(&rt->conf, (size_t)c->rule, text, sizeof(text));
 	c->blocked = true;      /* its one line names no proxy */
@@ -117,13 +123,14 @@ static int route_pick(struct sx_conn *c, const struct sx_runtime *rt)
 	return 0;
 }
 
+/* ch: the route choice for dst; flags: the socket's (F_GETFL). */
 static int conn_begin(struct sx_conn *c, int fd, const struct sockaddr *dst,
-		      socklen_t dstlen, bool bind)
+		      socklen_t dstlen, bool bind,
+		      const struct sx_route_choice *ch, int flags)
 {
 	const struct sx_runtime *rt = sx_runtime();
 	const struct sx_conf *conf = &rt->conf;
 	int cto = conf->connect_timeout_ms;
-	struct saved_sock saved;
 
 	/* Every connect comes here: clear the small fields, not 4 KiB. */
 	memset(c, 0, offsetof(struct sx_conn, dst));
@@ -144,35 +151,54 @@ static int conn_begin(struct sx_conn *c, int fd, const struct sockaddr *dst,
 			 "configuration is broken (%s)", conf->error);
 		return -1;
 	}
-	if (dest_wire(dst, &c->wire, &c->f) < 0 || route_pick(c, rt) < 0)
+	if (dest_wire(dst, ch, &c->wire, &c->f) < 0 || route_pick(c, rt, ch) < 0)
 		return -1;
 
-	sock_prepare(fd, &saved);
-	c->flags = saved.flags;
-	c->nodelay = saved.nodelay;
-	c->nodelay_known = saved.nodelay_known;
+	sock_prepare(fd, flags);
+	c->flags = flags;
 	c->prepared = true;
-	if (!(saved.flags & O_NONBLOCK)) {
+	if (!(flags & O_NONBLOCK)) {
 		cto = sock_timeout_ms(fd, SO_SNDTIMEO, cto);
 		c->hto = sock_timeout_ms(fd, SO_RCVTIMEO, c->hto);
 	}
 	c->cto = cto;
-	if (sx_route_start(c, fd) == 0)
+	if (sx_route_start(c, fd) == 0) {
+		sock_nodelay(fd, c);
 		return 0;
+	}
 	sx_conn_end(c, -1, fd);
 	return -1;
+}
+
+/* The route choice and flags for a caller that knows neither. */
+static int conn_begin_asking(struct sx_conn *c, int fd,
+			     const struct sockaddr *dst, socklen_t dstlen,
+			     bool bind)
+{
+	struct sx_route_choice ch;
+
+	sx_route_choose(sx_runtime(), dst, IPPROTO_TCP, &ch);
+	return conn_begin(c, fd, dst, dstlen, bind, &ch,
+			  sx_real.fcntl(fd, F_GETFL));
 }
 
 int sx_conn_begin(struct sx_conn *c, int fd, const struct sockaddr *dst,
 		  socklen_t dstlen)
 {
-	return conn_begin(c, fd, dst, dstlen, false);
+	return conn_begin_asking(c, fd, dst, dstlen, false);
+}
+
+int sx_conn_begin_chosen(struct sx_conn *c, int fd, const struct sockaddr *dst,
+			 socklen_t dstlen, const struct sx_route_choice *ch,
+			 int flags)
+{
+	return conn_begin(c, fd, dst, dstlen, false, ch, flags);
 }
 
 int sx_conn_begin_bind(struct sx_conn *c, int fd, const struct sockaddr *dst,
 		       socklen_t dstlen)
 {
-	return conn_begin(c, fd, dst, dstlen, true);
+	return conn_begin_asking(c, fd, dst, dstlen, true);
 }
 
 int sx_conn_finish(struct sx_conn *c, int workfd)
@@ -193,7 +219,8 @@ void sx_conn_end(struct sx_conn *c, int rc, int workfd)
 	sx_pipe_probe_drop(c);          /* normally done: chain.c */
 	if (!c->prepared)
 		return;
-	if (rc < 0)
+	/* (not when the socket's own state refused the connect: EISCONN) */
+	if (rc < 0 && !c->sock_state)
 		sx_sock_disconnect(workfd);
 	sock_restore(workfd, &saved);
 	c->prepared = false;
@@ -255,6 +282,10 @@ int sx_conn_report(const struct sx_conn *c, int rc)
 	const struct sx_runtime *rt = sx_runtime();
 	char d[300];
 
+	if (rc < 0 && c->sock_state) {  /* as the kernel answers it: no line */
+		errno = c->f.err;
+		return -1;
+	}
 	if (rc < 0 && atomic_load(&c->abandoned))
 		sx_log(SX_LOG_DEBUG, "%s: the program closed the socket during "
 		       "the handshake", sx_conn_dtext(c, d, sizeof(d)));
@@ -283,13 +314,15 @@ int sx_conn_report(const struct sx_conn *c, int rc)
 	return 0;
 }
 
-int sx_proxy_connect(int fd, const struct sockaddr *dst, socklen_t dstlen)
+int sx_proxy_connect_chosen(int fd, const struct sockaddr *dst,
+			    socklen_t dstlen, const struct sx_route_choice *ch,
+			    int flags)
 {
 	struct sx_conn c;
 	int saved_errno = errno, rc;
 
 	SX_GUARD_SCOPE();
-	rc = sx_conn_begin(&c, fd, dst, dstlen);
+	rc = sx_conn_begin_chosen(&c, fd, dst, dstlen, ch, flags);
 	if (rc == 0)
 		rc = sx_conn_finish(&c, fd);
 	if (rc == 0)
@@ -298,4 +331,14 @@ int sx_proxy_connect(int fd, const struct sockaddr *dst, socklen_t dstlen)
 	if (rc == 0)
 		errno = saved_errno;
 	return rc;
+}
+
+int sx_proxy_connect(int fd, const struct sockaddr *dst, socklen_t dstlen)
+{
+	struct sx_route_choice ch;
+	int flags;
+
+	sx_route_choose(sx_runtime(), dst, IPPROTO_TCP, &ch);
+	flags = sx_real.fcntl(fd, F_GETFL);
+	return sx_proxy_connect_chosen(fd, dst, dstlen, &ch, flags);
 }
