@@ -87,6 +87,12 @@ int sx_fail(struct sx_failure *f, int err, const char *fmt, ...)
 int sx_socks5_handshake(int fd, const struct sx_proxy *p, uint8_t cmd,
 			const struct sx_addr *dst, struct sx_s5_reply *reply,
 			int64_t deadline, struct sx_failure *f);
+/* The same pipelined, whatever p->pipelining says (pipelining auto, once
+ * src/client/pipeauto.c has found the proxy accepts it). */
+int sx_socks5_handshake_piped(int fd, const struct sx_proxy *p, uint8_t cmd,
+			      const struct sx_addr *dst,
+			      struct sx_s5_reply *reply, int64_t deadline,
+			      struct sx_failure *f);
 
 /* The same for SOCKS 4 and 4a (CONNECT or BIND). */
 int sx_socks4_handshake(int fd, const struct sx_proxy *p, uint8_t cmd,
@@ -120,7 +126,7 @@ struct sx_pipe_probe {
 /*
  * One connection through the proxy, in steps, so that it can run inside
  * connect() or, for a non-blocking socket, in a worker thread:
- *   sx_conn_begin   checks, prepares the socket (non-blocking, TCP_NODELAY)
+ *   sx_conn_begin   checks, prepares the socket (non-blocking)
  *                   and starts the TCP connect to the proxy;
  *   sx_conn_finish  waits for it, runs the handshake on workfd (the
  *                   program's socket or a dup of it) and restores the
@@ -131,8 +137,8 @@ struct sx_conn {
 	int fd;
 	socklen_t dstlen, plen;
 	bool bind;                      /* BIND instead of CONNECT */
-	int flags, nodelay;             /* the program's, to restore */
-	bool nodelay_known, prepared, in_progress;
+	int flags;                      /* the program's, to restore */
+	bool prepared, in_progress;
 	int64_t connect_deadline;
 	int hto;                        /* handshake timeout, ms */
 	/* Routes (src/client/chain.c): the order they are tried in, the one
@@ -207,6 +213,13 @@ void sx_sock_disconnect(int fd);
 const struct sx_proxy *sx_isolate_hop(const struct sx_conf *c,
 				      const struct sx_proxy *p,
 				      struct sx_proxy *tmp);
+/* The same, asked inline (p itself, at once, without isolate process). */
+static inline const struct sx_proxy *sx_isolate(const struct sx_conf *c,
+						const struct sx_proxy *p,
+						struct sx_proxy *tmp)
+{
+	return c->isolate != SX_ISOLATE_PROCESS ? p : sx_isolate_hop(c, p, tmp);
+}
 
 /*
  * pipelining auto for the first hop p of c's route, once the program's

@@ -92,6 +92,12 @@ int sx_fd_high(int fd);
  * (BND.ADDR/PORT), recorded in one step. */
 int sx_fd_set_peer(int fd, const struct sockaddr *peer, socklen_t plen,
 		   const struct sockaddr *local, socklen_t llen);
+/* The same through a proxy: peer also becomes the process's last
+ * destination connected through a proxy (sx_reg_last_peer), in the same
+ * step. */
+int sx_fd_set_proxied(int fd, const struct sockaddr *peer, socklen_t plen,
+		      const struct sockaddr *local, socklen_t llen);
+bool sx_reg_last_peer(struct sockaddr_storage *out);
 bool sx_fd_get_peer(int fd, struct sockaddr_storage *out, socklen_t *len);
 bool sx_fd_get_local(int fd, struct sockaddr_storage *out, socklen_t *len);
 

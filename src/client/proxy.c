@@ -1,7 +1,7 @@
 /*
  * proxy.c - connect the program's own socket to the proxy and run the
  * handshake on it, then hand the socket back as a successful connect()
- * would.  The socket's file status flags and TCP_NODELAY are restored;
+ * would.  The socket's O_NONBLOCK flag is restored;
  * on failure the socket is disconnected again, so it looks like a socket
  * whose connect() failed, and nothing ever goes direct.
  */
@@ -9,51 +9,42 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 #include "socksify/client.h"
 #include "socksify/runtime.h"
 
-/* What we change on the program's socket, to put it back afterwards. */
-struct saved_sock {
-	int flags;
-	int nodelay;
-	bool nodelay_known;
-};
+/*
+ * What we change on the program's socket, to put it back afterwards: only
+ * O_NONBLOCK.  TCP_NODELAY is left as the program set it: each message of
+ * a handshake is one send(), made after the proxy's answer to the one
+ * before (which acknowledges it), or all in one (pipelined), so Nagle's
+ * algorithm, which holds back a small segment only while data is
+ * unacknowledged, never delays one.
+ */
+
+/* O_NONBLOCK on or off, and nothing else (FIONBIO: a third of the
+ * instructions of glibc's fcntl(), on every connect, twice). */
+static void set_nonblock(int fd, int on)
+{
+	ioctl(fd, FIONBIO, &on);
+}
 
 /* Non-blocking for the handshake (flags: the program's, F_GETFL). */
 static void sock_prepare(int fd, int flags)
 {
 	if (flags >= 0 && !(flags & O_NONBLOCK))
-		sx_real.fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+		set_nonblock(fd, 1);
 }
 
-/* The handshake is a few small messages: send each at once.  Once the
- * connect to the proxy has started: a socket whose own state refuses it
- * (EISCONN) is left as it was. */
-static void sock_nodelay(int fd, struct sx_conn *c)
+static void sock_restore(int fd, int flags)
 {
-	socklen_t len = sizeof(c->nodelay);
-	int one = 1;
-
-	c->nodelay_known = sx_real.getsockopt(fd, IPPROTO_TCP, TCP_NODELAY,
-					      &c->nodelay, &len) == 0;
-	if (c->nodelay_known && !c->nodelay)
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-}
-
-static void sock_restore(int fd, const struct saved_sock *s)
-{
-	if (s->nodelay_known && !s->nodelay)
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &s->nodelay,
-			   sizeof(s->nodelay));
-	if (s->flags >= 0 && !(s->flags & O_NONBLOCK))
-		sx_real.fcntl(fd, F_SETFL, s->flags);
+	if (flags >= 0 && !(flags & O_NONBLOCK))
+		set_nonblock(fd, 0);
 }
 
 /* A timeout set on a blocking socket bounds our waits too. */
@@ -162,10 +153,8 @@ static int conn_begin(struct sx_conn *c, int fd, const struct sockaddr *dst,
 		c->hto = sock_timeout_ms(fd, SO_RCVTIMEO, c->hto);
 	}
 	c->cto = cto;
-	if (sx_route_start(c, fd) == 0) {
-		sock_nodelay(fd, c);
+	if (sx_route_start(c, fd) == 0)
 		return 0;
-	}
 	sx_conn_end(c, -1, fd);
 	return -1;
 }
@@ -211,26 +200,21 @@ int sx_conn_finish(struct sx_conn *c, int workfd)
 
 void sx_conn_end(struct sx_conn *c, int rc, int workfd)
 {
-	struct saved_sock saved = {
-		.flags = c->flags, .nodelay = c->nodelay,
-		.nodelay_known = c->nodelay_known,
-	};
-
 	sx_pipe_probe_drop(c);          /* normally done: chain.c */
 	if (!c->prepared)
 		return;
 	/* (not when the socket's own state refused the connect: EISCONN) */
 	if (rc < 0 && !c->sock_state)
 		sx_sock_disconnect(workfd);
-	sock_restore(workfd, &saved);
+	sock_restore(workfd, c->flags);
 	c->prepared = false;
 }
 
 /* The most recent destination connected through the proxy, per thread
- * and per process: the peer a BIND announces (src/hook/bind.c). */
-static __thread struct sockaddr_storage last_thread;
-static struct sockaddr_storage last_process;
-static pthread_mutex_t last_lock = PTHREAD_MUTEX_INITIALIZER;
+ * and per process (kept by the registry, in the step that records the
+ * socket's peer): the peer a BIND announces (src/hook/bind.c). */
+static __thread struct sockaddr_storage last_thread
+	__attribute__((tls_model("initial-exec")));
 
 bool sx_last_destination(struct sockaddr_storage *out)
 {
@@ -238,32 +222,26 @@ bool sx_last_destination(struct sockaddr_storage *out)
 		*out = last_thread;
 		return true;
 	}
-	pthread_mutex_lock(&last_lock);
-	*out = last_process;
-	pthread_mutex_unlock(&last_lock);
-	return out->ss_family != 0;
+	return sx_reg_last_peer(out) && out->ss_family != 0;
 }
 
 void sx_conn_record(const struct sx_conn *c, int fd)
 {
 	struct sockaddr_storage local;
 	socklen_t llen;
+	bool bound;
 
 	if (c->direct) {        /* not through a proxy: no BIND peer */
 		sx_fd_set_peer(fd, (const struct sockaddr *)&c->dst, c->dstlen,
 			       NULL, 0);
 		return;
 	}
-	if (sx_addr_to_sockaddr(&c->bound, c->dst.ss_family, &local, &llen) == 0)
-		sx_fd_set_peer(fd, (const struct sockaddr *)&c->dst, c->dstlen,
-			       (struct sockaddr *)&local, llen);
-	else
-		sx_fd_set_peer(fd, (const struct sockaddr *)&c->dst, c->dstlen,
-			       NULL, 0);
+	bound = sx_addr_to_sockaddr(&c->bound, c->dst.ss_family, &local,
+				    &llen) == 0;
+	sx_fd_set_proxied(fd, (const struct sockaddr *)&c->dst, c->dstlen,
+			  bound ? (struct sockaddr *)&local : NULL,
+			  bound ? llen : 0);
 	memcpy(&last_thread, &c->dst, c->dstlen);
-	pthread_mutex_lock(&last_lock);
-	memcpy(&last_process, &c->dst, c->dstlen);
-	pthread_mutex_unlock(&last_lock);
 }
 
 /* "host:port" of the destination for messages: its name when remote DNS
@@ -279,9 +257,11 @@ const char *sx_conn_dtext(const struct sx_conn *c, char *buf, size_t len)
 
 int sx_conn_report(const struct sx_conn *c, int rc)
 {
-	const struct sx_runtime *rt = sx_runtime();
 	char d[300];
 
+	/* success, the common case: a line only when it is logged */
+	if (rc == 0 && !sx_log_enabled(SX_LOG_INFO))
+		return 0;
 	if (rc < 0 && c->sock_state) {  /* as the kernel answers it: no line */
 		errno = c->f.err;
 		return -1;
@@ -298,13 +278,11 @@ int sx_conn_report(const struct sx_conn *c, int rc)
 		       c->trail);
 	else if (rc < 0)
 		sx_log(SX_LOG_ERROR, "%s via %s: %s", sx_conn_dtext(c, d, sizeof(d)),
-		       rt->proxy.text, c->f.why);
+		       sx_runtime()->proxy.text, c->f.why);
 	if (rc < 0) {
 		errno = c->f.err ? c->f.err : ECONNREFUSED;
 		return -1;
 	}
-	if (!sx_log_enabled(SX_LOG_INFO))
-		return 0;
 	if (c->tried)
 		sx_log(SX_LOG_INFO, "%s via %s: connected (after %s)",
 		       sx_conn_dtext(c, d, sizeof(d)), c->via, c->trail);

@@ -14,6 +14,7 @@
 
 static struct sx_runtime rt;
 static pthread_once_t rt_once = PTHREAD_ONCE_INIT;
+static atomic_bool rt_ready;    /* loaded: no pthread_once() call */
 
 static void proxy_text(struct sx_proxy_addr *pa, const struct sx_proxy *p)
 {
@@ -105,6 +106,7 @@ static void runtime_load(void)
 	sx_real_init();
 	sx_conf_load(&rt.conf);
 	routes_resolve();
+	atomic_store_explicit(&rt_ready, true, memory_order_release);
 	errno = saved;
 }
 
@@ -112,7 +114,8 @@ const struct sx_runtime *sx_runtime(void)
 {
 	static atomic_bool reported;
 
-	pthread_once(&rt_once, runtime_load);
+	if (!atomic_load_explicit(&rt_ready, memory_order_acquire))
+		pthread_once(&rt_once, runtime_load);
 	/* Logged here, not in runtime_load: logging needs sx_runtime(). */
 	if (rt.conf.error[0] && !atomic_load_explicit(&reported,
 						       memory_order_relaxed) &&

@@ -45,7 +45,8 @@ ssize_t sx_s5_greeting_encode(uint8_t *buf, size_t cap,
 		return -SX_PERR_NOSPACE;
 	buf[0] = SX_S5_VERSION;
 	buf[1] = (uint8_t)nmethods;
-	memcpy(buf + 2, methods, nmethods);
+	for (size_t i = 0; i < nmethods; i++)  /* one or two: no memcpy() */
+		buf[2 + i] = methods[i];
 	return (ssize_t)total;
 }
 
@@ -246,7 +247,9 @@ ssize_t sx_s5_addr_parse(const uint8_t *buf, size_t len, size_t off,
 	if (len < total)
 		return need_more(need, total);
 	if (a) {
-		memset(a, 0, sizeof(*a));
+		/* the fields and an address's 16 bytes, not all 260 */
+		a->namelen = 0;
+		memset(a->u.v6, 0, sizeof(a->u.v6));
 		a->atyp = buf[off];
 		if (a->atyp == SX_ATYP_NAME) {
 			a->namelen = buf[off + 1];
