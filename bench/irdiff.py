@@ -22,7 +22,11 @@ def load(path, inclusive):
         m = re.match(r'\s*([\d,]+)\s+(?:\([^)]*\)\s+)?(\S.*:.*)$', line)
         if m:
             key = re.sub(r' \[[^]]*\]$', '', m.group(2).strip())
-            costs[key] = costs.get(key, 0) + int(m.group(1).replace(',', ''))
+            key = re.sub(r'^.*?/(src|bench|include)/', r'\1/', key)
+            key = re.sub(r'^\./.*/([^/]+:)', r'libc \1', key)
+            # the same function may be listed twice (two spellings of its
+            # file): once is enough
+            costs[key] = max(costs.get(key, 0), int(m.group(1).replace(',', '')))
     return costs
 
 
@@ -35,8 +39,7 @@ def main():
     n = int(args[2]) if len(args) > 2 else 40
     rows = sorted(((b.get(k, 0) - a.get(k, 0)) / 20, k) for k in set(a) | set(b))
     for v, k in reversed(rows[-n:]):
-        k = re.sub(r'^.*?/(src|bench|include)/', r'\1/', k)
-        print('%7.0f  %s' % (v, re.sub(r'^\./.*/([^/]+:)', r'libc \1', k)))
+        print('%7.0f  %s' % (v, k))
 
 
 main()

@@ -54,7 +54,16 @@ struct sx_runtime {
 };
 
 /* The routes of set s (see above) and how many there are. */
-const struct sx_route *sx_route_set(const struct sx_conf *c, int s, size_t *n);
+static inline const struct sx_route *sx_route_set(const struct sx_conf *c,
+						  int s, size_t *n)
+{
+	if (s > 0 && (size_t)s <= c->nnamed) {
+		*n = c->named[s - 1].nroutes;
+		return c->named[s - 1].routes;
+	}
+	*n = c->nroutes;
+	return c->routes;
+}
 
 /*
  * Where a connection to sa (proto IPPROTO_TCP or IPPROTO_UDP) goes: the

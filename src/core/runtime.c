@@ -62,16 +62,6 @@ void sx_proxy_resolve(struct sx_proxy_addr *pa, const struct sx_proxy *p)
 	}
 }
 
-const struct sx_route *sx_route_set(const struct sx_conf *c, int s, size_t *n)
-{
-	if (s > 0 && (size_t)s <= c->nnamed) {
-		*n = c->named[s - 1].nroutes;
-		return c->named[s - 1].routes;
-	}
-	*n = c->nroutes;
-	return c->routes;
-}
-
 /* Every hop of every route, and the texts of the routes for messages. */
 static void routes_resolve(void)
 {
