@@ -31,6 +31,8 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <netinet/in.h>
+#include <string.h>
 
 enum {
 	SX_FD_PROXIED = 1,      /* TCP connected through the proxy */
@@ -86,6 +88,19 @@ void sx_reg_dup(int oldfd, int newfd);
  * (the program's low numbers stay free); returns the new descriptor (fd
  * itself if it cannot be moved). */
 int sx_fd_high(int fd);
+
+/* memcpy() of a socket address of n bytes, inline for the sizes of
+ * sockaddr_in and sockaddr_in6 (the library's call costs more than the
+ * copy; several per connect). */
+static inline void sx_sa_copy(void *to, const void *from, socklen_t n)
+{
+	if (n == sizeof(struct sockaddr_in))
+		memcpy(to, from, sizeof(struct sockaddr_in));
+	else if (n == sizeof(struct sockaddr_in6))
+		memcpy(to, from, sizeof(struct sockaddr_in6));
+	else
+		memcpy(to, from, n);
+}
 
 /* Sockets connected through the proxy: their real destination and, if
  * local is not NULL, their local address as seen through the proxy

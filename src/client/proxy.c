@@ -133,7 +133,7 @@ static int conn_begin(struct sx_conn *c, int fd, const struct sockaddr *dst,
 	c->trail[0] = '\0';
 	c->fd = fd;
 	c->bind = bind;
-	memcpy(&c->dst, dst, dstlen);
+	sx_sa_copy(&c->dst, dst, dstlen);
 	c->dstlen = dstlen;
 	c->hto = conf->handshake_timeout_ms;
 	if (conf->error[0]) {
@@ -241,7 +241,7 @@ void sx_conn_record(const struct sx_conn *c, int fd)
 	sx_fd_set_proxied(fd, (const struct sockaddr *)&c->dst, c->dstlen,
 			  bound ? (struct sockaddr *)&local : NULL,
 			  bound ? llen : 0);
-	memcpy(&last_thread, &c->dst, c->dstlen);
+	sx_sa_copy(&last_thread, &c->dst, c->dstlen);
 }
 
 /* "host:port" of the destination for messages: its name when remote DNS

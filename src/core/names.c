@@ -250,14 +250,6 @@ int sx_names_map(const char *name, int family, void *addr)
 	return 0;
 }
 
-bool sx_names_in_range(const struct sx_conf *c, int family, const void *addr)
-{
-	const struct sx_net *n = family == AF_INET ? &c->dns_map_v4 :
-				 family == AF_INET6 ? &c->dns_map_v6 : NULL;
-
-	return n && n->family == family && sx_net_prefix_has(n, addr);
-}
-
 bool sx_names_lookup(int family, const void *addr, char *buf, size_t len)
 {
 	const struct sx_conf *c = &sx_runtime()->conf;

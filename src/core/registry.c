@@ -272,14 +272,14 @@ static int set_peer(int fd, const struct sockaddr *peer, socklen_t plen,
 		s->dev = dev;
 		s->ino = ino;
 		s->len = plen;
-		memcpy(&s->peer, peer, plen);
+		sx_sa_copy(&s->peer, peer, plen);
 		s->locallen = local ? llen : 0;
 		if (local)
-			memcpy(&s->local, local, llen);
+			sx_sa_copy(&s->local, local, llen);
 		sx_regi_flags(fd, SX_FD_PROXIED, 0);
 	}
 	if (last) {
-		memcpy(&last_peer, peer, plen);
+		sx_sa_copy(&last_peer, peer, plen);
 		last_len = plen;
 	}
 	sx_reg_unlock();
