@@ -13,7 +13,9 @@
 #      (bench/startup.sh, `make bench-startup`: the C command against proxychains4 with
 #      hyperfine)
 #   4. bulk throughput (256 MiB; --full: 1 GiB)
-#   5. CPU instructions per proxied connect (callgrind: (Ir(21) - Ir(1)) / 20)
+#   5. CPU instructions per proxied connect (callgrind: (Ir(21) - Ir(1)) / 20, after
+#      one unmeasured connect; SX_BENCH_CALLGRIND=DIR keeps the profiles, which
+#      bench/irdiff.py reads: bench/IR.txt)
 #   6. CPU time per connect of every process started (cpuacct cgroup), the engines'
 #      supervisor included
 #   7. instructions per connect with 100 route rules loaded (none matching: every one is
