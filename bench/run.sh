@@ -13,7 +13,9 @@
 #      (bench/startup.sh, `make bench-startup`: the C command against proxychains4 with
 #      hyperfine)
 #   4. bulk throughput (256 MiB; --full: 1 GiB)
-#   5. CPU instructions per proxied connect (callgrind: (Ir(21) - Ir(1)) / 20)
+#   5. CPU instructions per proxied connect (callgrind: (Ir(21) - Ir(1)) / 20, after
+#      one unmeasured connect; SX_BENCH_CALLGRIND=DIR keeps the profiles, which
+#      bench/irdiff.py reads: bench/IR.txt)
 #   6. CPU time per connect of every process started (cpuacct cgroup), the engines'
 #      supervisor included
 #   7. instructions per connect with 100 route rules loaded (none matching: every one is
@@ -180,10 +182,17 @@ ir() {   # PEER N -> total Ir of benchtool conn N
 	peer_env "$1" none "$P_NONE"
 	nsx env "${ENV[@]}" valgrind --tool=callgrind --callgrind-out-file="$f" -q \
 		"$BT" conn "$DST" "$DPORT" "$2" ${S5:+"$S5"} >/dev/null 2>&1 || return 1
+	# SX_BENCH_CALLGRIND=DIR keeps the profiles (DIR/cg.PEER.N) for callgrind_annotate.
+	[ -z "${SX_BENCH_CALLGRIND:-}" ] || cp "$f" "$SX_BENCH_CALLGRIND/" || true
 	awk '/^(summary|totals):/ { print $2; exit }' "$f"
 }
 ir_cell() {   # PEER: R[ir,PEER] = (Ir(21 connects) - Ir(1)) / 20
 	local a b
+	# One connect first, not measured: what a process learns once and keeps
+	# per user (pipelining auto's probe result, in $HOME/.cache) is then
+	# known to both measured runs alike, so the difference is the connects'.
+	peer_env "$1" none "$P_NONE"
+	nsx env "${ENV[@]}" "$BT" conn "$DST" "$DPORT" 1 ${S5:+"$S5"} >/dev/null 2>&1
 	a=$(ir "$1" 1) && b=$(ir "$1" 21) && [ -n "$a" ] && [ -n "$b" ] &&
 		R[ir,$1]=$(( (b - a) / 20 )) || { R[ir,$1]=n/a; note "  $1: callgrind failed"; }
 }

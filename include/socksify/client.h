@@ -88,6 +88,12 @@ int sx_fail(struct sx_failure *f, int err, const char *fmt, ...)
 int sx_socks5_handshake(int fd, const struct sx_proxy *p, uint8_t cmd,
 			const struct sx_addr *dst, struct sx_s5_reply *reply,
 			int64_t deadline, struct sx_failure *f);
+/* The same pipelined, whatever p->pipelining says (pipelining auto, once
+ * src/client/pipeauto.c has found the proxy accepts it). */
+int sx_socks5_handshake_piped(int fd, const struct sx_proxy *p, uint8_t cmd,
+			      const struct sx_addr *dst,
+			      struct sx_s5_reply *reply, int64_t deadline,
+			      struct sx_failure *f);
 
 /* The same for SOCKS 4 and 4a (CONNECT or BIND). */
 int sx_socks4_handshake(int fd, const struct sx_proxy *p, uint8_t cmd,
@@ -121,7 +127,7 @@ struct sx_pipe_probe {
 /*
  * One connection through the proxy, in steps, so that it can run inside
  * connect() or, for a non-blocking socket, in a worker thread:
- *   sx_conn_begin   checks, prepares the socket (non-blocking, TCP_NODELAY)
+ *   sx_conn_begin   checks, prepares the socket (non-blocking)
  *                   and starts the TCP connect to the proxy;
  *   sx_conn_finish  waits for it, runs the handshake on workfd (the
  *                   program's socket or a dup of it) and restores the
@@ -132,8 +138,8 @@ struct sx_conn {
 	int fd;
 	socklen_t dstlen, plen;
 	bool bind;                      /* BIND instead of CONNECT */
-	int flags, nodelay;             /* the program's, to restore */
-	bool nodelay_known, prepared, in_progress;
+	int flags;                      /* the program's, to restore */
+	bool prepared, in_progress;
 	int64_t connect_deadline;
 	int hto;                        /* handshake timeout, ms */
 	/* Routes (src/client/chain.c): the order they are tried in, the one
@@ -145,6 +151,10 @@ struct sx_conn {
 	bool blocked;                   /* refused by a rule, no proxy asked */
 	bool direct;                    /* a mapped name a rule sends direct */
 	bool tried;                     /* a route was tried: trail is set */
+	/* The socket's own state refused the connect to the proxy (EISCONN,
+	 * EALREADY: connected, listening, connecting): the program gets that
+	 * errno as from its own connect(), quietly, the socket untouched. */
+	bool sock_state;
 	const char *via;                /* the route in use, for messages */
 	const struct sx_proxy_addr *exit; /* its last hop, once connected */
 	enum sx_proxy_type exit_type;
@@ -163,6 +173,12 @@ struct sx_conn {
 
 int sx_conn_begin(struct sx_conn *c, int fd, const struct sockaddr *dst,
 		  socklen_t dstlen);
+struct sx_route_choice;
+/* The same when the caller (the connect hook) has the route choice for
+ * dst already (sx_route_choose) and the socket's flags (F_GETFL). */
+int sx_conn_begin_chosen(struct sx_conn *c, int fd, const struct sockaddr *dst,
+			 socklen_t dstlen, const struct sx_route_choice *ch,
+			 int flags);
 /* The same for a BIND whose expected peer is dst. */
 int sx_conn_begin_bind(struct sx_conn *c, int fd, const struct sockaddr *dst,
 		       socklen_t dstlen);
@@ -198,6 +214,13 @@ void sx_sock_disconnect(int fd);
 const struct sx_proxy *sx_isolate_hop(const struct sx_conf *c,
 				      const struct sx_proxy *p,
 				      struct sx_proxy *tmp);
+/* The same, asked inline (p itself, at once, without isolate process). */
+static inline const struct sx_proxy *sx_isolate(const struct sx_conf *c,
+						const struct sx_proxy *p,
+						struct sx_proxy *tmp)
+{
+	return c->isolate != SX_ISOLATE_PROCESS ? p : sx_isolate_hop(c, p, tmp);
+}
 
 /*
  * pipelining auto for the first hop p of c's route, once the program's

@@ -92,6 +92,18 @@ struct sx_net {
 	uint16_t port_lo, port_hi;
 };
 
+/* Is addr (4 or 16 bytes, n's family) inside n's prefix?  Inline: every
+ * connect asks it of the mapped-address ranges. */
+static inline bool sx_net_prefix_has(const struct sx_net *n, const uint8_t *addr)
+{
+	unsigned full = n->prefix / 8u, rem = n->prefix % 8u;
+
+	for (unsigned i = 0; i < full; i++)
+		if (n->addr[i] != addr[i])
+			return false;
+	return !rem || ((n->addr[full] ^ addr[full]) & (0xffu << (8 - rem)) & 0xffu) == 0;
+}
+
 enum sx_dns_mode {
 	SX_DNS_AUTO = 0,      /* remote for socks5h:// and socks4a://, else local */
 	SX_DNS_LOCAL = 1,     /* the program's own resolver; IPs go to the proxy */

@@ -22,6 +22,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 enum sx_perr {
@@ -89,6 +90,21 @@ struct sx_addr {
 		char name[256];    /* NUL-terminated copy; namelen bytes on the wire */
 	} u;
 };
+
+/* *to = *from, copying only the part of the union in use (a name: namelen
+ * bytes and a NUL), not all 260 bytes: on every connect's path. */
+static inline void sx_addr_copy(struct sx_addr *to, const struct sx_addr *from)
+{
+	to->atyp = from->atyp;
+	to->namelen = from->namelen;
+	to->port = from->port;
+	if (from->atyp == SX_ATYP_NAME) {
+		memcpy(to->u.name, from->u.name, from->namelen);
+		to->u.name[from->namelen] = '\0';
+	} else {
+		memcpy(to->u.v6, from->u.v6, from->atyp == SX_ATYP_IPV4 ? 4 : 16);
+	}
+}
 
 /*
  * The SOCKS 5 address (ATYP, DST/BND.ADDR, port) that ends a reply or a UDP

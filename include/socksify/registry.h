@@ -31,6 +31,8 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <netinet/in.h>
+#include <string.h>
 
 enum {
 	SX_FD_PROXIED = 1,      /* TCP connected through the proxy */
@@ -87,11 +89,30 @@ void sx_reg_dup(int oldfd, int newfd);
  * itself if it cannot be moved). */
 int sx_fd_high(int fd);
 
+/* memcpy() of a socket address of n bytes, inline for the sizes of
+ * sockaddr_in and sockaddr_in6 (the library's call costs more than the
+ * copy; several per connect). */
+static inline void sx_sa_copy(void *to, const void *from, socklen_t n)
+{
+	if (n == sizeof(struct sockaddr_in))
+		memcpy(to, from, sizeof(struct sockaddr_in));
+	else if (n == sizeof(struct sockaddr_in6))
+		memcpy(to, from, sizeof(struct sockaddr_in6));
+	else
+		memcpy(to, from, n);
+}
+
 /* Sockets connected through the proxy: their real destination and, if
  * local is not NULL, their local address as seen through the proxy
  * (BND.ADDR/PORT), recorded in one step. */
 int sx_fd_set_peer(int fd, const struct sockaddr *peer, socklen_t plen,
 		   const struct sockaddr *local, socklen_t llen);
+/* The same through a proxy: peer also becomes the process's last
+ * destination connected through a proxy (sx_reg_last_peer), in the same
+ * step. */
+int sx_fd_set_proxied(int fd, const struct sockaddr *peer, socklen_t plen,
+		      const struct sockaddr *local, socklen_t llen);
+bool sx_reg_last_peer(struct sockaddr_storage *out);
 bool sx_fd_get_peer(int fd, struct sockaddr_storage *out, socklen_t *len);
 bool sx_fd_get_local(int fd, struct sockaddr_storage *out, socklen_t *len);
 

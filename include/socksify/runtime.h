@@ -54,7 +54,16 @@ struct sx_runtime {
 };
 
 /* The routes of set s (see above) and how many there are. */
-const struct sx_route *sx_route_set(const struct sx_conf *c, int s, size_t *n);
+static inline const struct sx_route *sx_route_set(const struct sx_conf *c,
+						  int s, size_t *n)
+{
+	if (s > 0 && (size_t)s <= c->nnamed) {
+		*n = c->named[s - 1].nroutes;
+		return c->named[s - 1].routes;
+	}
+	*n = c->nroutes;
+	return c->routes;
+}
 
 /*
  * Where a connection to sa (proto IPPROTO_TCP or IPPROTO_UDP) goes: the
@@ -72,6 +81,18 @@ enum sx_route_kind {
 enum sx_route_kind sx_route_decide(const struct sx_runtime *rt,
 				   const struct sockaddr *sa, int proto,
 				   int *set, int *rule);
+/* The same, with what the connection needs next: for a mapped address
+ * (mapped) its name (empty when unknown here).  Asked once per connect,
+ * by the hook, and handed down (sx_proxy_connect_chosen). */
+struct sx_route_choice {
+	enum sx_route_kind kind;
+	int set, rule;
+	bool mapped;
+	char name[256];
+};
+enum sx_route_kind sx_route_choose(const struct sx_runtime *rt,
+				   const struct sockaddr *sa, int proto,
+				   struct sx_route_choice *ch);
 
 /* Resolve the proxy host once, keeping one IPv4 and one IPv6 address
  * (resolve_err and resolve_msg set when it cannot). */
@@ -99,6 +120,11 @@ bool sx_is_proxy_addr(const struct sx_proxy_addr *p, const struct sockaddr *sa);
  * Returns 0, or -1 with errno set and one log line written.
  */
 int sx_proxy_connect(int fd, const struct sockaddr *dst, socklen_t dstlen);
+/* The same with the route choice for dst and the socket's flags (F_GETFL)
+ * known (the connect hook has asked both). */
+int sx_proxy_connect_chosen(int fd, const struct sockaddr *dst,
+			    socklen_t dstlen, const struct sx_route_choice *ch,
+			    int flags);
 
 /* UDP to sa that a route rule blocks: one log line, errno EACCES, true.
  * (Other UDP goes direct or through the proxy line's exit.) */
@@ -126,5 +152,15 @@ int sx_names_map(const char *name, int family, void *addr);
 /* Is addr (family AF_INET/AF_INET6) a mapped address?  If it is, copy its
  * name into buf (empty string if its name is unknown) and return true. */
 bool sx_names_lookup(int family, const void *addr, char *buf, size_t len);
+/* Is addr inside c's ranges of mapped addresses?  (The cheap first
+ * question: no table, no lock.  Only an address inside may be mapped.) */
+static inline bool sx_names_in_range(const struct sx_conf *c, int family,
+				     const void *addr)
+{
+	const struct sx_net *n = family == AF_INET ? &c->dns_map_v4 :
+				 family == AF_INET6 ? &c->dns_map_v6 : NULL;
+
+	return n && n->family == family && sx_net_prefix_has(n, addr);
+}
 
 #endif

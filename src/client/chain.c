@@ -32,6 +32,7 @@ enum outcome {
 	OUT_DEST,       /* the destination's fault: stop here */
 	OUT_DOWN,       /* the route is down: mark it, try the next */
 	OUT_SKIP,       /* this route cannot carry it: try the next */
+	OUT_STATE,      /* the socket's own state refuses: stop, quietly */
 };
 
 static _Atomic int64_t down_until[SX_ROUTE_SETS][SX_CONF_MAX_ROUTES];
@@ -59,12 +60,18 @@ static void why_prefix(struct sx_failure *f, const char *a, const char *sep,
 
 /* The order for this connection: routes that are up first (from the
  * next one with round_robin), then those marked down. */
-static void route_order(struct sx_conn *c, const struct sx_conf *conf)
+static void route_order(struct sx_conn *c, const struct sx_conf *conf,
+			int64_t now)
 {
 	size_t n, start = 0;
-	int64_t now = sx_now_ms();
 
 	sx_route_set(conf, c->set, &n);
+	c->pos = 0;
+	if (n == 1) {           /* one route: tried, down or not */
+		c->order[0] = 0;
+		c->norder = 1;
+		return;
+	}
 	if (conf->round_robin && n > 1)
 		start = atomic_fetch_add(&rr_next, 1) % n;
 	c->norder = 0;
@@ -200,11 +207,13 @@ static void start_probe(struct sx_conn *c, const struct sx_runtime *rt)
 {
 	struct sx_proxy iso;
 
-	sx_pipe_begin(c, sx_isolate_hop(&rt->conf, &rt->conf.routes[c->route]
-					.hops[0], &iso));
+	sx_pipe_begin(c, sx_isolate(&rt->conf, &cur_route(c, rt)->hops[0],
+				    &iso));
 }
 
-static int start_route(struct sx_conn *c, int fd, const struct sx_runtime *rt)
+/* Start the route's TCP connect to its first hop (now: the time). */
+static int start_route(struct sx_conn *c, int fd, const struct sx_runtime *rt,
+		       int64_t now)
 {
 	const char *pre = cur_route(c, rt)->nhops > 1 ? ": " : "";
 
@@ -213,13 +222,22 @@ static int start_route(struct sx_conn *c, int fd, const struct sx_runtime *rt)
 	if (proxy_sockaddr(fd, c->dst.ss_family, &cur_hops(c, rt)[0],
 			   &c->psa, &c->plen, &c->f) < 0)
 		return OUT_SKIP;
-	c->connect_deadline = sx_now_ms() + c->cto;
+	c->connect_deadline = now + c->cto;
 	c->in_progress = false;
 	if (sx_real.connect(fd, (struct sockaddr *)&c->psa, c->plen) == 0)
 		return 0;
 	if (errno == EINPROGRESS) {
 		c->in_progress = true;
 		return 0;
+	}
+	/* Already connected (or listening), or connecting by itself: the
+	 * kernel's answer to the program's own connect() too, whatever the
+	 * address (it looks at the socket's state first).  Asked here, not
+	 * by a getpeername() on every connect. */
+	if (!c->tried && (errno == EISCONN || errno == EALREADY)) {
+		c->f.err = errno;
+		c->sock_state = true;
+		return OUT_STATE;
 	}
 	c->f.err = errno;
 	snprintf(c->f.why, sizeof(c->f.why), "%s%scannot reach the proxy: %s",
@@ -228,22 +246,24 @@ static int start_route(struct sx_conn *c, int fd, const struct sx_runtime *rt)
 }
 
 /* Start the next route in the order; -1 when none is left. */
-static int start_next(struct sx_conn *c, int fd)
+static int start_next(struct sx_conn *c, int fd, const struct sx_runtime *rt,
+		      int64_t now)
 {
-	const struct sx_runtime *rt = sx_runtime();
-
 	while (c->pos < c->norder) {
 		int out;
 
 		c->route = c->order[c->pos++];
 		c->via = rt->route_text[c->set][c->route];
-		out = start_route(c, fd, rt);
+		out = start_route(c, fd, rt, now);
 		if (out == 0)
 			return 0;
+		if (out == OUT_STATE)
+			return -1;
 		if (out == OUT_DOWN)
 			mark_down(c);
 		note_failure(c);
 		sx_sock_disconnect(fd);
+		now = sx_now_ms();
 	}
 	return -1;
 }
@@ -277,32 +297,46 @@ static int direct_start(struct sx_conn *c, int fd)
 	c->in_progress = errno == EINPROGRESS;
 	if (c->in_progress)
 		return 0;
+	if (errno == EISCONN || errno == EALREADY) {    /* see start_route */
+		c->f.err = errno;
+		c->sock_state = true;
+		return -1;
+	}
 	return sx_fail(&c->f, errno, "direct connection (by a route rule) "
 		       "failed: %s", strerror(errno));
 }
 
 int sx_route_start(struct sx_conn *c, int fd)
 {
+	const struct sx_runtime *rt;
+	int64_t now;
+
 	if (c->direct)
 		return direct_start(c, fd);
-	route_order(c, &sx_runtime()->conf);
-	return start_next(c, fd);
+	rt = sx_runtime();
+	now = sx_now_ms();
+	route_order(c, &rt->conf, now);
+	return start_next(c, fd, rt, now);
 }
 
-/* The non-blocking TCP connect to the first hop, finished. */
+/*
+ * The non-blocking TCP connect to the first hop, finished.  Once poll()
+ * says it is done, connect() again answers as SO_ERROR would (0, or the
+ * error, which it clears) and completes the socket's state as a blocking
+ * connect would, so that the program's next connect() says EISCONN.
+ */
 static int wait_connected(struct sx_conn *c, int fd, const char *hop)
 {
-	socklen_t elen = sizeof(int);
-	int err = sx_wire_wait(fd, POLLOUT, c->connect_deadline);
+	int err;
 
-	if (!err && sx_real.getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
-		err = errno;
-	if (!err) {
-		/* Completes the socket's state as a blocking connect would,
-		 * so that the program's next connect() says EISCONN. */
-		sx_real.connect(fd, (struct sockaddr *)&c->psa, c->plen);
+	do {
+		err = sx_wire_wait(fd, POLLOUT, c->connect_deadline);
+		if (!err && sx_real.connect(fd, (struct sockaddr *)&c->psa,
+					    c->plen) < 0)
+			err = errno == EISCONN ? 0 : errno;
+	} while (err == EALREADY || err == EINTR);      /* not done after all */
+	if (!err)
 		return 0;
-	}
 	c->f.err = err;
 	snprintf(c->f.why, sizeof(c->f.why), "%s%scannot reach the proxy: %s",
 		 hop ? hop : "", hop ? ": " : "",
@@ -328,14 +362,15 @@ int sx_next_hop_addr(const struct sx_proxy_addr *next, const char *prev,
  * One handshake with hop p.  *replied: the failure is the proxy's answer
  * to the request (SOCKS 5 REP in *rep; SOCKS 4: -1), not an earlier one.
  */
-static int hop_handshake(struct sx_conn *c, int fd, const struct sx_proxy *p,
+static int hop_handshake(struct sx_conn *c, const struct sx_conf *conf,
+			 int fd, const struct sx_proxy *p,
 			 bool bind, const struct sx_addr *dst,
 			 struct sx_addr *bound, int64_t deadline,
 			 struct sx_failure *f, bool *replied, int *rep)
 {
 	struct sx_s5_reply reply;
 	struct sx_proxy iso;
-	bool piped = false;
+	bool piped;
 	int rc;
 
 	*replied = false;
@@ -348,24 +383,21 @@ static int hop_handshake(struct sx_conn *c, int fd, const struct sx_proxy *p,
 		*replied = rc < 0 && *rep > 0;
 		return rc;
 	}
-	p = sx_isolate_hop(&sx_runtime()->conf, p, &iso);
+	p = sx_isolate(conf, p, &iso);
 	/* pipelining auto: the first hop only (c), from what is known of it */
-	if (c && c->pipe_on && p->pipelining == SX_PIPE_AUTO) {
-		iso = *p;
-		iso.pipelining = SX_PIPE_ON;
-		p = &iso;
-		piped = true;
-	}
+	piped = c && c->pipe_on && p->pipelining == SX_PIPE_AUTO;
 	if (p->type == SX_PROXY_SOCKS5) {
-		memset(&reply, 0, sizeof(reply));
-		reply.rep = 0xff;
-		rc = sx_socks5_handshake(fd, p, bind ? SX_S5_CMD_BIND :
-					 SX_S5_CMD_CONNECT, dst, &reply,
-					 deadline, f);
+		uint8_t s5cmd = bind ? SX_S5_CMD_BIND : SX_S5_CMD_CONNECT;
+
+		reply.rep = 0xff;       /* no reply (the rest is read only on success) */
+		rc = piped ? sx_socks5_handshake_piped(fd, p, s5cmd, dst, &reply,
+						       deadline, f) :
+			     sx_socks5_handshake(fd, p, s5cmd, dst, &reply,
+						 deadline, f);
 		if (rc < 0 && piped && f->stalled)
 			sx_pipe_stalled(c, p, f);
 		if (rc == 0 && bound)
-			*bound = reply.bound;
+			sx_addr_copy(bound, &reply.bound);
 		if (rc < 0 && reply.rep != 0xff && reply.rep != 0 &&
 		    f->err == sx_s5_rep_errno(reply.rep)) {
 			*replied = true;
@@ -408,9 +440,9 @@ static int exit_outcome(const struct sx_proxy *p, const struct sx_failure *f,
 }
 
 /* Walk the chain of the route in use: 0, or -1 and *out. */
-static int run_route(struct sx_conn *c, int fd, int *out)
+static int run_route(struct sx_conn *c, const struct sx_runtime *rt, int fd,
+		     int *out)
 {
-	const struct sx_runtime *rt = sx_runtime();
 	const struct sx_route *route = cur_route(c, rt);
 	const struct sx_proxy_addr *pa = cur_hops(c, rt);
 	size_t last = route->nhops - 1;
@@ -431,7 +463,8 @@ static int run_route(struct sx_conn *c, int fd, int *out)
 			*out = OUT_SKIP;
 			return -1;
 		}
-		if (hop_handshake(i ? NULL : c, fd, &route->hops[i], false,
+		if (hop_handshake(i ? NULL : c, &rt->conf, fd, &route->hops[i],
+				  false,
 				  &next, NULL,
 				  sx_now_ms() + c->hto, &c->f, &replied,
 				  &rep) == 0)
@@ -443,7 +476,8 @@ static int run_route(struct sx_conn *c, int fd, int *out)
 			why_prefix(&c->f, pa[i].text, "", "");
 		return -1;
 	}
-	if (hop_handshake(last ? NULL : c, fd, &route->hops[last], c->bind,
+	if (hop_handshake(last ? NULL : c, &rt->conf, fd, &route->hops[last],
+			  c->bind,
 			  &c->wire, &c->bound, sx_now_ms() + c->hto, &c->f,
 			  &replied, &rep) < 0) {
 		*out = exit_outcome(&route->hops[last], &c->f, replied, rep);
@@ -458,6 +492,7 @@ static int run_route(struct sx_conn *c, int fd, int *out)
 
 int sx_route_finish(struct sx_conn *c, int workfd)
 {
+	const struct sx_runtime *rt = sx_runtime();
 	int out;
 
 	if (c->direct) {
@@ -467,7 +502,7 @@ int sx_route_finish(struct sx_conn *c, int workfd)
 			       "rule) failed: %s", strerror(c->f.err));
 	}
 	for (;;) {
-		int rc = run_route(c, workfd, &out);
+		int rc = run_route(c, rt, workfd, &out);
 
 		/* the probe beside it (pipelining auto), if any: done now */
 		if (c->probe.sent || rc == 0)
@@ -483,7 +518,7 @@ int sx_route_finish(struct sx_conn *c, int workfd)
 		if (out == OUT_DEST || c->pos >= c->norder)
 			return -1;
 		sx_sock_disconnect(workfd);
-		if (start_next(c, workfd) < 0)
+		if (start_next(c, workfd, rt, sx_now_ms()) < 0)
 			return -1;
 	}
 }

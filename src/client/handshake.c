@@ -204,7 +204,8 @@ static int socks5_pipelined(int fd, const struct sx_proxy *p, uint8_t cmd,
 	n = request_encode(buf + len, sizeof(buf) - len, cmd, dst, f);
 	if (n >= 0)
 		r = sx_wire_send(fd, buf, len + (size_t)n, deadline);
-	explicit_bzero(buf, sizeof(buf));
+	if (method == SX_S5_METHOD_USERPASS)    /* the password: gone */
+		explicit_bzero(buf, sizeof(buf));
 	if (n < 0)
 		return -1;
 	if (r.err)
@@ -237,17 +238,13 @@ static int socks5_pipelined(int fd, const struct sx_proxy *p, uint8_t cmd,
 
 /*
  * auto is decided by src/client/chain.c (the first hop, from what a probe
- * has shown: src/client/pipeauto.c), which hands on a copy set to on;
- * here auto is off.  See bench/PIPELINING.txt.
+ * has shown: src/client/pipeauto.c), which asks for it (pipe); else auto
+ * is off here.  See bench/PIPELINING.txt.
  */
-static bool pipelining(const struct sx_proxy *p)
-{
-	return p->pipelining == SX_PIPE_ON;
-}
-
-int sx_socks5_handshake(int fd, const struct sx_proxy *p, uint8_t cmd,
-			const struct sx_addr *dst, struct sx_s5_reply *reply,
-			int64_t deadline, struct sx_failure *f)
+static int socks5_handshake(int fd, const struct sx_proxy *p, bool pipe,
+			    uint8_t cmd, const struct sx_addr *dst,
+			    struct sx_s5_reply *reply, int64_t deadline,
+			    struct sx_failure *f)
 {
 	uint8_t buf[4 + 1 + 255 + 2];
 	uint8_t methods[2] = { SX_S5_METHOD_NONE, SX_S5_METHOD_USERPASS };
@@ -258,7 +255,7 @@ int sx_socks5_handshake(int fd, const struct sx_proxy *p, uint8_t cmd,
 
 	if (p->gss.enabled)     /* method 0x01 alone: src/client/gssapi.c */
 		return sx_gss_socks5(fd, p, cmd, dst, reply, deadline, f);
-	if (pipelining(p))
+	if (pipe || p->pipelining == SX_PIPE_ON)
 		return socks5_pipelined(fd, p, cmd, dst, reply, deadline, f);
 	n = sx_s5_greeting_encode(buf, sizeof(buf), methods, userpass ? 2 : 1);
 	if (n < 0)
@@ -283,6 +280,21 @@ int sx_socks5_handshake(int fd, const struct sx_proxy *p, uint8_t cmd,
 	if (r.err)
 		return io_fail(f, r, "request");
 	return request_reply(fd, reply, deadline, f);
+}
+
+int sx_socks5_handshake(int fd, const struct sx_proxy *p, uint8_t cmd,
+			const struct sx_addr *dst, struct sx_s5_reply *reply,
+			int64_t deadline, struct sx_failure *f)
+{
+	return socks5_handshake(fd, p, false, cmd, dst, reply, deadline, f);
+}
+
+int sx_socks5_handshake_piped(int fd, const struct sx_proxy *p, uint8_t cmd,
+			      const struct sx_addr *dst,
+			      struct sx_s5_reply *reply, int64_t deadline,
+			      struct sx_failure *f)
+{
+	return socks5_handshake(fd, p, true, cmd, dst, reply, deadline, f);
 }
 
 /* The SOCKS 4 user id: configured, or the login name identd would report. */

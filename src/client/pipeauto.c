@@ -319,6 +319,19 @@ static int probe_send(struct sx_pipe_probe *pr, int64_t deadline)
 	return rc;
 }
 
+/* memcmp(a, b, n) == 0, inline for a sockaddr_in's 16 bytes (memcmp()
+ * costs more than the comparison, on every connect) */
+static bool same_bytes(const void *a, const void *b, size_t n)
+{
+	uint64_t x[2], y[2];
+
+	if (n != 16)
+		return !memcmp(a, b, n);
+	memcpy(x, a, 16);
+	memcpy(y, b, 16);
+	return x[0] == y[0] && x[1] == y[1];
+}
+
 /* The memory's answer for c's hop, from this thread's last one: false
  * when there is none that still holds (then known() looks). */
 static bool fresh(const struct sx_conn *c, uint8_t method,
@@ -327,7 +340,7 @@ static bool fresh(const struct sx_conn *c, uint8_t method,
 	unsigned gen;
 
 	if (!last.ok || last.method != method || last.plen != c->plen ||
-	    c->plen > sizeof(c->psa) || memcmp(&last.psa, &c->psa, c->plen))
+	    c->plen > sizeof(c->psa) || !same_bytes(&last.psa, &c->psa, c->plen))
 		return false;
 	/* relaxed: a stale read only sends it to the slow path or to an
 	 * answer that held a moment ago (the memory is a hint) */
@@ -341,7 +354,7 @@ static bool fresh(const struct sx_conn *c, uint8_t method,
 void sx_pipe_begin(struct sx_conn *c, const struct sx_proxy *p)
 {
 	struct sx_pipe_probe *pr = &c->probe;
-	struct sx_pipe_entry x = { .method = hop_method(p) };
+	struct sx_pipe_entry x;
 	bool eligible = p->type == SX_PROXY_SOCKS5 && !p->gss.enabled;
 	bool probed = false;
 	enum sx_pipe_state s;
@@ -349,8 +362,10 @@ void sx_pipe_begin(struct sx_conn *c, const struct sx_proxy *p)
 	c->pipe_on = false;
 	if (p->pipelining != SX_PIPE_AUTO || pr->active)
 		return;
-	if (eligible && fresh(c, x.method, &s, &probed))
+	if (eligible && fresh(c, hop_method(p), &s, &probed))
 		goto decide;
+	memset(&x, 0, sizeof(x));
+	x.method = hop_method(p);
 	hop_key(c, x.addr, sizeof(x.addr), &x.port);
 	eligible = eligible && x.addr[0];
 	s = eligible ? known(c, &x, &probed) : SX_PIPE_UNKNOWN;

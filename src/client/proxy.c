@@ -1,7 +1,7 @@
 /*
  * proxy.c - connect the program's own socket to the proxy and run the
  * handshake on it, then hand the socket back as a successful connect()
- * would.  The socket's file status flags and TCP_NODELAY are restored;
+ * would.  The socket's O_NONBLOCK flag is restored;
  * on failure the socket is disconnected again, so it looks like a socket
  * whose connect() failed, and nothing ever goes direct.
  */
@@ -9,45 +9,42 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 #include "socksify/client.h"
 #include "socksify/runtime.h"
 
-/* What we change on the program's socket, to put it back afterwards. */
-struct saved_sock {
-	int flags;
-	int nodelay;
-	bool nodelay_known;
-};
+/*
+ * What we change on the program's socket, to put it back afterwards: only
+ * O_NONBLOCK.  TCP_NODELAY is left as the program set it: each message of
+ * a handshake is one send(), made after the proxy's answer to the one
+ * before (which acknowledges it), or all in one (pipelined), so Nagle's
+ * algorithm, which holds back a small segment only while data is
+ * unacknowledged, never delays one.
+ */
 
-static void sock_prepare(int fd, struct saved_sock *s)
+/* O_NONBLOCK on or off, and nothing else (FIONBIO: a third of the
+ * instructions of glibc's fcntl(), on every connect, twice). */
+static void set_nonblock(int fd, int on)
 {
-	socklen_t len = sizeof(s->nodelay);
-	int one = 1;
-
-	s->flags = sx_real.fcntl(fd, F_GETFL);
-	if (s->flags >= 0 && !(s->flags & O_NONBLOCK))
-		sx_real.fcntl(fd, F_SETFL, s->flags | O_NONBLOCK);
-	s->nodelay_known = sx_real.getsockopt(fd, IPPROTO_TCP, TCP_NODELAY,
-				      &s->nodelay, &len) == 0;
-	/* The handshake is a few small messages: send each at once. */
-	if (s->nodelay_known && !s->nodelay)
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	ioctl(fd, FIONBIO, &on);
 }
 
-static void sock_restore(int fd, const struct saved_sock *s)
+/* Non-blocking for the handshake (flags: the program's, F_GETFL). */
+static void sock_prepare(int fd, int flags)
 {
-	if (s->nodelay_known && !s->nodelay)
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &s->nodelay,
-			   sizeof(s->nodelay));
-	if (s->flags >= 0 && !(s->flags & O_NONBLOCK))
-		sx_real.fcntl(fd, F_SETFL, s->flags);
+	if (flags >= 0 && !(flags & O_NONBLOCK))
+		set_nonblock(fd, 1);
+}
+
+static void sock_restore(int fd, int flags)
+{
+	if (flags >= 0 && !(flags & O_NONBLOCK))
+		set_nonblock(fd, 0);
 }
 
 /* A timeout set on a blocking socket bounds our waits too. */
@@ -67,46 +64,46 @@ static int sock_timeout_ms(int fd, int opt, int conf_ms)
 
 /*
  * What goes on the wire: the destination's address, or for a mapped
- * address (remote DNS) the name it stands for.
+ * address (remote DNS) the name it stands for (ch: the route choice).
  */
-static int dest_wire(const struct sockaddr *dst, struct sx_addr *wire,
+static int dest_wire(const struct sockaddr *dst,
+		     const struct sx_route_choice *ch, struct sx_addr *wire,
 		     struct sx_failure *f)
 {
-	struct sx_addr a;
-	char name[256], text[64];
-	int family;
+	char text[64];
 
-	sx_addr_from_sockaddr(&a, dst);
-	*wire = a;
-	family = a.atyp == SX_ATYP_IPV4 ? AF_INET : AF_INET6;
-	if (!sx_names_lookup(family, a.atyp == SX_ATYP_IPV4 ? (void *)a.u.v4 :
-			     (void *)a.u.v6, name, sizeof(name)))
+	sx_addr_from_sockaddr(wire, dst);
+	if (!ch->mapped)
 		return 0;
-	if (!name[0]) {
-		inet_ntop(family, a.atyp == SX_ATYP_IPV4 ? (void *)a.u.v4 :
-			  (void *)a.u.v6, text, sizeof(text));
+	if (!ch->name[0]) {
+		inet_ntop(wire->atyp == SX_ATYP_IPV4 ? AF_INET : AF_INET6,
+			  wire->atyp == SX_ATYP_IPV4 ? (void *)wire->u.v4 :
+			  (void *)wire->u.v6, text, sizeof(text));
 		f->err = EHOSTUNREACH;
 		snprintf(f->why, sizeof(f->why), "%s is a socksify mapped address "
 			 "whose name is unknown here (recycled, or handed out by "
 			 "another process); not connecting", text);
 		return -1;
 	}
-	sx_addr_set_name(wire, name, a.port);
+	sx_addr_set_name(wire, ch->name, wire->port);
 	return 0;
 }
 
-/* The route rules' word on this destination: a route set, direct (for a
- * mapped name), or a refusal. */
-static int route_pick(struct sx_conn *c, const struct sx_runtime *rt)
+/* The route rules' word on this destination (ch): a route set, direct
+ * (for a mapped name), or a refusal. */
+static int route_pick(struct sx_conn *c, const struct sx_runtime *rt,
+		      const struct sx_route_choice *ch)
 {
-	enum sx_route_kind k = sx_route_decide(rt, (struct sockaddr *)&c->dst,
-					       IPPROTO_TCP, &c->set, &c->rule);
-	char text[400] = "";
+	enum sx_route_kind k = ch->kind;
+	char text[400];
 
+	c->set = ch->set;
+	c->rule = ch->rule;
 	/* a BIND follows the peer's route; for a peer sent direct (bind.c
 	 * saw it connected through a proxy earlier), the proxy line's */
 	if (k == SX_ROUTE_PROXY || (c->bind && k != SX_ROUTE_BLOCK))
 		return 0;
+	text[0] = '\0';
 	if (c->rule >= 0)
 		sx_conf_rule_text(&rt->conf, (size_t)c->rule, text, sizeof(text));
 	c->blocked = true;      /* its one line names no proxy */
@@ -117,13 +114,14 @@ static int route_pick(struct sx_conn *c, const struct sx_runtime *rt)
 	return 0;
 }
 
+/* ch: the route choice for dst; flags: the socket's (F_GETFL). */
 static int conn_begin(struct sx_conn *c, int fd, const struct sockaddr *dst,
-		      socklen_t dstlen, bool bind)
+		      socklen_t dstlen, bool bind,
+		      const struct sx_route_choice *ch, int flags)
 {
 	const struct sx_runtime *rt = sx_runtime();
 	const struct sx_conf *conf = &rt->conf;
 	int cto = conf->connect_timeout_ms;
-	struct saved_sock saved;
 
 	/* Every connect comes here: clear the small fields, not 4 KiB. */
 	memset(c, 0, offsetof(struct sx_conn, dst));
@@ -135,7 +133,7 @@ static int conn_begin(struct sx_conn *c, int fd, const struct sockaddr *dst,
 	c->trail[0] = '\0';
 	c->fd = fd;
 	c->bind = bind;
-	memcpy(&c->dst, dst, dstlen);
+	sx_sa_copy(&c->dst, dst, dstlen);
 	c->dstlen = dstlen;
 	c->hto = conf->handshake_timeout_ms;
 	if (conf->error[0]) {
@@ -144,15 +142,13 @@ static int conn_begin(struct sx_conn *c, int fd, const struct sockaddr *dst,
 			 "configuration is broken (%s)", conf->error);
 		return -1;
 	}
-	if (dest_wire(dst, &c->wire, &c->f) < 0 || route_pick(c, rt) < 0)
+	if (dest_wire(dst, ch, &c->wire, &c->f) < 0 || route_pick(c, rt, ch) < 0)
 		return -1;
 
-	sock_prepare(fd, &saved);
-	c->flags = saved.flags;
-	c->nodelay = saved.nodelay;
-	c->nodelay_known = saved.nodelay_known;
+	sock_prepare(fd, flags);
+	c->flags = flags;
 	c->prepared = true;
-	if (!(saved.flags & O_NONBLOCK)) {
+	if (!(flags & O_NONBLOCK)) {
 		cto = sock_timeout_ms(fd, SO_SNDTIMEO, cto);
 		c->hto = sock_timeout_ms(fd, SO_RCVTIMEO, c->hto);
 	}
@@ -163,16 +159,35 @@ static int conn_begin(struct sx_conn *c, int fd, const struct sockaddr *dst,
 	return -1;
 }
 
+/* The route choice and flags for a caller that knows neither. */
+static int conn_begin_asking(struct sx_conn *c, int fd,
+			     const struct sockaddr *dst, socklen_t dstlen,
+			     bool bind)
+{
+	struct sx_route_choice ch;
+
+	sx_route_choose(sx_runtime(), dst, IPPROTO_TCP, &ch);
+	return conn_begin(c, fd, dst, dstlen, bind, &ch,
+			  sx_real.fcntl(fd, F_GETFL));
+}
+
 int sx_conn_begin(struct sx_conn *c, int fd, const struct sockaddr *dst,
 		  socklen_t dstlen)
 {
-	return conn_begin(c, fd, dst, dstlen, false);
+	return conn_begin_asking(c, fd, dst, dstlen, false);
+}
+
+int sx_conn_begin_chosen(struct sx_conn *c, int fd, const struct sockaddr *dst,
+			 socklen_t dstlen, const struct sx_route_choice *ch,
+			 int flags)
+{
+	return conn_begin(c, fd, dst, dstlen, false, ch, flags);
 }
 
 int sx_conn_begin_bind(struct sx_conn *c, int fd, const struct sockaddr *dst,
 		       socklen_t dstlen)
 {
-	return conn_begin(c, fd, dst, dstlen, true);
+	return conn_begin_asking(c, fd, dst, dstlen, true);
 }
 
 int sx_conn_finish(struct sx_conn *c, int workfd)
@@ -185,25 +200,21 @@ int sx_conn_finish(struct sx_conn *c, int workfd)
 
 void sx_conn_end(struct sx_conn *c, int rc, int workfd)
 {
-	struct saved_sock saved = {
-		.flags = c->flags, .nodelay = c->nodelay,
-		.nodelay_known = c->nodelay_known,
-	};
-
 	sx_pipe_probe_drop(c);          /* normally done: chain.c */
 	if (!c->prepared)
 		return;
-	if (rc < 0)
+	/* (not when the socket's own state refused the connect: EISCONN) */
+	if (rc < 0 && !c->sock_state)
 		sx_sock_disconnect(workfd);
-	sock_restore(workfd, &saved);
+	sock_restore(workfd, c->flags);
 	c->prepared = false;
 }
 
 /* The most recent destination connected through the proxy, per thread
- * and per process: the peer a BIND announces (src/hook/bind.c). */
-static __thread struct sockaddr_storage last_thread;
-static struct sockaddr_storage last_process;
-static pthread_mutex_t last_lock = PTHREAD_MUTEX_INITIALIZER;
+ * and per process (kept by the registry, in the step that records the
+ * socket's peer): the peer a BIND announces (src/hook/bind.c). */
+static __thread struct sockaddr_storage last_thread
+	__attribute__((tls_model("initial-exec")));
 
 bool sx_last_destination(struct sockaddr_storage *out)
 {
@@ -211,32 +222,26 @@ bool sx_last_destination(struct sockaddr_storage *out)
 		*out = last_thread;
 		return true;
 	}
-	pthread_mutex_lock(&last_lock);
-	*out = last_process;
-	pthread_mutex_unlock(&last_lock);
-	return out->ss_family != 0;
+	return sx_reg_last_peer(out) && out->ss_family != 0;
 }
 
 void sx_conn_record(const struct sx_conn *c, int fd)
 {
 	struct sockaddr_storage local;
 	socklen_t llen;
+	bool bound;
 
 	if (c->direct) {        /* not through a proxy: no BIND peer */
 		sx_fd_set_peer(fd, (const struct sockaddr *)&c->dst, c->dstlen,
 			       NULL, 0);
 		return;
 	}
-	if (sx_addr_to_sockaddr(&c->bound, c->dst.ss_family, &local, &llen) == 0)
-		sx_fd_set_peer(fd, (const struct sockaddr *)&c->dst, c->dstlen,
-			       (struct sockaddr *)&local, llen);
-	else
-		sx_fd_set_peer(fd, (const struct sockaddr *)&c->dst, c->dstlen,
-			       NULL, 0);
-	memcpy(&last_thread, &c->dst, c->dstlen);
-	pthread_mutex_lock(&last_lock);
-	memcpy(&last_process, &c->dst, c->dstlen);
-	pthread_mutex_unlock(&last_lock);
+	bound = sx_addr_to_sockaddr(&c->bound, c->dst.ss_family, &local,
+				    &llen) == 0;
+	sx_fd_set_proxied(fd, (const struct sockaddr *)&c->dst, c->dstlen,
+			  bound ? (struct sockaddr *)&local : NULL,
+			  bound ? llen : 0);
+	sx_sa_copy(&last_thread, &c->dst, c->dstlen);
 }
 
 /* "host:port" of the destination for messages: its name when remote DNS
@@ -252,9 +257,15 @@ const char *sx_conn_dtext(const struct sx_conn *c, char *buf, size_t len)
 
 int sx_conn_report(const struct sx_conn *c, int rc)
 {
-	const struct sx_runtime *rt = sx_runtime();
 	char d[300];
 
+	/* success, the common case: a line only when it is logged */
+	if (rc == 0 && !sx_log_enabled(SX_LOG_INFO))
+		return 0;
+	if (rc < 0 && c->sock_state) {  /* as the kernel answers it: no line */
+		errno = c->f.err;
+		return -1;
+	}
 	if (rc < 0 && atomic_load(&c->abandoned))
 		sx_log(SX_LOG_DEBUG, "%s: the program closed the socket during "
 		       "the handshake", sx_conn_dtext(c, d, sizeof(d)));
@@ -267,13 +278,11 @@ int sx_conn_report(const struct sx_conn *c, int rc)
 		       c->trail);
 	else if (rc < 0)
 		sx_log(SX_LOG_ERROR, "%s via %s: %s", sx_conn_dtext(c, d, sizeof(d)),
-		       rt->proxy.text, c->f.why);
+		       sx_runtime()->proxy.text, c->f.why);
 	if (rc < 0) {
 		errno = c->f.err ? c->f.err : ECONNREFUSED;
 		return -1;
 	}
-	if (!sx_log_enabled(SX_LOG_INFO))
-		return 0;
 	if (c->tried)
 		sx_log(SX_LOG_INFO, "%s via %s: connected (after %s)",
 		       sx_conn_dtext(c, d, sizeof(d)), c->via, c->trail);
@@ -283,13 +292,15 @@ int sx_conn_report(const struct sx_conn *c, int rc)
 	return 0;
 }
 
-int sx_proxy_connect(int fd, const struct sockaddr *dst, socklen_t dstlen)
+int sx_proxy_connect_chosen(int fd, const struct sockaddr *dst,
+			    socklen_t dstlen, const struct sx_route_choice *ch,
+			    int flags)
 {
 	struct sx_conn c;
 	int saved_errno = errno, rc;
 
 	SX_GUARD_SCOPE();
-	rc = sx_conn_begin(&c, fd, dst, dstlen);
+	rc = sx_conn_begin_chosen(&c, fd, dst, dstlen, ch, flags);
 	if (rc == 0)
 		rc = sx_conn_finish(&c, fd);
 	if (rc == 0)
@@ -298,4 +309,14 @@ int sx_proxy_connect(int fd, const struct sockaddr *dst, socklen_t dstlen)
 	if (rc == 0)
 		errno = saved_errno;
 	return rc;
+}
+
+int sx_proxy_connect(int fd, const struct sockaddr *dst, socklen_t dstlen)
+{
+	struct sx_route_choice ch;
+	int flags;
+
+	sx_route_choose(sx_runtime(), dst, IPPROTO_TCP, &ch);
+	flags = sx_real.fcntl(fd, F_GETFL);
+	return sx_proxy_connect_chosen(fd, dst, dstlen, &ch, flags);
 }

@@ -305,21 +305,8 @@ bool sx_conf_name_is_direct(const struct sx_conf *c, const char *name)
 static bool net_match(const struct sx_net *n, int family,
 		      const uint8_t *addr, uint16_t port)
 {
-	size_t full, rem;
-
-	if (n->family != family || port < n->port_lo || port > n->port_hi)
-		return false;
-	full = n->prefix / 8;
-	rem = n->prefix % 8;
-	if (memcmp(n->addr, addr, full) != 0)
-		return false;
-	if (rem) {
-		uint8_t mask = (uint8_t)(0xff << (8 - rem));
-
-		if ((n->addr[full] & mask) != (addr[full] & mask))
-			return false;
-	}
-	return true;
+	return n->family == family && port >= n->port_lo && port <= n->port_hi &&
+	       sx_net_prefix_has(n, addr);
 }
 
 /* The address and port of sa (v4 also for a v4-mapped IPv6); false for

@@ -120,7 +120,8 @@ int sx_addr_to_sockaddr(const struct sx_addr *a, int family,
 {
 	static const uint8_t zero[16];
 
-	memset(out, 0, sizeof(*out));
+	/* the part a sockaddr_in6 uses (not all 128 bytes: every connect) */
+	memset(out, 0, sizeof(struct sockaddr_in6));
 	if (a->atyp == SX_ATYP_IPV4 && memcmp(a->u.v4, zero, 4) != 0) {
 		if (family == AF_INET) {
 			struct sockaddr_in *in = (void *)out;

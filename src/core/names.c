@@ -252,16 +252,14 @@ int sx_names_map(const char *name, int family, void *addr)
 
 bool sx_names_lookup(int family, const void *addr, char *buf, size_t len)
 {
+	const struct sx_conf *c = &sx_runtime()->conf;
 	struct sx_dnsmap *m;
 	uint32_t idx;
-
-	const struct sx_conf *c = &sx_runtime()->conf;
-	struct sx_dnsmap r = { .v4 = c->dns_map_v4, .v6 = c->dns_map_v6 };
 
 	/* Every table (this process's, the shared one) has the configured
 	 * ranges: an address outside them is nobody's name, and a connect by
 	 * address touches no table (nor the shared table's file). */
-	if (!sx_dnsmap_in_range(&r, family, addr, &idx))
+	if (!sx_names_in_range(c, family, addr))
 		return false;
 	/* With local DNS a mapped address (a proxy-only name) may come from
 	 * this process, or from another process of the run (shared table). */

@@ -252,8 +252,12 @@ static struct slot *slot_get(int fd, bool create)
 	return &chunks[c][fd & (CHUNK_SIZE - 1)];
 }
 
-int sx_fd_set_peer(int fd, const struct sockaddr *peer, socklen_t plen,
-		   const struct sockaddr *local, socklen_t llen)
+/* The process's last destination connected through a proxy (lock held). */
+static struct sockaddr_storage last_peer;
+static socklen_t last_len;
+
+static int set_peer(int fd, const struct sockaddr *peer, socklen_t plen,
+		    const struct sockaddr *local, socklen_t llen, bool last)
 {
 	struct slot *s;
 	dev_t dev;
@@ -268,14 +272,41 @@ int sx_fd_set_peer(int fd, const struct sockaddr *peer, socklen_t plen,
 		s->dev = dev;
 		s->ino = ino;
 		s->len = plen;
-		memcpy(&s->peer, peer, plen);
+		sx_sa_copy(&s->peer, peer, plen);
 		s->locallen = local ? llen : 0;
 		if (local)
-			memcpy(&s->local, local, llen);
+			sx_sa_copy(&s->local, local, llen);
 		sx_regi_flags(fd, SX_FD_PROXIED, 0);
+	}
+	if (last) {
+		sx_sa_copy(&last_peer, peer, plen);
+		last_len = plen;
 	}
 	sx_reg_unlock();
 	return s ? 0 : -1;
+}
+
+int sx_fd_set_peer(int fd, const struct sockaddr *peer, socklen_t plen,
+		   const struct sockaddr *local, socklen_t llen)
+{
+	return set_peer(fd, peer, plen, local, llen, false);
+}
+
+int sx_fd_set_proxied(int fd, const struct sockaddr *peer, socklen_t plen,
+		      const struct sockaddr *local, socklen_t llen)
+{
+	return set_peer(fd, peer, plen, local, llen, true);
+}
+
+bool sx_reg_last_peer(struct sockaddr_storage *out)
+{
+	socklen_t len;
+
+	sx_reg_lock();
+	len = last_len;
+	memcpy(out, &last_peer, sizeof(*out));
+	sx_reg_unlock();
+	return len != 0;
 }
 
 /* fd's slot if it still names its socket (a stale one is cleared); a

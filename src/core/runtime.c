@@ -14,6 +14,7 @@
 
 static struct sx_runtime rt;
 static pthread_once_t rt_once = PTHREAD_ONCE_INIT;
+static atomic_bool rt_ready;    /* loaded: no pthread_once() call */
 
 static void proxy_text(struct sx_proxy_addr *pa, const struct sx_proxy *p)
 {
@@ -61,16 +62,6 @@ void sx_proxy_resolve(struct sx_proxy_addr *pa, const struct sx_proxy *p)
 	}
 }
 
-const struct sx_route *sx_route_set(const struct sx_conf *c, int s, size_t *n)
-{
-	if (s > 0 && (size_t)s <= c->nnamed) {
-		*n = c->named[s - 1].nroutes;
-		return c->named[s - 1].routes;
-	}
-	*n = c->nroutes;
-	return c->routes;
-}
-
 /* Every hop of every route, and the texts of the routes for messages. */
 static void routes_resolve(void)
 {
@@ -105,6 +96,7 @@ static void runtime_load(void)
 	sx_real_init();
 	sx_conf_load(&rt.conf);
 	routes_resolve();
+	atomic_store_explicit(&rt_ready, true, memory_order_release);
 	errno = saved;
 }
 
@@ -112,7 +104,8 @@ const struct sx_runtime *sx_runtime(void)
 {
 	static atomic_bool reported;
 
-	pthread_once(&rt_once, runtime_load);
+	if (!atomic_load_explicit(&rt_ready, memory_order_acquire))
+		pthread_once(&rt_once, runtime_load);
 	/* Logged here, not in runtime_load: logging needs sx_runtime(). */
 	if (rt.conf.error[0] && !atomic_load_explicit(&reported,
 						       memory_order_relaxed) &&
@@ -143,38 +136,35 @@ static bool is_a_proxy(const struct sx_runtime *r, const struct sockaddr *sa)
 /*
  * This thread's last decision for an address that is not mapped: the
  * process's runtime never changes once loaded, so the same destination
- * (family, address, port) and protocol gets the same answer - a connect
- * asks twice (the hook, then the connection), a program connecting again
- * asks again - without matching the rules anew.  A mapped address is
- * looked up every time (its name may change).
+ * (family, address, port) and protocol gets the same answer - a program
+ * connecting again asks again - without matching the rules anew.  A
+ * mapped address is looked up every time (its name may change).
  */
 struct route_memo {
 	bool ok;
-	int proto, family;
+	int proto, family;      /* family: sa's (a v4-mapped IPv6 is AF_INET6) */
+	uint8_t atyp;           /* the address's (IPv4 for a v4-mapped one) */
 	uint16_t port;
-	uint8_t addr[16];
+	uint8_t addr[16];       /* 4 used for IPv4 */
 	enum sx_route_kind kind;
 	int set, rule;
 };
 static __thread struct route_memo route_last
 	__attribute__((tls_model("initial-exec")));
 
-static void route_key(struct route_memo *k, const struct sockaddr *sa,
-		      const struct sx_addr *a, int proto)
+static bool route_memo_hit(const struct route_memo *m, int proto, int family,
+			   const struct sx_addr *a)
 {
-	memset(k, 0, sizeof(*k));
-	k->proto = proto;
-	k->family = sa->sa_family;
-	k->port = a->port;
-	memcpy(k->addr, a->u.v6, a->atyp == SX_ATYP_IPV4 ? 4 : 16);
-}
+	uint64_t x[2], y[2];
 
-static bool route_memo_hit(const struct route_memo *k)
-{
-	const struct route_memo *m = &route_last;
-
-	return m->ok && m->proto == k->proto && m->family == k->family &&
-	       m->port == k->port && !memcmp(m->addr, k->addr, sizeof(k->addr));
+	if (!m->ok || m->proto != proto || m->family != family ||
+	    m->atyp != a->atyp || m->port != a->port)
+		return false;
+	if (a->atyp == SX_ATYP_IPV4)
+		return !memcmp(m->addr, a->u.v4, 4);
+	memcpy(x, m->addr, 16);
+	memcpy(y, a->u.v6, 16);
+	return x[0] == y[0] && x[1] == y[1];
 }
 
 /* What matching rule i says (direct: the kind a direct rule gives). */
@@ -205,47 +195,69 @@ static enum sx_route_kind route_unmapped(const struct sx_runtime *r,
 						  SX_ROUTE_PROXY;
 }
 
+enum sx_route_kind sx_route_choose(const struct sx_runtime *r,
+				   const struct sockaddr *sa, int proto,
+				   struct sx_route_choice *ch)
+{
+	struct route_memo *m = &route_last;
+	struct sx_addr a;
+	int family;
+	const void *ip;
+
+	ch->set = 0;
+	ch->rule = -1;
+	ch->mapped = false;
+	ch->kind = SX_ROUTE_DIRECT;
+	if (sx_addr_from_sockaddr(&a, sa) < 0)
+		return ch->kind;
+	family = a.atyp == SX_ATYP_IPV4 ? AF_INET : AF_INET6;
+	ip = a.atyp == SX_ATYP_IPV4 ? (const void *)a.u.v4 : (const void *)a.u.v6;
+	/* with local DNS too: .onion names are mapped */
+	if (sx_names_in_range(&r->conf, family, ip) &&
+	    sx_names_lookup(family, ip, ch->name, sizeof(ch->name))) {
+		ch->mapped = true;
+		if (r->conf.nrules && ch->name[0])
+			ch->rule = sx_conf_route_match(&r->conf, ch->name, NULL,
+						       a.port, proto);
+		/* The default route: a mapped address always goes to the
+		 * proxy, whatever its range. */
+		ch->kind = ch->rule >= 0 ? rule_kind(r, ch->rule,
+						     SX_ROUTE_DIRECT_NAME,
+						     &ch->set) : SX_ROUTE_PROXY;
+		return ch->kind;
+	}
+	if (r == &rt && route_memo_hit(m, proto, sa->sa_family, &a)) {
+		ch->set = m->set;
+		ch->rule = m->rule;
+		return ch->kind = m->kind;
+	}
+	ch->kind = route_unmapped(r, sa, a.port, proto, &ch->set, &ch->rule);
+	if (r == &rt) {
+		m->ok = true;
+		m->proto = proto;
+		m->family = sa->sa_family;
+		m->atyp = a.atyp;
+		m->port = a.port;
+		memcpy(m->addr, ip, family == AF_INET ? 4 : 16);
+		m->kind = ch->kind;
+		m->set = ch->set;
+		m->rule = ch->rule;
+	}
+	return ch->kind;
+}
+
 enum sx_route_kind sx_route_decide(const struct sx_runtime *r,
 				   const struct sockaddr *sa, int proto,
 				   int *set, int *rule)
 {
-	struct route_memo k;
-	struct sx_addr a;
-	char name[256];
-	bool mapped = false;
-	int no_set, no_rule;
+	struct sx_route_choice ch;
 
-	set = set ? set : &no_set;
-	rule = rule ? rule : &no_rule;
-	*set = 0;
-	*rule = -1;
-	if (sx_addr_from_sockaddr(&a, sa) < 0)
-		return SX_ROUTE_DIRECT;
-	/* with local DNS too: .onion names are mapped */
-	mapped = sx_names_lookup(a.atyp == SX_ATYP_IPV4 ? AF_INET : AF_INET6,
-				 a.atyp == SX_ATYP_IPV4 ? (void *)a.u.v4 :
-				 (void *)a.u.v6, name, sizeof(name));
-	if (!mapped) {
-		route_key(&k, sa, &a, proto);
-		if (r == &rt && route_memo_hit(&k)) {
-			*set = route_last.set;
-			*rule = route_last.rule;
-			return route_last.kind;
-		}
-		k.kind = route_unmapped(r, sa, a.port, proto, set, rule);
-		k.set = *set;
-		k.rule = *rule;
-		k.ok = r == &rt;
-		route_last = k;
-		return k.kind;
-	}
-	if (r->conf.nrules && name[0])
-		*rule = sx_conf_route_match(&r->conf, name, NULL, a.port, proto);
-	if (*rule >= 0)
-		return rule_kind(r, *rule, SX_ROUTE_DIRECT_NAME, set);
-	/* The default route.  A mapped address always goes to the proxy,
-	 * whatever its range. */
-	return SX_ROUTE_PROXY;
+	sx_route_choose(r, sa, proto, &ch);
+	if (set)
+		*set = ch.set;
+	if (rule)
+		*rule = ch.rule;
+	return ch.kind;
 }
 
 bool sx_udp_blocked(const struct sx_runtime *r, const struct sockaddr *sa)

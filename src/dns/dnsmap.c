@@ -261,15 +261,6 @@ void sx_dnsmap_addr6(const struct sx_dnsmap *m, uint32_t idx, struct in6_addr *a
 	memcpy(&a->s6_addr[12], &low, 4);
 }
 
-static bool prefix_match(const uint8_t *a, const uint8_t *net, int prefix)
-{
-	int full = prefix / 8, rest = prefix % 8;
-
-	if (memcmp(a, net, (size_t)full) != 0)
-		return false;
-	return !rest || ((a[full] ^ net[full]) & (0xff << (8 - rest))) == 0;
-}
-
 bool sx_dnsmap_in_range(const struct sx_dnsmap *m, int family,
 			const void *addr, uint32_t *idx)
 {
@@ -280,7 +271,7 @@ bool sx_dnsmap_in_range(const struct sx_dnsmap *m, int family,
 	size_t i;
 
 	if ((family != AF_INET && family != AF_INET6) || !n->family ||
-	    !prefix_match(a, n->addr, n->prefix))
+	    !sx_net_prefix_has(n, a))
 		return false;
 	*idx = UINT32_MAX;      /* in the range, but no index we hand out */
 	for (i = (size_t)n->prefix / 8; i < len - 4; i++)

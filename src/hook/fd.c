@@ -101,38 +101,33 @@ SX_EXPORT int dup3(int oldfd, int newfd, int flags)
  * fcntl(F_DUPFD) and fcntl(F_DUPFD_CLOEXEC) duplicate too (Python's
  * os.dup and socket.dup use them).  Every other command passes through;
  * its one argument, when there is one, fits in a long or a pointer.
+ * large: fcntl64 (libc's own, where it has one).
  */
-static int fcntl_hooked(int (*real)(int, int, ...), int fd, int cmd, void *arg)
+static int fcntl_hooked(bool large, int fd, int cmd, void *arg)
 {
+	int (*real)(int, int, ...);
+
+	sx_real_init();
+	real = large && sx_real.fcntl64 ? sx_real.fcntl64 : sx_real.fcntl;
 	if (cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC)
 		return real(fd, cmd, arg);
 	return after_dup(fd, real(fd, cmd, arg));
 }
 
-SX_EXPORT int fcntl(int fd, int cmd, ...)
-{
-	va_list ap;
-	void *arg;
-
-	va_start(ap, cmd);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	sx_real_init();
-	return fcntl_hooked(sx_real.fcntl, fd, cmd, arg);
-}
-
-SX_EXPORT int fcntl64(int fd, int cmd, ...)
-{
-	va_list ap;
-	void *arg;
-
-	va_start(ap, cmd);
-	arg = va_arg(ap, void *);
-	va_end(ap);
-	sx_real_init();
-	return fcntl_hooked(sx_real.fcntl64 ? sx_real.fcntl64 : sx_real.fcntl,
-			    fd, cmd, arg);
-}
+/* fcntl() and fcntl64(): one body, which reads the variadic argument. */
+#define FCNTL_HOOK(name, large)                                 \
+	SX_EXPORT int name(int fd, int cmd, ...)                \
+	{                                                       \
+		va_list ap;                                     \
+		void *arg;                                      \
+									\
+		va_start(ap, cmd);                              \
+		arg = va_arg(ap, void *);                       \
+		va_end(ap);                                     \
+		return fcntl_hooked(large, fd, cmd, arg);       \
+	}
+FCNTL_HOOK(fcntl, false)
+FCNTL_HOOK(fcntl64, true)
 
 SX_EXPORT int close(int fd)
 {

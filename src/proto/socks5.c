@@ -45,7 +45,8 @@ ssize_t sx_s5_greeting_encode(uint8_t *buf, size_t cap,
 		return -SX_PERR_NOSPACE;
 	buf[0] = SX_S5_VERSION;
 	buf[1] = (uint8_t)nmethods;
-	memcpy(buf + 2, methods, nmethods);
+	for (size_t i = 0; i < nmethods; i++)  /* one or two: no memcpy() */
+		buf[2 + i] = methods[i];
 	return (ssize_t)total;
 }
 
@@ -219,8 +220,10 @@ ssize_t sx_s5_request_encode(uint8_t *buf, size_t cap, uint8_t cmd,
  * byte, which is the name length for names): every reply is at least
  * 8 bytes long, so this never reads past the reply.
  */
-ssize_t sx_s5_addr_parse(const uint8_t *buf, size_t len, size_t off,
-			 struct sx_addr *a, size_t *need)
+/* sx_s5_addr_parse's body, inline in the reply's parser (each reply is
+ * parsed three times as it arrives). */
+static inline ssize_t addr_parse(const uint8_t *buf, size_t len, size_t off,
+				 struct sx_addr *a, size_t *need)
 {
 	size_t total;
 
@@ -246,7 +249,9 @@ ssize_t sx_s5_addr_parse(const uint8_t *buf, size_t len, size_t off,
 	if (len < total)
 		return need_more(need, total);
 	if (a) {
-		memset(a, 0, sizeof(*a));
+		/* the fields and an address's 16 bytes, not all 260 */
+		a->namelen = 0;
+		memset(a->u.v6, 0, sizeof(a->u.v6));
 		a->atyp = buf[off];
 		if (a->atyp == SX_ATYP_NAME) {
 			a->namelen = buf[off + 1];
@@ -261,6 +266,12 @@ ssize_t sx_s5_addr_parse(const uint8_t *buf, size_t len, size_t off,
 	return (ssize_t)total;
 }
 
+ssize_t sx_s5_addr_parse(const uint8_t *buf, size_t len, size_t off,
+			 struct sx_addr *a, size_t *need)
+{
+	return addr_parse(buf, len, off, a, need);
+}
+
 ssize_t sx_s5_reply_parse(const uint8_t *buf, size_t len,
 			  struct sx_s5_reply *out, size_t *need)
 {
@@ -270,7 +281,7 @@ ssize_t sx_s5_reply_parse(const uint8_t *buf, size_t len,
 		return -SX_PERR_ARG;
 	if (len >= 1 && buf[0] != SX_S5_VERSION)
 		return -SX_PERR_VERSION;
-	total = sx_s5_addr_parse(buf, len, 3, out ? &out->bound : NULL, need);
+	total = addr_parse(buf, len, 3, out ? &out->bound : NULL, need);
 	if (total > 0 && out)
 		out->rep = buf[1];
 	return total;

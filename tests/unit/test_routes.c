@@ -211,6 +211,70 @@ START_TEST(all_routes_fail)
 }
 END_TEST
 
+/* sx_conn_begin on a socket whose own state refuses a connect: errno as
+ * the kernel gives the program's own connect(), no line, no proxy asked,
+ * no route marked down, and the socket left as it was. */
+static void assert_state_refusal(int fd, int err)
+{
+	struct sockaddr_in d = { .sin_family = AF_INET, .sin_port = htons(80) };
+	struct sx_conn c;
+
+	d.sin_addr.s_addr = htonl(0x0a010203);
+	ck_assert_int_eq(sx_conn_begin(&c, fd, (struct sockaddr *)&d,
+				       sizeof(d)), -1);
+	ck_assert(c.sock_state);
+	ck_assert_int_eq(c.f.err, err);
+	ck_assert(!c.tried);
+	errno = 0;
+	ck_assert_int_eq(sx_conn_report(&c, -1), -1);
+	ck_assert_int_eq(errno, err);
+	assert_untouched(L1, L3);
+}
+
+/* Connected already (directly, to a listener): EISCONN, still connected. */
+START_TEST(connected_socket)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(P2) };
+	struct sockaddr_storage peer;
+	socklen_t plen = sizeof(peer);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_state_refusal(fd, EISCONN);
+	ck_assert_int_eq(getpeername(fd, (struct sockaddr *)&peer, &plen), 0);
+	ck_assert_int_eq(((struct sockaddr_in *)&peer)->sin_port, htons(P2));
+	close(fd);
+	close(accept(L2, NULL, NULL));
+}
+END_TEST
+
+/* Connecting by itself (non-blocking, to a listener whose queue is full,
+ * so its SYN goes unanswered): EALREADY, and its own connect goes on. */
+START_TEST(connecting_socket)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t alen = sizeof(a);
+	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), f1, f2;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(l, 0), 0);
+	ck_assert_int_eq(getsockname(l, (struct sockaddr *)&a, &alen), 0);
+	f1 = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_eq(connect(f1, (struct sockaddr *)&a, sizeof(a)), 0);
+	f2 = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	ck_assert_int_eq(connect(f2, (struct sockaddr *)&a, sizeof(a)), -1);
+	ck_assert_int_eq(errno, EINPROGRESS);
+	assert_state_refusal(f2, EALREADY);
+	ck_assert_int_eq(connect(f2, (struct sockaddr *)&a, sizeof(a)), -1);
+	ck_assert_int_eq(errno, EALREADY);
+	close(f2);
+	close(f1);
+	close(l);
+}
+END_TEST
+
 static Suite *routes_suite(void)
 {
 	Suite *s = suite_create("routes");
@@ -222,6 +286,8 @@ static Suite *routes_suite(void)
 	tcase_add_test(tc, failover_hop_refused);
 	tcase_add_test(tc, destination_refused);
 	tcase_add_test(tc, all_routes_fail);
+	tcase_add_test(tc, connected_socket);
+	tcase_add_test(tc, connecting_socket);
 	suite_add_tcase(s, tc);
 	return s;
 }
