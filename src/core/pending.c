@@ -40,9 +40,9 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "socksify/fiber.h"
 #include "socksify/real.h"
 #include "socksify/registry.h"
 #include "reg_int.h"
@@ -170,7 +170,7 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-static int start_worker(struct pending *p)
+static int start_thread(struct pending *p)
 {
 	pthread_attr_t attr;
 	pthread_t tid;
@@ -186,6 +186,17 @@ static int start_worker(struct pending *p)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&attr);
 	return rc;
+}
+
+/* A fiber of the event loop (src/core/fiber.c); a thread for a handshake
+ * that may block outside its waits (GSS-API), or when no fiber can be
+ * had. */
+static int start_worker(struct pending *p)
+{
+	if (!(p->ops->needs_thread && p->ops->needs_thread(p->job)) &&
+	    sx_fiber_spawn(worker, p) == 0)
+		return 0;
+	return start_thread(p);
 }
 
 int sx_pend_start(int fd, const struct sx_pend_ops *ops, void *job,
@@ -228,7 +239,7 @@ int sx_pend_start(int fd, const struct sx_pend_ops *ops, void *job,
 	sx_reg_unlock();
 
 	if (start_worker(p) != 0) {
-		/* No thread: finish here, within the deadline. */
+		/* No fiber, no thread: finish here, within the deadline. */
 		worker(p);
 		return sx_pend_reconnect(fd, &rc) ? rc : 0;
 	}
@@ -314,23 +325,15 @@ void sx_pend_unref(void *ref)
  * failing): then wait for the worker, which ends at once, and report its
  * errno rather than let the program consume the kernel's.
  */
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void wait_if_failing(struct pending *p, int fd)
 {
 	struct pollfd s = { .fd = fd, .events = 0 };
 	struct pollfd e = { .fd = p->efd, .events = POLLIN };
-	int64_t deadline = now_ms() + p->timeout_ms + 1000;
+	int64_t deadline = sx_mono_ms() + p->timeout_ms + 1000;
 
 	if (sx_real.poll(&s, 1, 0) <= 0 || !(s.revents & (POLLERR | POLLHUP)))
 		return;
-	while (sx_real.poll(&e, 1, 100) == 0 && now_ms() < deadline) {
+	while (sx_real.poll(&e, 1, 100) == 0 && sx_mono_ms() < deadline) {
 	}
 }
 
@@ -408,6 +411,7 @@ void sx_pendi_child(void)
 {
 	struct pending *p;
 
+	sx_fiber_child();
 	for (p = list; p; p = p->next) {
 		if (p->wfd >= 0)
 			sx_real.close(p->wfd);
