@@ -1,0 +1,36 @@
+#!/bin/bash
+# Non-blocking connects without a thread per connection (issue 18, item 3): 50
+# non-blocking connects pending at once through a slow proxy (every reply byte 20 ms
+# apart, tests/lab/hostile.py --fault split: a handshake takes ~250 ms) run as fibers
+# of one event-loop thread (src/core/fiber.c), so the program has at most 2 threads
+# while they are pending (a thread each: 51), and all 50 connect and echo, for poll
+# and edge-triggered epoll.  After fork() the child starts its own loop.
+. "$(dirname "$0")/../lab/lab.sh"
+lab_init
+lab_need_lib
+prog=$(lab_need_prog nbconnect)
+lab_netns
+lab_echo_server 127.0.0.1
+lab_start_py hostile hostile.py --bind "$LAB_HOSTIP" --log "$LAB_TMP/hostile.log" --fault split
+LAB_PROXY=socks5://$LAB_HOSTIP:$LAB_PORT
+LAB_TIMEOUT=60
+LAB_SXENV=(NBCONNECT_THREADS=1)
+for mode in poll epollet; do
+	lab_run "$mode: 50 pending connects" lab_sx "$prog" "$mode" 50 127.0.0.1 "$LAB_ECHO_PORT"
+	lab_log "$mode: $(tr '\n' ' ' <"$LAB_OUT")"
+	lab_grep "$mode: all 50 connected and echoed" "$LAB_OUT" "^ok=50 failed=0 "
+	t=$(sed -n 's/^threads_pending=\([0-9]*\)$/\1/p' "$LAB_OUT")
+	[ -n "$t" ] || lab_fail "$mode: no thread count"
+	[ "$t" -le 2 ] || lab_fail "$mode: $t threads while 50 handshakes were pending (a thread per connection); expected at most 2"
+	lab_pass "$mode: $t threads while 50 handshakes were pending"
+done
+# fork() while the parent's loop runs a handshake: the child's copy fails
+# (ECONNABORTED), its own new non-blocking connect works (its own loop), and so
+# does the parent's.
+fork=$(lab_need_prog forkpending)
+LAB_SXENV=()
+lab_run "fork while pending" lab_sx "$fork" 127.0.0.1 "$LAB_ECHO_PORT"
+lab_grep "fork: the child's copy fails" "$LAB_OUT" "^child SO_ERROR=103 "
+lab_grep "fork: the child's own connect works" "$LAB_OUT" "^child new connect ok$"
+lab_grep "fork: the parent's connect works" "$LAB_OUT" "^parent ok$"
+exit 0
