@@ -70,6 +70,7 @@
 #define STACK_SIZE (256 * 1024)
 #define CACHE_MAX 16
 #define MAXEV 64
+#define IDLE_MS 2000            /* an idle loop ends after this */
 
 struct sx_fiber {
 	struct sx_fiber *next;          /* queue or cache */
@@ -96,17 +97,19 @@ static struct {
 	int ncache;
 } L = { .epfd = -1, .wakefd = -1 };
 
-/* The loop thread's own. */
-static struct sx_fiber *waiting;
-static ucontext_t loop_ctx;
-static int loop_epfd;
+/* The loop thread's own (thread-local: a loop that ends may still be
+ * finishing while the next one starts). */
+static __thread struct sx_fiber *waiting;
+static __thread ucontext_t loop_ctx;
+static __thread int loop_epfd;
+static __thread bool loop_broken;       /* its descriptors are gone */
 static __thread struct sx_fiber *current;
 #ifdef SX_ASAN
-static const void *loop_bottom;
-static size_t loop_size;
+static __thread const void *loop_bottom;
+static __thread size_t loop_size;
 #endif
 #ifdef SX_TSAN
-static void *loop_tsan;
+static __thread void *loop_tsan;
 #endif
 
 int64_t sx_mono_ms(void)
@@ -263,6 +266,8 @@ int sx_fiber_wait(int fd, short events, int64_t deadline)
 		return -1;
 	if (deadline - sx_mono_ms() <= 0)
 		return ETIMEDOUT;
+	if (loop_broken)
+		return EBADF;
 	ev.data.ptr = f;
 	if (sx_real.epoll_ctl(loop_epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
 		return errno;
@@ -281,7 +286,8 @@ int sx_fiber_wait(int fd, short events, int64_t deadline)
 /* Loop: f's wait is over with result. */
 static void wake(struct sx_fiber *f, int result)
 {
-	sx_real.epoll_ctl(loop_epfd, EPOLL_CTL_DEL, f->fd, NULL);
+	if (!loop_broken)
+		sx_real.epoll_ctl(loop_epfd, EPOLL_CTL_DEL, f->fd, NULL);
 	if (f->wprev)
 		f->wprev->wnext = f->wnext;
 	else
@@ -302,7 +308,7 @@ static int next_timeout(void)
 		if (f->deadline < first)
 			first = f->deadline;
 	if (first == INT64_MAX)
-		return -1;
+		return IDLE_MS;
 	left = first - sx_mono_ms();
 	return left <= 0 ? 0 : left > 60000 ? 60000 : (int)left;
 }
@@ -321,19 +327,12 @@ static void expire(void)
 	}
 }
 
-static void start_queued(int wakefd)
+/* Start the fibers of queue q, in the order they came. */
+static void start_list(struct sx_fiber *q)
 {
-	struct sx_fiber *q, *f, *next, *fifo = NULL;
-	uint64_t n;
+	struct sx_fiber *f, *next, *fifo = NULL;
 
-	if (sx_real.read(wakefd, &n, sizeof(n)) < 0) {
-		/* nothing written since the last time: EAGAIN */
-	}
-	sx_reg_lock();
-	q = L.queue;
-	L.queue = NULL;
-	sx_reg_unlock();
-	for (f = q; f; f = next) {      /* in the order they came */
+	for (f = q; f; f = next) {
 		next = f->next;
 		f->next = fifo;
 		fifo = f;
@@ -344,18 +343,80 @@ static void start_queued(int wakefd)
 	}
 }
 
+static void start_queued(int wakefd)
+{
+	struct sx_fiber *q;
+	uint64_t n;
+
+	if (sx_real.read(wakefd, &n, sizeof(n)) < 0) {
+		/* nothing written since the last time: EAGAIN */
+	}
+	sx_reg_lock();
+	q = L.queue;
+	L.queue = NULL;
+	sx_reg_unlock();
+	start_list(q);
+}
+
+/* Idle, nothing queued: the loop ends (its descriptors go). */
+static bool retire(void)
+{
+	bool idle;
+
+	sx_reg_lock();
+	idle = !L.all && !L.queue;
+	if (idle) {
+		sx_real.close(L.epfd);
+		sx_real.close(L.wakefd);
+		L.epfd = L.wakefd = -1;
+		L.running = false;
+	}
+	sx_reg_unlock();
+	return idle;
+}
+
+/* The program closed the loop's descriptors (closefrom, close_range):
+ * every handshake of the loop fails (EBADF), the next spawn starts a new
+ * loop.  The numbers are the program's now: never touched again. */
+static void broken(void)
+{
+	struct sx_fiber *q;
+
+	sx_reg_lock();
+	q = L.queue;
+	L.queue = NULL;
+	L.epfd = L.wakefd = -1;
+	L.running = false;
+	sx_reg_unlock();
+	loop_broken = true;
+	while (waiting)
+		wake(waiting, EBADF);
+	start_list(q);
+}
+
 static void *loop_main(void *arg)
 {
 	struct epoll_event ev[MAXEV];
-	int wakefd = (int)(intptr_t)arg;
+	int wakefd;
 
+	(void)arg;
 	SX_GUARD_SCOPE();
+	sx_reg_lock();          /* set by loop_start before it let go */
+	loop_epfd = L.epfd;
+	wakefd = L.wakefd;
+	sx_reg_unlock();
 #ifdef SX_TSAN
 	loop_tsan = __tsan_get_current_fiber();
 #endif
 	for (;;) {
 		int n = sx_real.epoll_wait(loop_epfd, ev, MAXEV, next_timeout());
 
+		if (n < 0 && errno != EINTR) {
+			broken();
+			return NULL;
+		}
+		if (n == 0 && !waiting && retire())
+			return NULL;
 		for (int i = 0; i < n; i++) {
 			struct sx_fiber *f = ev[i].data.ptr;
 
@@ -380,20 +441,21 @@ static int loop_start(void)
 
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	wk = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (ep >= 0)
+		ep = sx_fd_high(ep);
+	if (wk >= 0)
+		wk = sx_fd_high(wk);
 	if (ep < 0 || wk < 0 ||
 	    sx_real.epoll_ctl(ep, EPOLL_CTL_ADD, wk, &ev) < 0) {
 		rc = errno;
 		goto fail;
 	}
-	ep = sx_fd_high(ep);
-	wk = sx_fd_high(wk);
-	loop_epfd = ep;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 256 * 1024);
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&tid, &attr, loop_main, (void *)(intptr_t)wk);
+	rc = pthread_create(&tid, &attr, loop_main, NULL);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&attr);
 	if (rc == 0) {

@@ -24,10 +24,19 @@
  * handshake ends (shutdown of the worker's duplicate) and the socket's
  * epoll registrations go, as the kernel would drop them.
  *
- * One detached thread per pending handshake (the handshake code stays the
- * deadline-bound one of the blocking path), created with all signals
- * blocked.  Its duplicate of the socket and the eventfd live at high
- * descriptor numbers, close-on-exec, and are closed in a fork child.
+ * The handshake code stays the deadline-bound one of the blocking path.
+ * It runs as a fiber of the process's one event-loop thread
+ * (src/core/fiber.c): its waits (sx_wire_wait) yield to the loop, so any
+ * number of pending handshakes cost one thread.  A handshake that may
+ * block outside those waits (ops->needs_thread: GSS-API, where Heimdal
+ * asks the KDC with blocking calls and would stall every other handshake
+ * of the loop) gets one detached thread of its own, as does any handshake
+ * when no fiber can be had (no memory for a stack, no loop thread); with
+ * no thread either, it runs here, within its deadline.  Threads start
+ * with all signals blocked; done and attach run on the loop thread or the
+ * worker.  The duplicate of the socket and the eventfd live at high
+ * descriptor numbers, close-on-exec, and are closed in a fork child,
+ * whose loop starts afresh.
  * Everything runs under the registry lock; nothing here is freed on the
  * close path (records go to a list freed by the next worker).
  */
