@@ -10,6 +10,7 @@ lab_init
 lab_need_lib
 prog=$(lab_need_prog nbconnect)
 lab_netns
+[ -n "${SX_LIB:-}" ] && export SOCKSIFY_LIBRARY=$SX_LIB
 lab_echo_server 127.0.0.1
 lab_start_py hostile hostile.py --bind "$LAB_HOSTIP" --log "$LAB_TMP/hostile.log" --fault split
 LAB_PROXY=socks5://$LAB_HOSTIP:$LAB_PORT
