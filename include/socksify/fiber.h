@@ -20,6 +20,10 @@ int sx_fiber_spawn(void *(*fn)(void *), void *arg);
  * fiber: -1, and the caller waits itself. */
 int sx_fiber_wait(int fd, short events, int64_t deadline);
 
+/* A detached thread running fn(arg), 256 KiB of stack, every signal
+ * blocked: 0 or pthread_create's error. */
+int sx_thread_start(void *(*fn)(void *), void *arg);
+
 /* CLOCK_MONOTONIC in milliseconds. */
 int64_t sx_mono_ms(void);
 

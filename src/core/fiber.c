@@ -430,13 +430,28 @@ static void *loop_main(void *arg)
 	return NULL;
 }
 
+int sx_thread_start(void *(*fn)(void *), void *arg)
+{
+	pthread_attr_t attr;
+	pthread_t tid;
+	sigset_t all, old;
+	int rc;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, STACK_SIZE);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&tid, &attr, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	return rc;
+}
+
 /* Lock held: the loop thread, its epoll set and wake-up eventfd. */
 static int loop_start(void)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
-	pthread_attr_t attr;
-	pthread_t tid;
-	sigset_t all, old;
 	int ep, wk, rc;
 
 	ep = epoll_create1(EPOLL_CLOEXEC);
@@ -450,15 +465,7 @@ static int loop_start(void)
 		rc = errno;
 		goto fail;
 	}
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 256 * 1024);
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&tid, &attr, loop_main, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
-	if (rc == 0) {
+	if ((rc = sx_thread_start(loop_main, NULL)) == 0) {
 		L.epfd = ep;
 		L.wakefd = wk;
 		L.running = true;

@@ -4,7 +4,8 @@
 # apart, tests/lab/hostile.py --fault split: a handshake takes ~250 ms) run as fibers
 # of one event-loop thread (src/core/fiber.c), so the program has at most 2 threads
 # while they are pending (a thread each: 51), and all 50 connect and echo, for poll
-# and edge-triggered epoll.  After fork() the child starts its own loop.
+# and edge-triggered epoll.  An idle loop ends and the next connect starts one; after
+# fork() the child starts its own.
 . "$(dirname "$0")/../lab/lab.sh"
 lab_init
 lab_need_lib
@@ -25,6 +26,26 @@ for mode in poll epollet; do
 	[ "$t" -le 2 ] || lab_fail "$mode: $t threads while 50 handshakes were pending (a thread per connection); expected at most 2"
 	lab_pass "$mode: $t threads while 50 handshakes were pending"
 done
+# The loop ends once idle (2 s): its thread goes, and the next non-blocking
+# connect starts a new one.
+again='import os, select, socket, sys, time
+def one(i):
+    s = socket.socket(); s.setblocking(False)
+    s.connect_ex(("127.0.0.1", int(sys.argv[1])))
+    assert select.select([], [s], [], 10)[1], "not writable"
+    assert s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0
+    s.setblocking(True); s.sendall(b"again%d\n" % i)
+    assert s.recv(100) == b"again%d\n" % i
+    s.close()
+one(1)
+time.sleep(3.5)
+print("threads_idle=%d" % len(os.listdir("/proc/self/task")))
+one(2)
+print("second ok")'
+lab_run "idle loop ends, next connect" lab_sx "$LAB_PY" -c "$again" "$LAB_ECHO_PORT"
+lab_grep "idle: the loop thread ended" "$LAB_OUT" "^threads_idle=1$"
+lab_grep "idle: the next connect starts a new loop" "$LAB_OUT" "^second ok$"
+
 # fork() while the parent's loop runs a handshake: the child's copy fails
 # (ECONNABORTED), its own new non-blocking connect works (its own loop), and so
 # does the parent's.

@@ -23,7 +23,6 @@
  * the handshakes run.
  */
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -35,6 +34,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "fdcount.h"
 
 #define MAXN 1000
 
@@ -51,20 +52,6 @@ static int cmp(const void *a, const void *b)
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return x < y ? -1 : x > y;
-}
-
-static int count_threads(void)
-{
-	DIR *d = opendir("/proc/self/task");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)) != NULL)
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
 }
 
 /* Wait until every socket is writable (or failed), by MODE. */
@@ -227,7 +214,7 @@ int main(int argc, char **argv)
 			epoll_ctl(epfd, EPOLL_CTL_DEL, fds[i], NULL);
 	}
 	if (getenv("NBCONNECT_THREADS"))
-		printf("threads_pending=%d\n", count_threads());
+		printf("threads_pending=%d\n", count_entries("/proc/self/task"));
 	if (wait_all(mode, fds, n, epfd, ready) < 0) {
 		fprintf(stderr, "timed out waiting for the sockets\n");
 		bad++;
