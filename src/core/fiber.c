@@ -55,7 +55,15 @@
 #endif
 #endif
 #ifdef SX_ASAN
+#include <dlfcn.h>
 #include <sanitizer/asan_interface.h>
+/* libc's swapcontext, not AddressSanitizer's interceptor: that one writes
+ * a warning (a report, and a descriptor kept open) in every process, and
+ * the switches are annotated here anyway. */
+static int (*swap_fn)(ucontext_t *, const ucontext_t *);
+#define SWAP(from, to) swap_fn(from, to)
+#else
+#define SWAP(from, to) swapcontext(from, to)
 #endif
 #ifdef SX_TSAN
 #include <sanitizer/tsan_interface.h>
@@ -194,7 +202,7 @@ static void resume(struct sx_fiber *f)
 	__tsan_switch_to_fiber(f->tsan, 0);
 #endif
 	current = f;
-	swapcontext(&loop_ctx, &f->ctx);
+	SWAP(&loop_ctx, &f->ctx);
 	current = NULL;
 #ifdef SX_ASAN
 	__sanitizer_finish_switch_fiber(fake, NULL, NULL);
@@ -220,7 +228,7 @@ static void yield(struct sx_fiber *f)
 #ifdef SX_TSAN
 	__tsan_switch_to_fiber(loop_tsan, 0);
 #endif
-	swapcontext(&f->ctx, &loop_ctx);
+	SWAP(&f->ctx, &loop_ctx);
 #ifdef SX_ASAN
 	__sanitizer_finish_switch_fiber(f->asan_fake, &loop_bottom, &loop_size);
 #endif
@@ -454,6 +462,12 @@ static int loop_start(void)
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
 	int ep, wk, rc;
 
+#ifdef SX_ASAN
+	if (!swap_fn)
+		*(void **)&swap_fn = dlsym(RTLD_NEXT, "swapcontext");
+	if (!swap_fn)
+		swap_fn = swapcontext;
+#endif
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	wk = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (ep >= 0)
