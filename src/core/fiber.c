@@ -503,15 +503,16 @@ int sx_fiber_spawn(void *(*fn)(void *), void *arg)
 	if ((f = L.cache) != NULL) {
 		L.cache = f->next;
 		L.ncache--;
+	} else {                /* mmap without the lock */
+		sx_reg_unlock();
+		if (!(f = stack_map()))
+			return errno ? errno : ENOMEM;
+		sx_reg_lock();
 	}
-	sx_reg_unlock();
-	if (!f && !(f = stack_map()))
-		return errno ? errno : ENOMEM;
 	f->fn = fn;
 	f->arg = arg;
 	f->done = f->waiting = false;
 	f->asan_fake = NULL;
-	sx_reg_lock();
 	if (!L.running && (rc = loop_start()) != 0) {
 		stack_put(f);
 		sx_reg_unlock();
