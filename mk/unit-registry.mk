@@ -11,8 +11,3 @@ $(B)/tests/test_registry: $(B)/obj/tests/unit/test_registry.o $(REG_UNIT_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS_LIB)
 
-# The event loop of non-blocking connects (src/core/fiber.c), on the same
-# objects (tests/unit/test_fiber.c).
-$(B)/tests/test_fiber: $(B)/obj/tests/unit/test_fiber.o $(REG_UNIT_OBJ)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS_LIB)
