@@ -49,10 +49,17 @@ lab_grep "idle: the next connect starts a new loop" "$LAB_OUT" "^second ok$"
 # fork() while the parent's loop runs a handshake: the child's copy fails
 # (ECONNABORTED), its own new non-blocking connect works (its own loop), and so
 # does the parent's.
+# Not under the ASan run: its allocator (GCC 12's libasan) is not fork-safe, and a
+# child that allocates after forking a threaded parent can hang on a lock.
 fork=$(lab_need_prog forkpending)
-LAB_SXENV=()
+LAB_SXENV=(FORKPENDING_CHILD_CONNECT=1)
+if [ -n "${SX_PRELOAD_PREFIX:-}" ]; then
+	LAB_SXENV=()
+	lab_log "fork: the child's own connect left out (preloaded ASan runtime)"
+fi
 lab_run "fork while pending" lab_sx "$fork" 127.0.0.1 "$LAB_ECHO_PORT"
 lab_grep "fork: the child's copy fails" "$LAB_OUT" "^child SO_ERROR=103 "
-lab_grep "fork: the child's own connect works" "$LAB_OUT" "^child new connect ok$"
+[ ${#LAB_SXENV[@]} = 0 ] ||
+	lab_grep "fork: the child's own connect works" "$LAB_OUT" "^child new connect ok$"
 lab_grep "fork: the parent's connect works" "$LAB_OUT" "^parent ok$"
 exit 0
