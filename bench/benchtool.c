@@ -9,6 +9,9 @@
  *                                      connect_min MS".  With S5 = PROXYPORT[:USER:PASS],
  *                                      speak SOCKS 5 to 127.0.0.1:PROXYPORT itself (the
  *                                      "direct through the proxy" baseline).
+ *   benchtool echo HOST PORT N block|nb  N sequential connections: connect (blocking,
+ *                                      or non-blocking then poll until writable and
+ *                                      SO_ERROR), a 32-byte echo, close.  Prints like conn.
  *   benchtool bulk HOST PORT BYTES [S5] receive BYTES; prints "bytes B secs S MBps M"
  *   benchtool spawn N [VAR=VAL...] CMD...  run CMD N times with VAR=VAL added to its
  *                                      environment (posix_spawn, waitpid); prints
@@ -18,8 +21,10 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -88,6 +93,11 @@ static void *serve_one(void *arg)
 	if (read_all(fd, &cmd, 1) == 0) {
 		if (cmd == 'P') {
 			send(fd, &cmd, 1, MSG_NOSIGNAL);
+		} else if (cmd == 'E') {        /* 32 bytes, echoed */
+			uint8_t e[32] = { 'E' };
+
+			if (read_all(fd, e + 1, sizeof(e) - 1) == 0)
+				send(fd, e, sizeof(e), MSG_NOSIGNAL);
 		} else if (cmd == 'B') {
 			uint64_t left;
 
@@ -252,6 +262,60 @@ static int conn(const char *host, int port, long n, const char *spec)
 	return 0;
 }
 
+/* One connect to dst, blocking or non-blocking + poll; fd or -1. */
+static int echo_open(const struct sockaddr_in *dst, int nb)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | (nb ? SOCK_NONBLOCK : 0), 0), err = 0;
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	socklen_t elen = sizeof(err);
+
+	if (fd < 0)
+		die("socket");
+	if (connect(fd, (const struct sockaddr *)dst, sizeof(*dst)) == 0)
+		return fd;
+	if (!nb || errno != EINPROGRESS || poll(&p, 1, 20000) != 1 ||
+	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0 || err) {
+		fprintf(stderr, "benchtool: connect: %s\n", strerror(err ? err : errno));
+		exit(1);
+	}
+	return fd;
+}
+
+static int echo(const char *host, int port, long n, const char *mode)
+{
+	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	double *lat = calloc((size_t)n, sizeof(double)), t0;
+	int nb = strcmp(mode, "nb") == 0;
+	uint8_t out[32], in[32];
+
+	if (!lat || inet_pton(AF_INET, host, &dst.sin_addr) != 1)
+		return 2;
+	memset(out, 'x', sizeof(out));
+	out[0] = 'E';
+	t0 = now_s();
+	for (long i = 0; i < n; i++) {
+		double t1 = now_s();
+		int fd = echo_open(&dst, nb), fl = 0;
+
+		if (nb)         /* the echo itself, as the blocking one does it */
+			fl = fcntl(fd, F_SETFL, 0);
+		timeouts(fd);
+		if (fl < 0 || send(fd, out, sizeof(out), MSG_NOSIGNAL) != sizeof(out) ||
+		    read_all(fd, in, sizeof(in)) < 0 || memcmp(in, out, sizeof(in))) {
+			fprintf(stderr, "benchtool: connection %ld: no echo\n", i);
+			return 1;
+		}
+		close(fd);
+		lat[i] = (now_s() - t1) * 1e6;
+	}
+	t0 = now_s() - t0;
+	qsort(lat, (size_t)n, sizeof(double), cmp_double);
+	printf("conns %ld secs %.3f rate %.0f p50 %.0f p99 %.0f\n", n, t0, (double)n / t0,
+	       lat[n / 2], lat[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1]);
+	free(lat);
+	return 0;
+}
+
 static int bulk(const char *host, int port, uint64_t bytes, const char *spec)
 {
 	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
@@ -319,6 +383,8 @@ int main(int argc, char **argv)
 		return serve(argv[2], atoi(argv[3]), argv[4]);
 	if (argc >= 5 && strcmp(argv[1], "conn") == 0)
 		return conn(argv[2], atoi(argv[3]), atol(argv[4]), argc > 5 ? argv[5] : NULL);
+	if (argc >= 6 && strcmp(argv[1], "echo") == 0)
+		return echo(argv[2], atoi(argv[3]), atol(argv[4]), argv[5]);
 	if (argc >= 5 && strcmp(argv[1], "bulk") == 0)
 		return bulk(argv[2], atoi(argv[3]), strtoull(argv[4], NULL, 10),
 			    argc > 5 ? argv[5] : NULL);

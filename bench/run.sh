@@ -20,6 +20,10 @@
 #      supervisor included
 #   7. instructions per connect with 100 route rules loaded (none matching: every one is
 #      tried), against none; --only=routes runs just this cell (and prints it)
+#   8. socksify's non-blocking connect + poll against its blocking connect, through
+#      microsocks on loopback (connect + 32-byte echo, sequential): p50 and connects/s,
+#      and the threads the process starts per 1,000 non-blocking connects (clone() and
+#      clone3() under strace); --only=async runs just this cell (and prints it)
 #
 # Prints the table and writes it to bench/results.txt (and bench/README-table.txt).
 # Needs root (namespace; danted checks a system account for username auth).
@@ -32,7 +36,8 @@ for a in "$@"; do
 	--full) BULK=$((1 << 30)) ;;
 	--quick) BULK=$((64 << 20)) CONNS=300 SPAWNS=100 ROUNDS=1 ;;
 	--only=routes) ONLY=routes ;;
-	*) echo "usage: bench/run.sh [--full] [--quick] [--only=routes]" >&2; exit 2 ;;
+	--only=async) ONLY=async ;;
+	*) echo "usage: bench/run.sh [--full] [--quick] [--only=routes|async]" >&2; exit 2 ;;
 	esac
 done
 lab_init
@@ -219,6 +224,34 @@ if [ "$ONLY" = routes ]; then
 	exit 0
 fi
 
+# ---------------------------------------------------------------- 8. non-blocking
+# Rounds alternate the two (drift hits both alike); each keeps its best round.
+async_cell() {
+	local mport=$((30000 + RANDOM % 9000)) m r v f=$LAB_TMP/clone.trace
+	note "8. non-blocking connect + poll against blocking (microsocks, $CONNS connects, best of $ROUNDS)"
+	lab_start "microsocks-$mport" ip netns exec "$NS" microsocks -i 127.0.0.1 -p "$mport" -b "$EXT"
+	lab_wait_port 127.0.0.1 "$mport" 10 "$NS" >&2 || lab_fail "microsocks did not start"
+	for ((r = 0; r < ROUNDS; r++)); do
+		for m in block nb; do
+			bt socksify none "$mport" echo "$DST" "$DPORT" "$CONNS" "$m" || { note "  $m: $OUT"; continue; }
+			v=$(field rate "$OUT")
+			[ "${v%.*}" -gt "${R[acps,$m]:-0}" ] && R[acps,$m]=$v R[ap50,$m]=$(field p50 "$OUT")
+		done
+	done
+	peer_env socksify none "$mport"
+	if nsx strace -f -qq -e trace=clone,clone3 -o "$f" env "${ENV[@]}" "$BT" echo "$DST" "$DPORT" 1000 nb >/dev/null 2>&1; then
+		R[athreads]=$(grep -cE 'clone3?[( ].*= [1-9][0-9]*$' "$f")
+	else
+		R[athreads]=n/a
+	fi
+	R[async]="non-blocking connect + poll (microsocks, connect + 32-byte echo): p50 ${R[ap50,nb]:-n/a} us, ${R[acps,nb]:-n/a} connects/s; blocking: p50 ${R[ap50,block]:-n/a} us, ${R[acps,block]:-n/a} connects/s; threads started per 1,000 non-blocking connects: ${R[athreads]}"
+}
+if [ "$ONLY" = async ]; then
+	async_cell
+	echo "${R[async]}"
+	exit 0
+fi
+
 # ---------------------------------------------------------------- 1. round trips
 note "1. round trips (relay: ${D} ms each way)"
 for auth in none user; do
@@ -318,6 +351,7 @@ for p in $PEERS; do
 	ir_cell "$p"
 done
 routes_cell
+async_cell
 
 # ---------------------------------------------------------------- 6. CPU per connect
 # CPU time of every process the command starts (the program and, for an engine, its
@@ -390,5 +424,6 @@ ratio() {   # value / socksify's value for row $1
 	echo "(valgrind has no seccomp(2)): 'CPU us/connect, all' counts the program and the"
 	echo "supervisor (cpuacct cgroup, (CPU(41 connects) - CPU(1)) / 40, best of $ROUNDS)."
 	echo "${R[routes]}"
+	echo "${R[async]}"
 } | tee "$LAB_ROOT/bench/results.txt"
 exit 0

@@ -6,6 +6,8 @@
 #   make bench BENCH_ARGS=--quick  smaller runs, about 1 minute
 #   make bench BENCH_ARGS=--only=routes   instructions per connect with 100 route
 #                              rules against none (callgrind), alone
+#   make bench BENCH_ARGS=--only=async    non-blocking connect + poll against
+#                              blocking (microsocks), and threads per 1,000, alone
 .PHONY: bench
 BENCH_ARGS ?=
 

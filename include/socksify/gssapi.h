@@ -90,6 +90,9 @@ void sx_gss_status(const struct sx_gss_api *api, const char *what,
  * level says so.  On success with integrity or confidentiality, fd carries
  * the context from now on (SX_FD_GSS).  Returns 0 or -1 with *f.
  */
+/* Can c's handshake use GSS-API (and so block on the KDC)? */
+bool sx_gss_may_run(const struct sx_conn *c);
+
 int sx_gss_socks5(int fd, const struct sx_proxy *p, uint8_t cmd,
 		  const struct sx_addr *dst, struct sx_s5_reply *reply,
 		  int64_t deadline, struct sx_failure *f);

@@ -132,7 +132,10 @@ bool sx_fd_get_local(int fd, struct sockaddr_storage *out, socklen_t *len);
  *           returns -1 with errno set;
  *   cancel  with the lock held, from any thread: the program closed its
  *           last descriptor; run() is about to fail (its socket is shut
- *           down), and must not count that against the proxy.
+ *           down), and must not count that against the proxy;
+ *   needs_thread  (may be NULL) true if run() may block outside
+ *           sx_wire_wait (GSS-API asks a KDC): it gets a thread of its
+ *           own instead of a fiber of the event loop (src/core/fiber.c).
  */
 struct sx_pend_ops {
 	int (*run)(void *job, int wfd);
@@ -140,6 +143,7 @@ struct sx_pend_ops {
 	void (*attach)(void *job, int wfd, int fd, int nth);
 	void (*done)(void *job, int wfd, int err);
 	int (*abort)(void *job, int fd, int err);
+	bool (*needs_thread)(void *job);
 };
 
 /* Start fd's handshake; -1 with errno EINPROGRESS, or as abort() set.

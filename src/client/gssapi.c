@@ -563,3 +563,21 @@ int sx_gss_socks5(int fd, const struct sx_proxy *p, uint8_t cmd,
 	free(x.buf);
 	return rc;
 }
+
+/* Can c's handshake come here (a GSS-API hop on a route of its set)?  It
+ * may then block outside sx_wire_wait, while Heimdal asks the KDC. */
+bool sx_gss_may_run(const struct sx_conn *c)
+{
+	const struct sx_runtime *rt = sx_runtime();
+	const struct sx_route *r;
+	size_t n;
+
+	if (c->direct || c->blocked)
+		return false;
+	r = sx_route_set(&rt->conf, c->set, &n);
+	for (size_t i = 0; i < n; i++)
+		for (size_t h = 0; h < r[i].nhops; h++)
+			if (r[i].hops[h].gss.enabled)
+				return true;
+	return false;
+}

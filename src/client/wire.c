@@ -1,28 +1,29 @@
 /*
  * wire.c - deadline-bound reads and writes of the handshake's messages
  * (client.h: sx_wire_*).  The socket is non-blocking; poll() waits, and
- * EINTR never extends the deadline.
+ * EINTR never extends the deadline.  In a fiber (the handshake of a
+ * non-blocking connect, src/core/fiber.c) the event loop waits instead.
  */
 #include <errno.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include "socksify/client.h"
+#include "socksify/fiber.h"
 #include "socksify/runtime.h"
 
 int64_t sx_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return sx_mono_ms();
 }
 
 int sx_wire_wait(int fd, short events, int64_t deadline)
 {
 	struct pollfd pfd = { .fd = fd, .events = events };
+	int rc = sx_fiber_wait(fd, events, deadline);
 
+	if (rc >= 0)        /* in a fiber: the event loop waited */
+		return rc;
 	sx_real_init();     /* libc's own calls, not our hooks */
 	for (;;) {
 		int64_t left = deadline - sx_now_ms();

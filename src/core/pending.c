@@ -24,25 +24,32 @@
  * handshake ends (shutdown of the worker's duplicate) and the socket's
  * epoll registrations go, as the kernel would drop them.
  *
- * One detached thread per pending handshake (the handshake code stays the
- * deadline-bound one of the blocking path), created with all signals
- * blocked.  Its duplicate of the socket and the eventfd live at high
- * descriptor numbers, close-on-exec, and are closed in a fork child.
+ * The handshake code stays the deadline-bound one of the blocking path.
+ * It runs as a fiber of the process's one event-loop thread
+ * (src/core/fiber.c): its waits (sx_wire_wait) yield to the loop, so any
+ * number of pending handshakes cost one thread.  A handshake that may
+ * block outside those waits (ops->needs_thread: GSS-API, where Heimdal
+ * asks the KDC with blocking calls and would stall every other handshake
+ * of the loop) gets one detached thread of its own, as does any handshake
+ * when no fiber can be had (no memory for a stack, no loop thread); with
+ * no thread either, it runs here, within its deadline.  Threads start
+ * with all signals blocked; done and attach run on the loop thread or the
+ * worker.  The duplicate of the socket and the eventfd live at high
+ * descriptor numbers, close-on-exec, and are closed in a fork child,
+ * whose loop starts afresh.
  * Everything runs under the registry lock; nothing here is freed on the
  * close path (records go to a list freed by the next worker).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "socksify/fiber.h"
 #include "socksify/real.h"
 #include "socksify/registry.h"
 #include "reg_int.h"
@@ -170,22 +177,20 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+static int start_thread(struct pending *p)
+{
+	return sx_thread_start(worker, p);
+}
+
+/* A fiber of the event loop (src/core/fiber.c); a thread for a handshake
+ * that may block outside its waits (GSS-API), or when no fiber can be
+ * had. */
 static int start_worker(struct pending *p)
 {
-	pthread_attr_t attr;
-	pthread_t tid;
-	sigset_t all, old;
-	int rc;
-
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 256 * 1024);
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&tid, &attr, worker, p);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
-	return rc;
+	if (!(p->ops->needs_thread && p->ops->needs_thread(p->job)) &&
+	    sx_fiber_spawn(worker, p) == 0)
+		return 0;
+	return start_thread(p);
 }
 
 int sx_pend_start(int fd, const struct sx_pend_ops *ops, void *job,
@@ -228,7 +233,7 @@ int sx_pend_start(int fd, const struct sx_pend_ops *ops, void *job,
 	sx_reg_unlock();
 
 	if (start_worker(p) != 0) {
-		/* No thread: finish here, within the deadline. */
+		/* No fiber, no thread: finish here, within the deadline. */
 		worker(p);
 		return sx_pend_reconnect(fd, &rc) ? rc : 0;
 	}
@@ -314,23 +319,15 @@ void sx_pend_unref(void *ref)
  * failing): then wait for the worker, which ends at once, and report its
  * errno rather than let the program consume the kernel's.
  */
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void wait_if_failing(struct pending *p, int fd)
 {
 	struct pollfd s = { .fd = fd, .events = 0 };
 	struct pollfd e = { .fd = p->efd, .events = POLLIN };
-	int64_t deadline = now_ms() + p->timeout_ms + 1000;
+	int64_t deadline = sx_mono_ms() + p->timeout_ms + 1000;
 
 	if (sx_real.poll(&s, 1, 0) <= 0 || !(s.revents & (POLLERR | POLLHUP)))
 		return;
-	while (sx_real.poll(&e, 1, 100) == 0 && now_ms() < deadline) {
+	while (sx_real.poll(&e, 1, 100) == 0 && sx_mono_ms() < deadline) {
 	}
 }
 
@@ -408,6 +405,7 @@ void sx_pendi_child(void)
 {
 	struct pending *p;
 
+	sx_fiber_child();
 	for (p = list; p; p = p->next) {
 		if (p->wfd >= 0)
 			sx_real.close(p->wfd);

@@ -154,9 +154,15 @@ static int job_abort(void *job, int fd, int err)
 	return rc;
 }
 
+/* GSS-API may block on the KDC: a thread, not a fiber of the loop. */
+static bool job_needs_thread(void *job)
+{
+	return sx_gss_may_run(job);
+}
+
 static const struct sx_pend_ops conn_ops = {
 	.run = job_run, .cancel = job_cancel, .attach = job_attach,
-	.done = job_done, .abort = job_abort,
+	.done = job_done, .abort = job_abort, .needs_thread = job_needs_thread,
 };
 
 static int async_connect(int fd, const struct sockaddr *dst, socklen_t len,

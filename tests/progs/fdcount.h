@@ -1,16 +1,17 @@
 /*
  * fdcount.h - the open descriptors of this process, for the leak checks of
- * tests/progs/stress.c and sxprobe.c (a header: each program is built from
- * its one .c file).
+ * tests/progs/stress.c and sxprobe.c, and its threads, for nbconnect.c (a
+ * header: each program is built from its one .c file).
  */
 #ifndef SX_TEST_FDCOUNT_H
 #define SX_TEST_FDCOUNT_H
 
 #include <dirent.h>
 
-static int count_fds(void)
+/* Entries of directory path, less its own descriptor when it is fds. */
+static int count_entries(const char *path)
 {
-	DIR *d = opendir("/proc/self/fd");
+	DIR *d = opendir(path);
 	struct dirent *e;
 	int n = 0;
 
@@ -20,7 +21,12 @@ static int count_fds(void)
 		if (e->d_name[0] != '.')
 			n++;
 	closedir(d);
-	return n - 1;           /* the directory's own descriptor */
+	return n;
+}
+
+static inline int count_fds(void)
+{
+	return count_entries("/proc/self/fd") - 1;  /* the directory's own */
 }
 
 #endif

@@ -5,7 +5,12 @@
  * pending machinery runs (struct sx_pend_ops) waits for one byte from the
  * peer (success) or the end of the connection (failure).  The tests call
  * the registry's close and dup paths themselves, as the hooks do; libc
- * stays libc.  Linked with the src/core objects only (mk/unit-registry.mk).
+ * stays libc.  The event loop that runs handshakes as fibers
+ * (src/core/fiber.c) has its own tests (the "fiber" case): many waits at
+ * once on one loop thread, each ending when its socket (a socket pair) is
+ * ready (0) or its deadline passes (ETIMEDOUT), -1 outside a fiber, an
+ * idle loop ending.  Linked with the src/core objects only
+ * (mk/unit-registry.mk).
  * Each test runs in its own process: main() sets Check's fork mode itself,
  * over CK_FORK=no (the valgrind run's), as the registry, its worker threads
  * and the globals below are per process.
@@ -28,7 +33,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "socksify/fiber.h"
 #include "socksify/registry.h"
+#include "../progs/fdcount.h"
 
 static atomic_int g_wfd = -1, g_done = -1, g_attached;
 static int g_peer = -1;
@@ -379,6 +386,123 @@ START_TEST(stale_destination_not_inherited)
 }
 END_TEST
 
+/* ---- the event loop (src/core/fiber.c) ---------------------------- */
+
+#define NF 20
+
+struct fjob {
+	int fd;
+	int64_t deadline;
+	int result;
+	pthread_t thread;
+};
+
+static atomic_int f_done;
+
+static void *fiber_job(void *arg)
+{
+	struct fjob *j = arg;
+
+	j->thread = pthread_self();
+	j->result = sx_fiber_wait(j->fd, POLLIN, j->deadline);
+	atomic_fetch_add(&f_done, 1);
+	return NULL;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static void fwait_done(int n, int ms)
+{
+	for (int i = 0; i < ms / 5 && atomic_load(&f_done) < n; i++)
+		sleep_ms(5);
+	ck_assert_int_eq(atomic_load(&f_done), n);
+}
+
+START_TEST(outside_a_fiber_the_caller_waits)
+{
+	ck_assert_int_eq(sx_fiber_wait(0, POLLIN, sx_mono_ms() + 1000), -1);
+}
+END_TEST
+
+/* Even jobs get a byte, odd ones time out after 200 ms: all wait at once
+ * on the same thread (20 timeouts in about 200 ms, not 4 s). */
+START_TEST(many_waits_on_one_loop_thread)
+{
+	static struct fjob jobs[NF];
+	int sp[NF][2];
+	int64_t t0 = sx_mono_ms();
+
+	for (int i = 0; i < NF; i++) {
+		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sp[i]), 0);
+		jobs[i].fd = sp[i][0];
+		jobs[i].deadline = t0 + (i % 2 ? 200 : 10000);
+		jobs[i].result = -2;
+		ck_assert_int_eq(sx_fiber_spawn(fiber_job, &jobs[i]), 0);
+	}
+	sleep_ms(50);
+	ck_assert_int_eq(atomic_load(&f_done), 0);
+	for (int i = 0; i < NF; i += 2)
+		ck_assert_int_eq(write(sp[i][1], "x", 1), 1);
+	fwait_done(NF, 5000);
+	ck_assert_int_lt(sx_mono_ms() - t0, 2000);
+	for (int i = 0; i < NF; i++) {
+		ck_assert_int_eq(jobs[i].result, i % 2 ? ETIMEDOUT : 0);
+		ck_assert(pthread_equal(jobs[i].thread, jobs[0].thread));
+	}
+	ck_assert(!pthread_equal(jobs[0].thread, pthread_self()));
+	ck_assert_int_le(count_entries("/proc/self/task"), 2);
+}
+END_TEST
+
+/* A hang-up ends the wait too (the close path shuts the socket down). */
+START_TEST(hangup_ends_the_wait)
+{
+	static struct fjob j;
+	int sp[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+	j.fd = sp[0];
+	j.deadline = sx_mono_ms() + 10000;
+	j.result = -2;
+	ck_assert_int_eq(sx_fiber_spawn(fiber_job, &j), 0);
+	sleep_ms(50);
+	shutdown(sp[0], SHUT_RDWR);
+	fwait_done(1, 5000);
+	ck_assert_int_eq(j.result, 0);
+}
+END_TEST
+
+/* Idle, the loop ends: its thread and descriptors go; the next spawn
+ * starts a new one. */
+START_TEST(idle_loop_ends_and_restarts)
+{
+	static struct fjob j;
+	int sp[2], fds;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+	fds = count_fds();
+	j.fd = sp[0];
+	j.deadline = sx_mono_ms() + 10;
+	ck_assert_int_eq(sx_fiber_spawn(fiber_job, &j), 0);
+	fwait_done(1, 5000);
+	ck_assert_int_eq(count_entries("/proc/self/task"), 2);
+	for (int i = 0; i < 100 && count_entries("/proc/self/task") > 1; i++)
+		sleep_ms(50);
+	ck_assert_int_eq(count_entries("/proc/self/task"), 1);
+	ck_assert_int_eq(count_fds(), fds);
+	ck_assert_int_eq(write(sp[1], "y", 1), 1);
+	j.deadline = sx_mono_ms() + 5000;
+	ck_assert_int_eq(sx_fiber_spawn(fiber_job, &j), 0);
+	fwait_done(2, 5000);
+	ck_assert_int_eq(j.result, 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("registry");
@@ -400,6 +524,13 @@ int main(void)
 	tcase_add_test(t, signal_handler_lookup_never_deadlocks);
 	tcase_add_test(t, fork_while_threads_in_epoll_ctl);
 	tcase_add_test(t, stale_destination_not_inherited);
+	suite_add_tcase(s, t);
+	t = tcase_create("fiber");
+	tcase_set_timeout(t, 20);
+	tcase_add_test(t, outside_a_fiber_the_caller_waits);
+	tcase_add_test(t, many_waits_on_one_loop_thread);
+	tcase_add_test(t, hangup_ends_the_wait);
+	tcase_add_test(t, idle_loop_ends_and_restarts);
 	suite_add_tcase(s, t);
 	r = srunner_create(s);
 	srunner_set_fork_status(r, CK_FORK);
