@@ -185,7 +185,7 @@ note() { printf '%s\n' "$*" >&2; }
 ir() {   # PEER N -> total Ir of benchtool conn N
 	local f=$LAB_TMP/cg.$1.$2
 	peer_env "$1" none "$P_NONE"
-	nsx env "${ENV[@]}" valgrind --tool=callgrind --callgrind-out-file="$f" -q \
+	nsx env "${ENV[@]}" BENCHTOOL_NOSORT=1 valgrind --tool=callgrind --callgrind-out-file="$f" -q \
 		"$BT" conn "$DST" "$DPORT" "$2" ${S5:+"$S5"} >/dev/null 2>&1 || return 1
 	# SX_BENCH_CALLGRIND=DIR keeps the profiles (DIR/cg.PEER.N) for callgrind_annotate.
 	[ -z "${SX_BENCH_CALLGRIND:-}" ] || cp "$f" "$SX_BENCH_CALLGRIND/" || true

@@ -20,6 +20,18 @@ int sx_fiber_spawn(void *(*fn)(void *), void *arg);
  * fiber: -1, and the caller waits itself. */
 int sx_fiber_wait(int fd, short events, int64_t deadline);
 
+/* The fiber running on this thread, if any (src/core/fiber.c): read by
+ * every wait of every handshake, so checked inline. */
+struct sx_fiber;
+extern __thread struct sx_fiber *sx_fiber_current
+	__attribute__((tls_model("initial-exec")));
+
+/* sx_fiber_wait, asked only inside a fiber: -1 at once outside one. */
+static inline int sx_fiber_wait_if(int fd, short events, int64_t deadline)
+{
+	return sx_fiber_current ? sx_fiber_wait(fd, events, deadline) : -1;
+}
+
 /* A detached thread running fn(arg), 256 KiB of stack, every signal
  * blocked: 0 or pthread_create's error. */
 int sx_thread_start(void *(*fn)(void *), void *arg);

@@ -20,7 +20,7 @@ int64_t sx_now_ms(void)
 int sx_wire_wait(int fd, short events, int64_t deadline)
 {
 	struct pollfd pfd = { .fd = fd, .events = events };
-	int rc = sx_fiber_wait(fd, events, deadline);
+	int rc = sx_fiber_wait_if(fd, events, deadline);
 
 	if (rc >= 0)        /* in a fiber: the event loop waited */
 		return rc;

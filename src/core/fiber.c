@@ -111,7 +111,10 @@ static __thread struct sx_fiber *waiting;
 static __thread ucontext_t loop_ctx;
 static __thread int loop_epfd;
 static __thread bool loop_broken;       /* its descriptors are gone */
-static __thread struct sx_fiber *current;
+/* read by every wait of every handshake, blocking ones too: initial-exec
+ * (no __tls_get_addr call; the library is preloaded); fiber.h */
+__thread struct sx_fiber *sx_fiber_current
+	__attribute__((tls_model("initial-exec")));
 #ifdef SX_ASAN
 static __thread const void *loop_bottom;
 static __thread size_t loop_size;
@@ -201,9 +204,9 @@ static void resume(struct sx_fiber *f)
 #ifdef SX_TSAN
 	__tsan_switch_to_fiber(f->tsan, 0);
 #endif
-	current = f;
+	sx_fiber_current = f;
 	SWAP(&loop_ctx, &f->ctx);
-	current = NULL;
+	sx_fiber_current = NULL;
 #ifdef SX_ASAN
 	__sanitizer_finish_switch_fiber(fake, NULL, NULL);
 #endif
@@ -236,7 +239,7 @@ static void yield(struct sx_fiber *f)
 
 static void entry(void)
 {
-	struct sx_fiber *f = current;
+	struct sx_fiber *f = sx_fiber_current;
 
 #ifdef SX_ASAN
 	__sanitizer_finish_switch_fiber(NULL, &loop_bottom, &loop_size);
@@ -267,7 +270,7 @@ static void start(struct sx_fiber *f)
 
 int sx_fiber_wait(int fd, short events, int64_t deadline)
 {
-	struct sx_fiber *f = current;
+	struct sx_fiber *f = sx_fiber_current;
 	struct epoll_event ev = { .events = (uint32_t)(uint16_t)events };
 
 	if (!f)
@@ -552,5 +555,5 @@ void sx_fiber_child(void)
 	memset(&L, 0, sizeof(L));
 	L.epfd = L.wakefd = -1;
 	waiting = NULL;
-	current = NULL;
+	sx_fiber_current = NULL;
 }
