@@ -85,7 +85,7 @@ PROG_SRC   = $(sort $(wildcard tests/progs/*.c))
 PROG_BIN   = $(PROG_SRC:tests/progs/%.c=$(B)/progs/%)
 
 .PHONY: all check check-unit check-integration check-layering check-after-deps \
-        deps demo install uninstall clean help
+        check-fresh deps demo install uninstall clean help
 all: $(B)/libsocksify.so
 
 # Each object depends on the headers it includes (-MMD -MP: $(B)/obj/X.d).
@@ -149,6 +149,12 @@ check-layering: all
 	@$(CHECK_LAYERING)
 	@tests/check-layering-demo $(B)
 
+# The proof that `make check` passes in one go on a machine without Check and
+# pkg-config: scripts/fresh-check purges them in a throw-away overlay of / and
+# runs `make check` in a fresh clone of HEAD there (root; as long as a check).
+check-fresh:
+	@scripts/fresh-check
+
 INSTALL_DEPS ?= scripts/install-deps
 deps:
 	@$(INSTALL_DEPS)
@@ -177,6 +183,8 @@ help:
 	@echo '  check-unit                  the unit tests (Check; no root)'
 	@echo '  check-integration           the integration tests (root: namespaces, servers)'
 	@echo '  check-layering              nothing below src/hook calls a hooked function'
+	@echo '  check-fresh                 make check in a fresh clone of HEAD, in a throw-away'
+	@echo '                              overlay of / without check and pkg-config (root; slow)'
 	@echo '  check-man                   lint the man pages'
 	@echo '  check-sanitize-unit         unit tests with ASan+UBSan (build-asan/)'
 	@echo '  check-sanitize-integration  integration tests with the ASan library'
