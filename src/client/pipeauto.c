@@ -45,6 +45,7 @@
 
 #include "socksify/client.h"
 #include "socksify/pipeauto.h"
+#include "socksify/registry.h"
 #include "socksify/runtime.h"
 
 #define FIRST_REPLY_MS 100
@@ -68,6 +69,54 @@ static __thread struct {
 	struct sx_pipe_entry e;
 } last __attribute__((tls_model("initial-exec")));
 static atomic_bool said_bad_cache;
+
+/* The probes' descriptors open in this process (fd + 1; 0 = free): a fork
+ * child closes them (the registry's fork handler), as the program's child
+ * must hold no descriptor of the library's. */
+#define MAXPROBES 16
+static atomic_int probe_fds[MAXPROBES];
+
+static void probes_child(void)
+{
+	for (int i = 0; i < MAXPROBES; i++) {
+		int v = atomic_exchange(&probe_fds[i], 0);
+
+		if (v)
+			sx_real.close(v - 1);
+	}
+}
+
+static const struct sx_reg_module probe_module = { .child = probes_child };
+
+/* A new probe socket: at a high number, close-on-exec, tracked. */
+static int probe_socket(int family)
+{
+	int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	sx_reg_module(&probe_module);
+	fd = sx_fd_high(fd);
+	for (int i = 0; i < MAXPROBES; i++) {
+		int free_slot = 0;
+
+		if (atomic_compare_exchange_strong(&probe_fds[i], &free_slot,
+						   fd + 1))
+			break;
+	}
+	return fd;
+}
+
+static void probe_close(int fd)
+{
+	for (int i = 0; i < MAXPROBES; i++) {
+		int v = fd + 1;
+
+		if (atomic_compare_exchange_strong(&probe_fds[i], &v, 0))
+			break;
+	}
+	sx_real.close(fd);
+}
 
 static int64_t now_s(void)
 {
@@ -383,8 +432,7 @@ decide:
 	x.state = SX_PIPE_UNKNOWN;
 	x.when = now_s();
 	memo_put(&x);
-	pr->fd = socket(c->psa.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-			SOCK_CLOEXEC, 0);
+	pr->fd = probe_socket(c->psa.ss_family);
 	if (pr->fd < 0)
 		return;
 	pr->active = true;
@@ -412,7 +460,7 @@ void sx_pipe_probe_send(struct sx_conn *c)
 void sx_pipe_probe_drop(struct sx_conn *c)
 {
 	if (c->probe.active)
-		sx_real.close(c->probe.fd);
+		probe_close(c->probe.fd);
 	c->probe.active = false;
 }
 

@@ -35,7 +35,7 @@
 #define CHUNK_BITS 10
 #define CHUNK_SIZE (1 << CHUNK_BITS)
 #define NCHUNKS 1024            /* up to 1 Mi descriptors */
-#define MAXMODS 4
+#define MAXMODS 8
 
 struct slot {
 	dev_t dev;
