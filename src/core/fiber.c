@@ -502,6 +502,11 @@ int sx_fiber_spawn(void *(*fn)(void *), void *arg)
 	uint64_t one = 1;
 	int rc = 0, wk;
 
+	/* A child of a raw fork system call (no fork handler ran: the loop
+	 * looks alive, its thread is the parent's) or of vfork (the parent's
+	 * memory): not ours to use; the caller starts a thread. */
+	if (sx_reg_foreign())
+		return ECHILD;
 	sx_reg_lock();
 	if ((f = L.cache) != NULL) {
 		L.cache = f->next;
