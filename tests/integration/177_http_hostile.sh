@@ -19,6 +19,7 @@ hostile_case split h OK
 hostile_case coalesce h OK:HI
 hostile_case coalesce H OK:HI
 hostile_case http-lf h OK
+hostile_wait
 grep -q "^http CONNECT $LAB_HOSTIP:$H_DEST_PORT HTTP/1.1 auth=$H_USER:$H_PASS\$" "$H_LOG" ||
 	{ lab_show "$H_LOG"; lab_fail "the proxy did not get the Basic credentials"; }
 grep -q "^http CONNECT $LAB_HOSTIP:$H_DEST_PORT HTTP/1.1 auth=-\$" "$H_LOG" ||

@@ -40,7 +40,9 @@ hostile_case split u OK I
 hostile_case ok u OK i
 lab_pass "SIGALRM every millisecond (SA_RESTART off and on): deadline holds, handshakes work"
 
-# The proxy's address swallows the SYN: connect_timeout.
+# The proxy's address swallows the SYN: connect_timeout (after the cases above: the
+# same load as they had).
+hostile_wait
 # Packets to 198.18.0.2 leave through sxda to a static, bogus MAC; sxdb drops them.
 ip netns exec "$LAB_NS" ip link add sxda type veth peer name sxdb || lab_fail "veth in the namespace"
 ip netns exec "$LAB_NS" ip addr add 198.18.0.1/24 dev sxda

@@ -27,6 +27,7 @@ done
 hostile_case eager 4 OK:HI
 hostile_case rep-90 4 OK
 # The user id: the configured user, else the login name (identd's answer).
+hostile_wait
 lab_grep "SOCKS 4 request with the configured user id" "$H_LOG" "^socks4 request cmd=1 $LAB_HOSTIP $H_DEST_PORT user=$H_USER\$"
 lab_grep "SOCKS 4 request with the login name" "$H_LOG" "^socks4 request cmd=1 $LAB_HOSTIP $H_DEST_PORT user=$(id -un)\$"
 grep -q '^request ' "$H_LOG" && lab_fail "a SOCKS 5 request reached the server"

@@ -30,6 +30,7 @@ for e in "${ENG_LIST[@]}"; do
 	hostile_case auth-fail u EACCES .
 	hostile_case close-greeting n ECONNABORTED "closed the connection"
 	hostile_case method-truncated n ECONNABORTED "closed the connection"
+	hostile_wait
 	lab_log "engine $e: hostile cases done"
 
 	# Concurrency: a thread stuck in a handshake with a silent server does not hold

@@ -25,8 +25,18 @@
 #                            same socket after the failure (must fail the same way), "i" =
 #                            SIGALRM every millisecond during the connect (handler without
 #                            SA_RESTART), "I" = the same with SA_RESTART.
-#   hostile_done             fails the test if any case failed; then the fail-closed audit:
-#                            the destination only ever saw the proxy's address.
+#   hostile_wait             waits until every case started so far has ended (before a
+#                            test greps $H_LOG or uses $H_FAULT_FILE itself).
+#   hostile_done             waits, fails the test if any case failed; then the fail-closed
+#                            audit: the destination only ever saw the proxy's address.
+#
+# Cases run concurrently: hostile_setup starts H_JOBS servers (SX_HOSTILE_JOBS, default 4,
+# 2 under valgrind), each with its own port, fault file and config files, all logging to
+# $H_LOG (one whole line per write); each run (blocking, non-blocking) is a background job
+# on a free server, its output in $LAB_TMP/hj/N.out/.err, its BAD lines and success in
+# $LAB_TMP/hj/N.bad/.ok, gathered by the test's shell when the job ends.  $H_PROXY,
+# $H_PORT, $H_FAULT_FILE and $H_CONF_x are server 0's, for tests that use it directly
+# (after hostile_wait).
 #
 # Bounds: handshake_timeout and connect_timeout are 2 s; a case must end (outcome
 # reported by the program) within H_BOUND_MS = the deadline + 2 s, and the whole
@@ -45,6 +55,32 @@ H_WALL_MS=10000
 H_BAD=()
 H_OKS=0
 H_RUNS=0
+# Concurrent cases: on 2 busy cores 4 keep the bounds above with a wide margin; valgrind
+# needs the CPU for itself.
+H_JOBS=${SX_HOSTILE_JOBS:-4}
+[ -n "${SX_UNDER_VALGRIND:-}" ] && H_JOBS=${SX_HOSTILE_JOBS:-2}
+[ "$H_JOBS" -ge 1 ] 2>/dev/null || H_JOBS=1
+declare -A H_JOB_SLOT=() H_JOB_ID=()    # running job pid -> server index, run number
+H_SLOT_BUSY=()
+
+# h_confs K: server K's config files $LAB_TMP/sK/h-C.conf, C as in hostile_case's CREDS.
+h_confs() {
+	local d=$LAB_TMP/s$1 proxy=$LAB_HOSTIP:${H_PORTS[$1]}
+	mkdir -p "$d"
+	# n and u: pipelining off, not the default auto, which would learn from one
+	# fault what to do with the next at the same address (tests 605-609 cover auto)
+	printf 'proxy socks5://%s\ndirect none\nhandshake_timeout 2\nconnect_timeout 2\npipelining off\n' \
+		"$proxy" >"$d/h-n.conf"
+	(umask 077; cat "$d/h-n.conf" >"$d/h-u.conf"; printf 'user %s\npassword %s\n' \
+		"$H_USER" "$H_PASS" >>"$d/h-u.conf")
+	(umask 077; { cat "$d/h-n.conf"; echo "pipelining on"; } >"$d/h-p.conf"
+	 { cat "$d/h-u.conf"; echo "pipelining on"; } >"$d/h-q.conf")
+	sed "s|socks5://|socks4://|" "$d/h-n.conf" >"$d/h-4.conf"
+	sed "s|socks5://|socks4a://|" "$d/h-n.conf" >"$d/h-a.conf"
+	{ cat "$d/h-4.conf"; printf 'user %s\n' "$H_USER"; } >"$d/h-U.conf"
+	sed "s|socks5://|http://|" "$d/h-n.conf" >"$d/h-h.conf"
+	(umask 077; sed "s|socks5://|http://|" "$d/h-u.conf" >"$d/h-H.conf")
+}
 
 hostile_setup() {
 	# SX_LIB (another build of the library) reaches the programs through the wrapper.
@@ -54,38 +90,30 @@ hostile_setup() {
 	lab_echo_server "$LAB_HOSTIP"
 	H_DEST_PORT=$LAB_ECHO_PORT
 	H_DEST_LOG=$LAB_ECHO_LOG
-	H_FAULT_FILE=$LAB_TMP/fault
-	echo ok >"$H_FAULT_FILE"
+	mkdir -p "$LAB_TMP/hj"
 	LAB_SEQ=$((LAB_SEQ + 1))
 	H_LOG=$LAB_TMP/hostile-$LAB_SEQ.log
-	lab_start_py "hostile-$LAB_SEQ" hostile.py --bind "$LAB_HOSTIP" --log "$H_LOG" \
-		--fault-file "$H_FAULT_FILE" --allow "10.200.$LAB_N.0/24" --source 127.0.0.1
-	H_PORT=$LAB_PORT
-	H_PROXY=$LAB_HOSTIP:$H_PORT
-	H_CONF_n=$LAB_TMP/h-none.conf
-	H_CONF_u=$LAB_TMP/h-user.conf
-	H_CONF_p=$LAB_TMP/h-none-pipe.conf
-	H_CONF_q=$LAB_TMP/h-user-pipe.conf
 	H_USER=hu$$
 	H_PASS=hp-secret-$$-$RANDOM
-	# n and u: pipelining off, not the default auto, which would learn from one
-	# fault what to do with the next at the same address (tests 605-609 cover auto)
-	printf 'proxy socks5://%s\ndirect none\nhandshake_timeout 2\nconnect_timeout 2\npipelining off\n' \
-		"$H_PROXY" >"$H_CONF_n"
-	(umask 077; cat "$H_CONF_n" >"$H_CONF_u"; printf 'user %s\npassword %s\n' \
-		"$H_USER" "$H_PASS" >>"$H_CONF_u")
-	(umask 077; { cat "$H_CONF_n"; echo "pipelining on"; } >"$H_CONF_p"
-	 { cat "$H_CONF_u"; echo "pipelining on"; } >"$H_CONF_q")
-	H_CONF_4=$LAB_TMP/h-socks4.conf
-	H_CONF_a=$LAB_TMP/h-socks4a.conf
-	H_CONF_U=$LAB_TMP/h-socks4-user.conf
-	sed "s|socks5://|socks4://|" "$H_CONF_n" >"$H_CONF_4"
-	sed "s|socks5://|socks4a://|" "$H_CONF_n" >"$H_CONF_a"
-	{ cat "$H_CONF_4"; printf 'user %s\n' "$H_USER"; } >"$H_CONF_U"
-	H_CONF_h=$LAB_TMP/h-http.conf
-	H_CONF_H=$LAB_TMP/h-http-user.conf
-	sed "s|socks5://|http://|" "$H_CONF_n" >"$H_CONF_h"
-	(umask 077; sed "s|socks5://|http://|" "$H_CONF_u" >"$H_CONF_H")
+	H_PORTS=() H_FAULTS=()
+	local k
+	for ((k = 0; k < H_JOBS; k++)); do
+		H_FAULTS[k]=$LAB_TMP/fault-$k
+		echo ok >"${H_FAULTS[k]}"
+		lab_start_py "hostile-$LAB_SEQ-$k" hostile.py --bind "$LAB_HOSTIP" --log "$H_LOG" \
+			--fault-file "${H_FAULTS[k]}" --allow "10.200.$LAB_N.0/24" --source 127.0.0.1
+		H_PORTS[k]=$LAB_PORT
+		H_SLOT_BUSY[k]=
+		h_confs "$k"
+	done
+	lab_push h_kill_jobs
+	H_FAULT_FILE=${H_FAULTS[0]}
+	H_PORT=${H_PORTS[0]}
+	H_PROXY=$LAB_HOSTIP:$H_PORT
+	local c
+	for c in n u p q 4 a U h H; do
+		eval "H_CONF_$c=\$LAB_TMP/s0/h-$c.conf"
+	done
 	# The destination is reachable directly from the client namespace...
 	lab_run "direct path to the destination" lab_ns "$H_PROBE" -s direct "$LAB_HOSTIP" "$H_DEST_PORT"
 	lab_grep "direct path works" "$LAB_OUT" "^GOT direct$"
@@ -101,25 +129,23 @@ hostile_setup() {
 
 h_now_ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
 
+# (in a job) one BAD line for the test's shell to report: $H_JOB_BAD
 h_bad() {
-	H_BAD+=("$1")
-	lab_log "BAD: $1"
+	printf '%s\n' "$1" >>"$H_JOB_BAD"
 }
 
-# h_one FAULT CREDS EXPECT LOGRE FLAGS MODE(""|-n)
+# h_one FAULT CREDS EXPECT LOGRE FLAGS MODE(""|-n) K N: run N on server K (a background
+# job: its findings go to $LAB_TMP/hj/N.bad, a success to N.ok).
 h_one() {
-	local fault=$1 creds=$2 expect=$3 logre=$4 flags=$5 mode=$6 conf t0 wall rc ms got fds n want
+	local fault=$1 creds=$2 expect=$3 logre=$4 flags=$5 mode=$6 k=$7 id=$8 conf t0 wall rc ms got fds n want
 	local what="$fault/$creds/${mode:-blocking}$flags" line="l$RANDOM" retry= sig=()
-	local out=$LAB_TMP/h.out err=$LAB_TMP/h.err
-	case $creds in
-	u) conf=$H_CONF_u ;; p) conf=$H_CONF_p ;; q) conf=$H_CONF_q ;;
-	4) conf=$H_CONF_4 ;; a) conf=$H_CONF_a ;; U) conf=$H_CONF_U ;;
-	h) conf=$H_CONF_h ;; H) conf=$H_CONF_H ;; *) conf=$H_CONF_n ;;
-	esac
+	local out=$LAB_TMP/hj/$id.out err=$LAB_TMP/hj/$id.err H_PROXY=$LAB_HOSTIP:${H_PORTS[k]}
+	H_JOB_BAD=$LAB_TMP/hj/$id.bad
+	case $creds in u|p|q|4|a|U|h|H) ;; *) creds=n ;; esac
+	conf=$LAB_TMP/s$k/h-$creds.conf
 	case $flags in *r*) retry=-r ;; esac
 	case $flags in *i*) sig=(-i 1000) ;; *I*) sig=(-i 1000 -R) ;; esac
-	echo "$fault" >"$H_FAULT_FILE"
-	H_RUNS=$((H_RUNS + 1))
+	echo "$fault" >"${H_FAULTS[k]}"
 	t0=$(h_now_ms)
 	lab_ns "$LAB_SOCKSIFY" -c "$conf" "$H_PROBE" -F $mode $retry "${sig[@]}" -s "$line" \
 		"$LAB_HOSTIP" "$H_DEST_PORT" >"$out" 2>"$err"
@@ -154,7 +180,7 @@ h_one() {
 		grep -qx "GOT $got" "$out" ||
 			h_bad "$what: expected the program to read '$got' first; out: $(tr '\n' '|' <"$out" | head -c 300)"
 		grep -q '^socksify:' "$err" && h_bad "$what: a log line on success: $(head -c 300 "$err")"
-		H_OKS=$((H_OKS + 1))
+		: >"$LAB_TMP/hj/$id.ok"
 		;;
 	*)
 		if ! head -n1 "$out" | grep -q "^ERR $expect "; then
@@ -179,14 +205,59 @@ h_one() {
 	esac
 }
 
+# h_reap: wait for one running job to end; report its BAD lines, count its success,
+# free its server.
+h_reap() {
+	local pid id line
+	wait -n -p pid "${!H_JOB_SLOT[@]}"
+	[ -n "${pid:-}" ] || { lab_log "BAD: lost track of the hostile jobs"; H_BAD+=("jobs"); H_JOB_SLOT=(); return; }
+	id=${H_JOB_ID[$pid]}
+	H_SLOT_BUSY[${H_JOB_SLOT[$pid]}]=
+	unset "H_JOB_SLOT[$pid]" "H_JOB_ID[$pid]"
+	if [ -f "$LAB_TMP/hj/$id.bad" ]; then
+		while IFS= read -r line; do
+			H_BAD+=("$line")
+			lab_log "BAD: $line"
+		done <"$LAB_TMP/hj/$id.bad"
+	fi
+	[ -f "$LAB_TMP/hj/$id.ok" ] && H_OKS=$((H_OKS + 1))
+	return 0
+}
+
+# h_start ARGS...: h_one ARGS on a free server, in the background.
+h_start() {
+	local k
+	while [ "${#H_JOB_SLOT[@]}" -ge "$H_JOBS" ]; do h_reap; done
+	for ((k = 0; k < H_JOBS; k++)); do [ -z "${H_SLOT_BUSY[k]}" ] && break; done
+	H_RUNS=$((H_RUNS + 1))
+	H_SLOT_BUSY[k]=1
+	h_one "$@" "$k" "$H_RUNS" &
+	H_JOB_SLOT[$!]=$k
+	H_JOB_ID[$!]=$H_RUNS
+}
+
+hostile_wait() {
+	while [ "${#H_JOB_SLOT[@]}" -gt 0 ]; do h_reap; done
+}
+
+# (cleanup, when the test fails with jobs running) end them; the namespace's deletion
+# ends their programs.
+h_kill_jobs() {
+	local pid
+	for pid in "${!H_JOB_SLOT[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+	for pid in "${!H_JOB_SLOT[@]}"; do wait "$pid" 2>/dev/null; done
+	return 0
+}
+
 hostile_case() {
 	local fault=$1 creds=$2 expect=$3 logre=${4:-.} flags=${5:-}
-	h_one "$fault" "$creds" "$expect" "$logre" "$flags" ""
-	h_one "$fault" "$creds" "$expect" "$logre" "$flags" -n
+	h_start "$fault" "$creds" "$expect" "$logre" "$flags" ""
+	h_start "$fault" "$creds" "$expect" "$logre" "$flags" -n
 }
 
 hostile_done() {
 	local direct
+	hostile_wait
 	sleep 0.3
 	if [ "${#H_BAD[@]}" -gt 0 ]; then
 		lab_show "$H_LOG"
