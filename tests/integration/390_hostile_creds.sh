@@ -26,6 +26,8 @@ hostile_setup
 PW="Pw-$$-Secret-$RANDOM"
 ALL=$LAB_TMP/all-stderr          # every message socksify printed in this test
 : >"$ALL"
+# probe's files: $P.out, $P.err, SOCKSIFY_LOG $SXLOG (a job of section 2 has its own)
+P=$LAB_TMP/p SXLOG=$LAB_TMP/sx.log
 probe() {   # probe CONF ENV... -- ARGS: run sxprobe through the wrapper, collect stderr
 	local conf=$1; shift
 	local envs=()
@@ -34,14 +36,14 @@ probe() {   # probe CONF ENV... -- ARGS: run sxprobe through the wrapper, collec
 	# (PROBE_PRELOAD=1: the library alone, without the socksify command)
 	if [ -n "${PROBE_PRELOAD:-}" ]; then
 		lab_ns env "${envs[@]}" LD_PRELOAD="$LAB_PRELOAD" SOCKSIFY_CONF="$conf" "$H_PROBE" "$@" \
-			"$LAB_HOSTIP" "$H_DEST_PORT" >"$LAB_TMP/p.out" 2>"$LAB_TMP/p.err"
+			"$LAB_HOSTIP" "$H_DEST_PORT" >"$P.out" 2>"$P.err"
 	else
 		lab_ns env "${envs[@]}" "$LAB_SOCKSIFY" -c "$conf" "$H_PROBE" "$@" "$LAB_HOSTIP" \
-			"$H_DEST_PORT" >"$LAB_TMP/p.out" 2>"$LAB_TMP/p.err"
+			"$H_DEST_PORT" >"$P.out" 2>"$P.err"
 	fi
 	local rc=$?
-	cat "$LAB_TMP/p.err" >>"$ALL"
-	[ -f "$LAB_TMP/sx.log" ] && cat "$LAB_TMP/sx.log" >>"$ALL" && rm -f "$LAB_TMP/sx.log"
+	cat "$P.err" >>"$ALL"
+	[ -f "$SXLOG" ] && cat "$SXLOG" >>"$ALL" && rm -f "$SXLOG"
 	return $rc
 }
 
@@ -70,38 +72,57 @@ lab_grep "mode 600: the password was used" "$H_LOG" "^auth hu $PW\$"
 lab_pass "a password in a file group or others can read: refused with a message; 0600 works"
 
 # ---- 2. never in a message ----------------------------------------------------------
-upconf=$LAB_TMP/up.conf
-(umask 077; printf 'proxy socks5://%s\ndirect none\nhandshake_timeout 2\nuser hu\npassword %s\n' \
-	"$H_PROXY" "$PW" >"$upconf")
-plain=$LAB_TMP/plain.conf
-printf 'proxy socks5://%s\ndirect none\nhandshake_timeout 2\n' "$H_PROXY" >"$plain"
+# Each fault's runs are one job on a server of its own (tests/lab/hostile.sh runs them
+# concurrently); a job's messages go to its own file, all of them to $ALL at the end.
+for ((k = 0; k < H_JOBS; k++)); do
+	px=$LAB_HOSTIP:${H_PORTS[k]}
+	(umask 077; printf 'proxy socks5://%s\ndirect none\nhandshake_timeout 2\nuser hu\npassword %s\n' \
+		"$px" "$PW" >"$LAB_TMP/s$k/up.conf")
+	printf 'proxy socks5://%s\ndirect none\nhandshake_timeout 2\n' "$px" >"$LAB_TMP/s$k/plain.conf"
+	# Every other level below; log_level in the file too
+	(umask 077; { cat "$LAB_TMP/s$k/up.conf"; echo "log_level debug"; } >"$LAB_TMP/s$k/lv.conf")
+done
+# secret_job FAULT all|levels: the runs of one fault, a job on server $H_K
+secret_job() {
+	local fault=$1 d=$LAB_TMP/s$H_K pipe lvl px=$LAB_HOSTIP:${H_PORTS[H_K]}
+	local upconf=$d/up.conf plain=$d/plain.conf lvconf=$d/lv.conf
+	P=$LAB_TMP/hj/$H_ID SXLOG=$LAB_TMP/hj/$H_ID.sx.log ALL=$LAB_TMP/hj/$H_ID.all
+	echo "$fault" >"${H_FAULTS[H_K]}"
+	if [ "$2" = all ]; then
+		for pipe in off on; do
+			probe "$upconf" SOCKSIFY_DEBUG=2 SOCKSIFY_PIPELINING=$pipe -- -s x
+			probe "$upconf" SOCKSIFY_DEBUG=2 SOCKSIFY_PIPELINING=$pipe SOCKSIFY_LOG=$SXLOG -- -n
+			probe "$plain" SOCKSIFY_DEBUG=2 SOCKSIFY_PIPELINING=$pipe "SOCKSIFY_PROXY=socks5://hu:$PW@$px" -- -s x
+			probe "$plain" SOCKSIFY_DEBUG=debug SOCKSIFY_PIPELINING=$pipe SOCKSIFY_USER=hu "SOCKSIFY_PASSWORD=$PW" -- -n
+		done
+	else
+		# Every other level (default, error, info, quiet, by number and by name, and
+		# log_level in the file): what they print is a subset, but check it all the same.
+		for lvl in "" 0 1 error info quiet; do
+			probe "$upconf" ${lvl:+SOCKSIFY_DEBUG=$lvl} -- -s x
+			probe "$plain" ${lvl:+SOCKSIFY_DEBUG=$lvl} SOCKSIFY_LOG=$SXLOG \
+				"SOCKSIFY_PROXY=socks5://hu:$PW@$px" -- -n
+		done
+		probe "$lvconf" -- -s x
+		probe "$lvconf" SOCKSIFY_LOG=$SXLOG SOCKSIFY_PIPELINING=on -- -n
+	fi
+	return 0
+}
 : >"$H_LOG"
 for fault in ok auth-fail auth-version auth-truncated close-auth-request close-auth-reply rep-2; do
-	echo "$fault" >"$H_FAULT_FILE"
-	for pipe in off on; do
-		probe "$upconf" SOCKSIFY_DEBUG=2 SOCKSIFY_PIPELINING=$pipe -- -s x
-		probe "$upconf" SOCKSIFY_DEBUG=2 SOCKSIFY_PIPELINING=$pipe SOCKSIFY_LOG=$LAB_TMP/sx.log -- -n
-		probe "$plain" SOCKSIFY_DEBUG=2 SOCKSIFY_PIPELINING=$pipe "SOCKSIFY_PROXY=socks5://hu:$PW@$H_PROXY" -- -s x
-		probe "$plain" SOCKSIFY_DEBUG=debug SOCKSIFY_PIPELINING=$pipe SOCKSIFY_USER=hu "SOCKSIFY_PASSWORD=$PW" -- -n
-	done
+	hostile_job secret_job "$fault" all
 done
-# Every other level (default, error, info, quiet, by number and by name, and log_level
-# in the file): what they print is a subset, but check it all the same.
-lvconf=$LAB_TMP/lv.conf
-(umask 077; { cat "$upconf"; echo "log_level debug"; } >"$lvconf")
 for fault in ok auth-fail close-auth-reply; do
-	echo "$fault" >"$H_FAULT_FILE"
-	for lvl in "" 0 1 error info quiet; do
-		probe "$upconf" ${lvl:+SOCKSIFY_DEBUG=$lvl} -- -s x
-		probe "$plain" ${lvl:+SOCKSIFY_DEBUG=$lvl} SOCKSIFY_LOG=$LAB_TMP/sx.log \
-			"SOCKSIFY_PROXY=socks5://hu:$PW@$H_PROXY" -- -n
-	done
-	probe "$lvconf" -- -s x
-	probe "$lvconf" SOCKSIFY_LOG=$LAB_TMP/sx.log SOCKSIFY_PIPELINING=on -- -n
+	hostile_job secret_job "$fault" levels
 done
+hostile_wait
+for ((k = 1; k <= H_JOBN; k++)); do
+	[ -f "$LAB_TMP/hj/$k.all" ] && cat "$LAB_TMP/hj/$k.all" >>"$ALL"
+done
+plain=$LAB_TMP/s0/plain.conf
 grep -q "authentication failed: user name or password rejected by the proxy (user 'hu')" "$ALL" ||
 	lab_fail "no authentication failure message was seen"
-grep -q "via $H_PROXY: connected" "$ALL" || lab_fail "no debug line on success was seen"
+grep -Eq "via $LAB_HOSTIP:[0-9]+: connected" "$ALL" || lab_fail "no debug line on success was seen"
 n=$(grep -c "^auth hu $PW\$" "$H_LOG")
 [ "$n" -ge 90 ] || lab_fail "the server saw the password only $n times"
 lab_log "the server saw the password $n times"

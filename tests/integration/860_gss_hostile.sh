@@ -18,6 +18,7 @@
 # gssapi_min_protection allows; and the benchmark modes (--serve echo|source|discard).
 . "$(dirname "$0")/../lab/lab.sh"
 . "$(dirname "$0")/../lab/krb5.sh"
+. "$(dirname "$0")/../lab/hostile.sh"     # its jobs: the fault cases run concurrently
 lab_gss_lab
 [ -n "${SX_LIB:-}" ] && export SOCKSIFY_LIBRARY=$SX_LIB
 
@@ -105,19 +106,34 @@ done
 G_DEADLINE_MS=2000 G_BOUND_MS=4000 G_WALL_MS=10000
 # Under valgrind (make check-valgrind) the program takes a second or two to start.
 [ -n "${SX_UNDER_VALGRIND:-}" ] && G_WALL_MS=20000
-G_BAD=() G_RUNS=0 G_OKS=0
+G_RUNS=0
+# The cases run as tests/lab/hostile.sh's jobs, on $H_JOBS servers: server 0 above and
+# more like it, each with its own fault file, log and config files.
+hostile_jobs_init
+G_FAULTS=("$G_FAULT") G_LOGS=("$G_LOG") G_PORTS=("$G_PORT") G_CONFDIR=("$LAB_TMP")
+for ((k = 1; k < H_JOBS; k++)); do
+	G_FAULTS[k]=$LAB_TMP/fault-$k
+	echo ok >"${G_FAULTS[k]}"
+	g_start "gss-$k" --fault-file "${G_FAULTS[k]}" --allow "10.200.$LAB_N.0/24" --source 127.0.0.1
+	G_LOGS[k]=$G_LOG G_PORTS[k]=$G_PORT G_CONFDIR[k]=$LAB_TMP/s$k
+	mkdir -p "$LAB_TMP/s$k"
+	for c in clear integrity confidentiality integrity-min-clear confidentiality-min-integrity; do
+		sed "s|^proxy .*|proxy socks5://$LAB_HOSTIP:$G_PORT|" "$LAB_TMP/$c.conf" >"$LAB_TMP/s$k/$c.conf"
+	done
+done
+G_LOG=${G_LOGS[0]} G_PORT=${G_PORTS[0]}
 
-g_bad() {
-	G_BAD+=("$1")
-	lab_log "BAD: $1"
-}
+g_bad() { h_bad "$1"; }
 
-# g_one FAULT CONF EXPECT LOGRE SRVRE FLAGS MODE: one run of sxprobe through the server.
+# g_one FAULT CONF EXPECT LOGRE SRVRE FLAGS MODE: one run of sxprobe, a job on server
+# $H_K (CONF: the name of its config file there).
 # EXPECT: OK, RECV:ERRNO (connects, the first read fails) or ERRNO.  SRVRE: an ERE the
 # server's log must show for this connection ("" = none).  FLAGS t: a deadline fault.
 g_one() {
-	local fault=$1 conf=$2 expect=$3 logre=$4 srvre=$5 flags=$6 mode=$7
-	local what="$fault/${conf##*/}/${mode:-blocking}" out=$LAB_TMP/g.out err=$LAB_TMP/g.err
+	local fault=$1 conf=${G_CONFDIR[H_K]}/$2.conf expect=$3 logre=$4 srvre=$5 flags=$6 mode=$7
+	local what="$fault/$2.conf/${mode:-blocking}" out=$LAB_TMP/hj/$H_ID.out err=$LAB_TMP/hj/$H_ID.err
+	local G_LOG=${G_LOGS[H_K]} G_FAULT=${G_FAULTS[H_K]} G_PROXY=$LAB_HOSTIP:${G_PORTS[H_K]}
+	H_JOB_BAD=$LAB_TMP/hj/$H_ID.bad
 	local line="l$RANDOM" n0 t0 rc wall ms lines n
 	# The previous connection is over: its last lines are not taken for this one's.
 	for ((n = 0; n < 50; n++)); do
@@ -126,7 +142,6 @@ g_one() {
 	done
 	echo "$fault" >"$G_FAULT"
 	n0=$(wc -l <"$G_LOG")
-	G_RUNS=$((G_RUNS + 1))
 	t0=${EPOCHREALTIME/./}
 	# shellcheck disable=SC2086 # $mode: "" or -n
 	lab_ns "$LAB_SOCKSIFY" -c "$conf" "$H_PROBE" $mode -s "$line" "$LAB_HOSTIP" "$D_PORT" \
@@ -149,7 +164,7 @@ g_one() {
 			return
 		fi
 		[ "$lines" = 0 ] || g_bad "$what: a log line on success: $(head -c 300 "$err")"
-		G_OKS=$((G_OKS + 1))
+		: >"$LAB_TMP/hj/$H_ID.ok"
 		;;
 	*)
 		if [ "${expect#RECV:}" != "$expect" ]; then
@@ -179,9 +194,9 @@ g_one() {
 
 # g_case FAULT LEVEL EXPECT [LOGRE] [SRVRE] [FLAGS]: blocking and non-blocking.
 g_case() {
-	local conf=$LAB_TMP/$2.conf
-	g_one "$1" "$conf" "$3" "${4:-.}" "${5:-}" "${6:-}" ""
-	g_one "$1" "$conf" "$3" "${4:-.}" "${5:-}" "${6:-}" -n
+	G_RUNS=$((G_RUNS + 2))
+	hostile_job g_one "$1" "$2" "$3" "${4:-.}" "${5:-}" "${6:-}" ""
+	hostile_job g_one "$1" "$2" "$3" "${4:-.}" "${5:-}" "${6:-}" -n
 }
 
 for p in clear integrity confidentiality; do
@@ -246,16 +261,17 @@ for p in integrity confidentiality; do
 done
 lab_pass "a reply or data not protected as agreed: EPROTO"
 
+hostile_wait
 sleep 0.3
-if [ "${#G_BAD[@]}" -gt 0 ]; then
-	lab_show "$G_LOG"
-	lab_fail "${#G_BAD[@]} of $G_RUNS runs went wrong (see BAD lines above)"
+if [ "${#H_BAD[@]}" -gt 0 ]; then
+	lab_show "${G_LOGS[@]}"
+	lab_fail "${#H_BAD[@]} of $G_RUNS runs went wrong (see BAD lines above)"
 fi
 lab_pass "$G_RUNS runs: documented errno, one log line, within $G_BOUND_MS ms, no crash"
 direct=$(grep -v '^conn 127\.0\.0\.1$' "$D_LOG")
 [ -z "$direct" ] || { lab_show "$D_LOG"; lab_fail "the destination saw a connection not from the proxy: $direct"; }
 n=$(grep -c '^conn 127\.0\.0\.1$' "$D_LOG")
-[ "$n" -ge "$G_OKS" ] || lab_fail "the destination saw $n proxied connections, expected at least $G_OKS"
+[ "$n" -ge "$H_OKS" ] || lab_fail "the destination saw $n proxied connections, expected at least $H_OKS"
 lab_pass "fail-closed: the destination saw only the proxy's address ($n proxied connections, none direct)"
 
 # ---- the benchmark modes: the server is the destination

@@ -4,8 +4,10 @@
 #   hostile_setup            client namespace; the destination, an echo server on the root
 #                            side of the veth ($LAB_HOSTIP:$H_DEST_PORT), reachable from the
 #                            client directly (it would log the client's $LAB_NSIP) and from
-#                            the proxy (which connects from 127.0.0.1); tests/lab/hostile.py on
-#                            $LAB_HOSTIP with a fault file; config files with
+#                            the proxy (which connects from 127.0.0.1); $H_JOBS servers
+#                            tests/lab/hostile.py on $LAB_HOSTIP, each with a fault file
+#                            (${H_FAULTS[K]}, port ${H_PORTS[K]}), all logging to $H_LOG;
+#                            per server ($LAB_TMP/sK/h-C.conf) config files with
 #                            handshake_timeout 2 ($H_CONF_n: no credentials, $H_CONF_u:
 #                            user/password, mode 0600; $H_CONF_4, $H_CONF_a: socks4://,
 #                            socks4a://; $H_CONF_U: socks4:// with a user id).  Proves the
@@ -25,6 +27,7 @@
 #                            same socket after the failure (must fail the same way), "i" =
 #                            SIGALRM every millisecond during the connect (handler without
 #                            SA_RESTART), "I" = the same with SA_RESTART.
+#   hostile_job CMD ARGS...  CMD as one more job on a free server (below).
 #   hostile_wait             waits until every case started so far has ended (before a
 #                            test greps $H_LOG or uses $H_FAULT_FILE itself).
 #   hostile_done             waits, fails the test if any case failed; then the fail-closed
@@ -63,6 +66,13 @@ H_JOBS=${SX_HOSTILE_JOBS:-4}
 declare -A H_JOB_SLOT=() H_JOB_ID=()    # running job pid -> server index, run number
 H_SLOT_BUSY=()
 
+# hostile_jobs_init: the jobs' directory; their end when the test ends (hostile_setup
+# calls it; a test with servers of its own calls it and sets H_JOBS to their number).
+hostile_jobs_init() {
+	mkdir -p "$LAB_TMP/hj"
+	lab_push h_kill_jobs
+}
+
 # h_confs K: server K's config files $LAB_TMP/sK/h-C.conf, C as in hostile_case's CREDS.
 h_confs() {
 	local d=$LAB_TMP/s$1 proxy=$LAB_HOSTIP:${H_PORTS[$1]}
@@ -90,23 +100,29 @@ hostile_setup() {
 	lab_echo_server "$LAB_HOSTIP"
 	H_DEST_PORT=$LAB_ECHO_PORT
 	H_DEST_LOG=$LAB_ECHO_LOG
-	mkdir -p "$LAB_TMP/hj"
+	hostile_jobs_init
 	LAB_SEQ=$((LAB_SEQ + 1))
 	H_LOG=$LAB_TMP/hostile-$LAB_SEQ.log
 	H_USER=hu$$
 	H_PASS=hp-secret-$$-$RANDOM
 	H_PORTS=() H_FAULTS=()
-	local k
+	local k n pf
+	# (all started at once, then each waited for: python's start-up in parallel)
 	for ((k = 0; k < H_JOBS; k++)); do
 		H_FAULTS[k]=$LAB_TMP/fault-$k
 		echo ok >"${H_FAULTS[k]}"
-		lab_start_py "hostile-$LAB_SEQ-$k" hostile.py --bind "$LAB_HOSTIP" --log "$H_LOG" \
+		lab_start "hostile-$LAB_SEQ-$k" "$LAB_PY" -u "$LAB_DIR/hostile.py" --port 0 \
+			--port-file "$LAB_TMP/hostile-$LAB_SEQ-$k.port" --bind "$LAB_HOSTIP" --log "$H_LOG" \
 			--fault-file "${H_FAULTS[k]}" --allow "10.200.$LAB_N.0/24" --source 127.0.0.1
-		H_PORTS[k]=$LAB_PORT
-		H_SLOT_BUSY[k]=
+	done
+	for ((k = 0; k < H_JOBS; k++)); do
+		pf=$LAB_TMP/hostile-$LAB_SEQ-$k.port
+		for ((n = 0; n < 100; n++)); do [ -s "$pf" ] && break; sleep 0.1; done
+		H_PORTS[k]=$(cat "$pf" 2>/dev/null)
+		[ -n "${H_PORTS[k]}" ] ||
+			{ lab_show "$LAB_TMP/hostile-$LAB_SEQ-$k.out"; lab_fail "hostile.py did not start"; }
 		h_confs "$k"
 	done
-	lab_push h_kill_jobs
 	H_FAULT_FILE=${H_FAULTS[0]}
 	H_PORT=${H_PORTS[0]}
 	H_PROXY=$LAB_HOSTIP:$H_PORT
@@ -134,10 +150,10 @@ h_bad() {
 	printf '%s\n' "$1" >>"$H_JOB_BAD"
 }
 
-# h_one FAULT CREDS EXPECT LOGRE FLAGS MODE(""|-n) K N: run N on server K (a background
-# job: its findings go to $LAB_TMP/hj/N.bad, a success to N.ok).
+# h_one FAULT CREDS EXPECT LOGRE FLAGS MODE(""|-n): one run, a job on server $H_K (its
+# findings go to $LAB_TMP/hj/$H_ID.bad, a success to $H_ID.ok).
 h_one() {
-	local fault=$1 creds=$2 expect=$3 logre=$4 flags=$5 mode=$6 k=$7 id=$8 conf t0 wall rc ms got fds n want
+	local fault=$1 creds=$2 expect=$3 logre=$4 flags=$5 mode=$6 k=$H_K id=$H_ID conf t0 wall rc ms got fds n want
 	local what="$fault/$creds/${mode:-blocking}$flags" line="l$RANDOM" retry= sig=()
 	local out=$LAB_TMP/hj/$id.out err=$LAB_TMP/hj/$id.err H_PROXY=$LAB_HOSTIP:${H_PORTS[k]}
 	H_JOB_BAD=$LAB_TMP/hj/$id.bad
@@ -224,16 +240,19 @@ h_reap() {
 	return 0
 }
 
-# h_start ARGS...: h_one ARGS on a free server, in the background.
-h_start() {
+# hostile_job CMD ARGS...: CMD ARGS in the background once a server is free, with H_K
+# its index (server $LAB_HOSTIP:${H_PORTS[H_K]}, fault file ${H_FAULTS[H_K]}, config
+# files $LAB_TMP/s$H_K/) and H_ID a number of its own for its files ($LAB_TMP/hj/$H_ID.*).
+H_JOBN=0
+hostile_job() {
 	local k
 	while [ "${#H_JOB_SLOT[@]}" -ge "$H_JOBS" ]; do h_reap; done
 	for ((k = 0; k < H_JOBS; k++)); do [ -z "${H_SLOT_BUSY[k]}" ] && break; done
-	H_RUNS=$((H_RUNS + 1))
+	H_JOBN=$((H_JOBN + 1))
 	H_SLOT_BUSY[k]=1
-	h_one "$@" "$k" "$H_RUNS" &
+	(H_K=$k H_ID=$H_JOBN; "$@") &
 	H_JOB_SLOT[$!]=$k
-	H_JOB_ID[$!]=$H_RUNS
+	H_JOB_ID[$!]=$H_JOBN
 }
 
 hostile_wait() {
@@ -251,8 +270,9 @@ h_kill_jobs() {
 
 hostile_case() {
 	local fault=$1 creds=$2 expect=$3 logre=${4:-.} flags=${5:-}
-	h_start "$fault" "$creds" "$expect" "$logre" "$flags" ""
-	h_start "$fault" "$creds" "$expect" "$logre" "$flags" -n
+	H_RUNS=$((H_RUNS + 2))
+	hostile_job h_one "$fault" "$creds" "$expect" "$logre" "$flags" ""
+	hostile_job h_one "$fault" "$creds" "$expect" "$logre" "$flags" -n
 }
 
 hostile_done() {
