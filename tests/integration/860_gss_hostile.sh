@@ -265,7 +265,7 @@ hostile_wait
 sleep 0.3
 if [ "${#H_BAD[@]}" -gt 0 ]; then
 	lab_show "${G_LOGS[@]}"
-	lab_fail "${#H_BAD[@]} of $G_RUNS runs went wrong (see BAD lines above)"
+	lab_fail "$H_BADRUNS of $G_RUNS runs went wrong (see the ${#H_BAD[@]} BAD lines above)"
 fi
 lab_pass "$G_RUNS runs: documented errno, one log line, within $G_BOUND_MS ms, no crash"
 direct=$(grep -v '^conn 127\.0\.0\.1$' "$D_LOG")
