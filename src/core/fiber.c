@@ -85,16 +85,20 @@ struct sx_fiber {
 	struct sx_fiber *anext, *aprev; /* all live fibers */
 	struct sx_fiber *wnext, *wprev; /* waiting (loop thread only) */
 	ucontext_t ctx;
+	ucontext_t *back;               /* where it yields to: its driver's */
 	void *(*fn)(void *);
 	void *arg;
 	char *map, *stack;
 	size_t maplen, stack_size;
 	int fd, result;
 	int64_t deadline;
-	bool waiting, done;
+	short events;                   /* driven: what it waits for */
+	bool waiting, done, driven;
 	unsigned vg_id;
 	void *asan_fake;
-	void *tsan;
+	const void *back_bottom;        /* the driver's stack (ASan) */
+	size_t back_size;
+	void *tsan, *back_tsan;
 };
 
 /* Shared with program threads: registry lock held. */
@@ -108,20 +112,12 @@ static struct {
 /* The loop thread's own (thread-local: a loop that ends may still be
  * finishing while the next one starts). */
 static __thread struct sx_fiber *waiting;
-static __thread ucontext_t loop_ctx;
 static __thread int loop_epfd;
 static __thread bool loop_broken;       /* its descriptors are gone */
 /* read by every wait of every handshake, blocking ones too: initial-exec
  * (no __tls_get_addr call; the library is preloaded); fiber.h */
 __thread struct sx_fiber *sx_fiber_current
 	__attribute__((tls_model("initial-exec")));
-#ifdef SX_ASAN
-static __thread const void *loop_bottom;
-static __thread size_t loop_size;
-#endif
-#ifdef SX_TSAN
-static __thread void *loop_tsan;
-#endif
 
 int64_t sx_mono_ms(void)
 {
@@ -193,25 +189,33 @@ static void all_unlink(struct sx_fiber *f)
 
 /* ---- switches ------------------------------------------------------- */
 
-/* From the loop into f, until f waits or ends. */
-static void resume(struct sx_fiber *f)
+/*
+ * From this thread (the loop's, or a driver's) into f, until f waits or
+ * ends; true when it ended (its stack is gone).  What the fiber yields to
+ * is kept in the fiber, not the thread: a driven fiber may be resumed by
+ * another thread next time.
+ */
+static bool resume(struct sx_fiber *f)
 {
+	ucontext_t here;
 #ifdef SX_ASAN
 	void *fake = NULL;
 
 	__sanitizer_start_switch_fiber(&fake, f->stack, f->stack_size);
 #endif
 #ifdef SX_TSAN
+	f->back_tsan = __tsan_get_current_fiber();
 	__tsan_switch_to_fiber(f->tsan, 0);
 #endif
+	f->back = &here;
 	sx_fiber_current = f;
-	SWAP(&loop_ctx, &f->ctx);
+	SWAP(&here, &f->ctx);
 	sx_fiber_current = NULL;
 #ifdef SX_ASAN
 	__sanitizer_finish_switch_fiber(fake, NULL, NULL);
 #endif
 	if (!f->done)
-		return;
+		return false;
 #ifdef SX_TSAN
 	__tsan_destroy_fiber(f->tsan);
 #endif
@@ -219,21 +223,23 @@ static void resume(struct sx_fiber *f)
 	all_unlink(f);
 	stack_put(f);
 	sx_reg_unlock();
+	return true;
 }
 
-/* From fiber f back to the loop (for good when f->done). */
+/* From fiber f back to whoever resumed it (for good when f->done). */
 static void yield(struct sx_fiber *f)
 {
 #ifdef SX_ASAN
 	__sanitizer_start_switch_fiber(f->done ? NULL : &f->asan_fake,
-				       loop_bottom, loop_size);
+				       f->back_bottom, f->back_size);
 #endif
 #ifdef SX_TSAN
-	__tsan_switch_to_fiber(loop_tsan, 0);
+	__tsan_switch_to_fiber(f->back_tsan, 0);
 #endif
-	SWAP(&f->ctx, &loop_ctx);
+	SWAP(&f->ctx, f->back);
 #ifdef SX_ASAN
-	__sanitizer_finish_switch_fiber(f->asan_fake, &loop_bottom, &loop_size);
+	__sanitizer_finish_switch_fiber(f->asan_fake, &f->back_bottom,
+					&f->back_size);
 #endif
 }
 
@@ -242,7 +248,7 @@ static void entry(void)
 	struct sx_fiber *f = sx_fiber_current;
 
 #ifdef SX_ASAN
-	__sanitizer_finish_switch_fiber(NULL, &loop_bottom, &loop_size);
+	__sanitizer_finish_switch_fiber(NULL, &f->back_bottom, &f->back_size);
 #endif
 	f->fn(f->arg);
 	f->done = true;
@@ -250,12 +256,22 @@ static void entry(void)
 	abort();        /* a finished fiber is never resumed */
 }
 
-static void start(struct sx_fiber *f)
+/* f's context, to run fn from its first resume, every signal blocked
+ * while it runs (a driver's signals wait until it yields: a handler
+ * never runs on, or jumps out of, a fiber's stack). */
+static void prepare(struct sx_fiber *f)
 {
+#ifdef SX_ASAN
+	if (!swap_fn)
+		*(void **)&swap_fn = dlsym(RTLD_NEXT, "swapcontext");
+	if (!swap_fn)
+		swap_fn = swapcontext;
+#endif
 	getcontext(&f->ctx);
 	f->ctx.uc_stack.ss_sp = f->stack;
 	f->ctx.uc_stack.ss_size = f->stack_size;
 	f->ctx.uc_link = NULL;
+	sigfillset(&f->ctx.uc_sigmask);
 	makecontext(&f->ctx, entry, 0);
 #ifdef SX_ASAN
 	ASAN_UNPOISON_MEMORY_REGION(f->stack, f->stack_size);
@@ -263,6 +279,11 @@ static void start(struct sx_fiber *f)
 #ifdef SX_TSAN
 	f->tsan = __tsan_create_fiber(0);
 #endif
+}
+
+static void start(struct sx_fiber *f)
+{
+	prepare(f);
 	resume(f);
 }
 
@@ -277,6 +298,15 @@ int sx_fiber_wait(int fd, short events, int64_t deadline)
 		return -1;
 	if (deadline - sx_mono_ms() <= 0)
 		return ETIMEDOUT;
+	if (f->driven) {
+		f->fd = fd;
+		f->events = events;
+		f->deadline = deadline;
+		f->waiting = true;
+		yield(f);
+		f->waiting = false;
+		return f->result;
+	}
 	if (loop_broken)
 		return EBADF;
 	ev.data.ptr = f;
@@ -416,9 +446,6 @@ static void *loop_main(void *arg)
 	loop_epfd = L.epfd;
 	wakefd = L.wakefd;
 	sx_reg_unlock();
-#ifdef SX_TSAN
-	loop_tsan = __tsan_get_current_fiber();
-#endif
 	for (;;) {
 		int n = sx_real.epoll_wait(loop_epfd, ev, MAXEV, next_timeout());
 
@@ -465,12 +492,6 @@ static int loop_start(void)
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
 	int ep, wk, rc;
 
-#ifdef SX_ASAN
-	if (!swap_fn)
-		*(void **)&swap_fn = dlsym(RTLD_NEXT, "swapcontext");
-	if (!swap_fn)
-		swap_fn = swapcontext;
-#endif
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	wk = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (ep >= 0)
@@ -496,31 +517,96 @@ fail:
 	return rc ? rc : ENOMEM;
 }
 
-int sx_fiber_spawn(void *(*fn)(void *), void *arg)
+/* A stack for fn(arg), from the cache or new; the lock is held on
+ * return (NULL: not held, *err set). */
+static struct sx_fiber *stack_take(void *(*fn)(void *), void *arg, int *err)
 {
 	struct sx_fiber *f;
-	uint64_t one = 1;
-	int rc = 0, wk;
 
 	/* A child of a raw fork system call (no fork handler ran: the loop
 	 * looks alive, its thread is the parent's) or of vfork (the parent's
 	 * memory): not ours to use; the caller starts a thread. */
-	if (sx_reg_foreign())
-		return ECHILD;
+	if (sx_reg_foreign()) {
+		*err = ECHILD;
+		return NULL;
+	}
 	sx_reg_lock();
 	if ((f = L.cache) != NULL) {
 		L.cache = f->next;
 		L.ncache--;
 	} else {                /* mmap without the lock */
 		sx_reg_unlock();
-		if (!(f = stack_map()))
-			return errno ? errno : ENOMEM;
+		if (!(f = stack_map())) {
+			*err = errno ? errno : ENOMEM;
+			return NULL;
+		}
 		sx_reg_lock();
 	}
 	f->fn = fn;
 	f->arg = arg;
-	f->done = f->waiting = false;
+	f->done = f->waiting = f->driven = false;
 	f->asan_fake = NULL;
+	return f;
+}
+
+static void all_link(struct sx_fiber *f)
+{
+	f->aprev = NULL;
+	f->anext = L.all;
+	if (L.all)
+		L.all->aprev = f;
+	L.all = f;
+}
+
+struct sx_fiber *sx_fiber_new(void *(*fn)(void *), void *arg)
+{
+	struct sx_fiber *f;
+	int err;
+
+	if (!(f = stack_take(fn, arg, &err))) {
+		errno = err;
+		return NULL;
+	}
+	f->driven = true;
+	all_link(f);
+	sx_reg_unlock();
+	prepare(f);
+	return f;
+}
+
+void sx_fiber_drop(struct sx_fiber *f)
+{
+#ifdef SX_TSAN
+	__tsan_destroy_fiber(f->tsan);
+#endif
+	sx_reg_lock();
+	all_unlink(f);
+	stack_put(f);
+	sx_reg_unlock();
+}
+
+bool sx_fiber_drive(struct sx_fiber *f, int result)
+{
+	f->result = result;
+	return resume(f);
+}
+
+void sx_fiber_waits(const struct sx_fiber *f, int *fd, short *events,
+		    int64_t *deadline)
+{
+	*fd = f->fd;
+	*events = f->events;
+	*deadline = f->deadline;
+}
+
+int sx_fiber_spawn(void *(*fn)(void *), void *arg)
+{
+	struct sx_fiber *f;
+	uint64_t one = 1;
+	int rc = 0, wk;
+
+	if (!(f = stack_take(fn, arg, &rc)))
+		return rc;
 	if (!L.running && (rc = loop_start()) != 0) {
 		stack_put(f);
 		sx_reg_unlock();
@@ -528,11 +614,7 @@ int sx_fiber_spawn(void *(*fn)(void *), void *arg)
 	}
 	f->next = L.queue;
 	L.queue = f;
-	f->aprev = NULL;
-	f->anext = L.all;
-	if (L.all)
-		L.all->aprev = f;
-	L.all = f;
+	all_link(f);
 	wk = L.wakefd;
 	sx_reg_unlock();
 	if (sx_real.write(wk, &one, sizeof(one)) < 0) {

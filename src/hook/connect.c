@@ -180,7 +180,8 @@ static int async_connect(int fd, const struct sockaddr *dst, socklen_t len,
 		free(c);
 		return rc;
 	}
-	return sx_pend_start(fd, &conn_ops, c, c->hto);
+	return sx_pend_start(fd, &conn_ops, c, c->hto,
+			     sx_runtime()->conf.async == SX_ASYNC_INLINE);
 }
 
 /*
