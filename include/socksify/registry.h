@@ -184,6 +184,14 @@ int64_t sx_pend_service(void);
 /* epoll_wait's events: run the driven handshakes some belong to and drop
  * those; the number left. */
 int sx_pend_epoll_filter(struct epoll_event *ev, int n);
+/* The data of the library's own epoll registrations (src/core/drive.c):
+ * 0x5358 ("SX") in the top 16 bits, a record's address below; never a
+ * pointer, descriptor or counter of the program's. */
+#define SX_PEND_TAG (UINT64_C(0x5358) << 48)
+static inline bool sx_pend_tagged_data(uint64_t data)
+{
+	return (data >> 48) == (SX_PEND_TAG >> 48);
+}
 /* getsockopt(SO_ERROR): true if answered with *err. */
 bool sx_pend_take_error(int fd, int *err);
 

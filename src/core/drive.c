@@ -17,7 +17,7 @@
  *   epoll_wait and friends     the socket's duplicate is added to each
  *                              epoll set the program put the socket in,
  *                              with what the fiber waits for,
- *                              EPOLLONESHOT, and a tag (TAGBIT | the
+ *                              EPOLLONESHOT, and a tag (SX_PEND_TAG | the
  *                              record's address) in place of the
  *                              program's data; a tagged event drives the
  *                              handshake and never reaches the program.
@@ -45,14 +45,13 @@
 #include "pend_int.h"
 #include "reg_int.h"
 
-#define TAGBIT (UINT64_C(1) << 63)
 #define MAXSTEPS 16             /* steps one advance runs at most */
 
 atomic_int sx_pend_live, sx_pend_orphans;
 
 static uint64_t tag_of(const struct pending *p)
 {
-	return TAGBIT | (uint64_t)(uintptr_t)p;
+	return SX_PEND_TAG | (uint64_t)(uintptr_t)p;
 }
 
 bool sx_pend_any_orphans(void)
@@ -265,7 +264,7 @@ static bool tagged(uint64_t data, struct pending **pp)
 	struct pending *p;
 
 	*pp = NULL;
-	if (!(data & TAGBIT))
+	if (!sx_pend_tagged_data(data))
 		return false;
 	sx_reg_lock();
 	for (p = sx_pend_list; p && tag_of(p) != data; p = p->next) {
@@ -275,7 +274,9 @@ static bool tagged(uint64_t data, struct pending **pp)
 		*pp = p;
 	}
 	sx_reg_unlock();
-	return p != NULL;
+	/* Ours even with no record: a handshake that ended (its registration
+	 * deleted) after the kernel had given this event to a waiter. */
+	return true;
 }
 
 int sx_pend_epoll_filter(struct epoll_event *ev, int n)

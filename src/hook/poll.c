@@ -363,28 +363,60 @@ static int epoll_any(int epfd, struct epoll_event *ev, int max,
 	return merge(ev, n, m > 0 ? m : 0);
 }
 
+/* Events of the library's own registrations, which may reach a wait that
+ * began before any handshake was driven (the fast path): one load each. */
+static bool tags_in(const struct epoll_event *ev, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (sx_pend_tagged_data(ev[i].data.u64))
+			return true;
+	return false;
+}
+
+/* After the fast path: tagged events run their handshakes and go; if none
+ * is left the wait goes on (its timeout counted afresh). */
+static int untag(int epfd, struct epoll_event *ev, int max, int n,
+		 int64_t timeout_ms, const sigset_t *sigmask)
+{
+	if (n <= 0 || !tags_in(ev, n))
+		return n;
+	n = sx_pend_epoll_filter(ev, n);
+	return n || timeout_ms == 0 ? n :
+	       epoll_any(epfd, ev, max, timeout_ms, sigmask);
+}
+
 SX_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 {
+	int64_t t = timeout < 0 ? -1 : timeout;
+
 	sx_real_init();
 	if (!sx_pend_any_driven() && !atomic_load_explicit(&sx_gss_live,
 							   memory_order_relaxed))
-		return sx_real.epoll_wait(epfd, ev, max, timeout);
-	return epoll_any(epfd, ev, max, timeout < 0 ? -1 : timeout, NULL);
+		return untag(epfd, ev, max, sx_real.epoll_wait(epfd, ev, max, timeout),
+			     t, NULL);
+	return epoll_any(epfd, ev, max, t, NULL);
 }
 
 SX_EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max,
 			  int timeout, const sigset_t *sigmask)
 {
+	int64_t t = timeout < 0 ? -1 : timeout;
+
 	sx_real_init();
 	if (!sx_pend_any_driven() && !atomic_load_explicit(&sx_gss_live,
 							   memory_order_relaxed))
-		return sx_real.epoll_pwait(epfd, ev, max, timeout, sigmask);
-	return epoll_any(epfd, ev, max, timeout < 0 ? -1 : timeout, sigmask);
+		return untag(epfd, ev, max, sx_real.epoll_pwait(epfd, ev, max,
+				timeout, sigmask), t, sigmask);
+	return epoll_any(epfd, ev, max, t, sigmask);
 }
 
 SX_EXPORT int epoll_pwait2(int epfd, struct epoll_event *ev, int max,
 			   const struct timespec *ts, const sigset_t *sigmask)
 {
+	/* milliseconds, rounded up, while the library has work in it */
+	int64_t t = ts ? (int64_t)ts->tv_sec * 1000 +
+		    (ts->tv_nsec + 999999) / 1000000 : -1;
+
 	sx_real_init();
 	if (!sx_real.epoll_pwait2) {
 		errno = ENOSYS;
@@ -392,10 +424,9 @@ SX_EXPORT int epoll_pwait2(int epfd, struct epoll_event *ev, int max,
 	}
 	if (!sx_pend_any_driven() && !atomic_load_explicit(&sx_gss_live,
 							   memory_order_relaxed))
-		return sx_real.epoll_pwait2(epfd, ev, max, ts, sigmask);
-	/* milliseconds, rounded up, while the library has work in it */
-	return epoll_any(epfd, ev, max, ts ? (int64_t)ts->tv_sec * 1000 +
-			 (ts->tv_nsec + 999999) / 1000000 : -1, sigmask);
+		return untag(epfd, ev, max, sx_real.epoll_pwait2(epfd, ev, max, ts,
+				sigmask), t, sigmask);
+	return epoll_any(epfd, ev, max, t, sigmask);
 }
 
 /* _FORTIFY_SOURCE's checked poll and ppoll: glibc's call its own
