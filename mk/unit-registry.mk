@@ -11,3 +11,9 @@ $(B)/tests/test_registry: $(B)/obj/tests/unit/test_registry.o $(REG_UNIT_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS_LIB)
 
+
+# tests/unit/test_drive.c: handshakes driven by the program's calls (drive.c),
+# the same objects.
+$(B)/tests/test_drive: $(B)/obj/tests/unit/test_drive.o $(REG_UNIT_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS_LIB)
