@@ -5,7 +5,7 @@
 # tests/unit/test_*.c; this explicit rule takes precedence over the pattern rule,
 # and builds like the others (ALL_CFLAGS: the SAN switch applies).
 
-REG_UNIT_OBJ = $(addprefix $(B)/obj/src/core/,registry.o pending.o drive.o fiber.o epreg.o real.o)
+REG_UNIT_OBJ = $(addprefix $(B)/obj/src/core/,registry.o pending.o drive.o fiber.o loop.o epreg.o real.o)
 
 $(B)/tests/test_registry: $(B)/obj/tests/unit/test_registry.o $(REG_UNIT_OBJ)
 	@mkdir -p $(dir $@)
