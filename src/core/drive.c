@@ -36,6 +36,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
@@ -112,9 +113,13 @@ void sx_drivei_added(int fd)
 
 /* ---- driving --------------------------------------------------------- */
 
+/* A vfork child (the parent's memory, its own descriptor table) or a
+ * raw fork's never runs a handshake: it would read the proxy's reply from
+ * the parent's socket and close the parent's duplicate in its own table. */
 static bool claim(struct pending *p)
 {
-	if (!p->inl || !p->fib || p->driving || p->state != P_RUNNING)
+	if (!p->inl || !p->fib || p->driving || p->state != P_RUNNING ||
+	    sx_reg_foreign())
 		return false;
 	p->driving = true;
 	p->refs++;
@@ -125,11 +130,19 @@ bool sx_drivei_step(struct pending *p, int result)
 {
 	bool ended, running;
 
-	{
-		SX_GUARD_SCOPE();
-		ended = sx_fiber_drive(p->fib, result);
+	for (;;) {
+		{
+			SX_GUARD_SCOPE();
+			ended = sx_fiber_drive(p->fib, result);
+		}
+		sx_reg_lock();
+		/* The program closed it meanwhile (sx_pendi_forget, under
+		 * the lock): nobody else will run it; end it now. */
+		if (ended || !p->orphan)
+			break;
+		sx_reg_unlock();
+		result = ECONNABORTED;
 	}
-	sx_reg_lock();
 	p->driving = false;
 	if (ended) {
 		p->fib = NULL;
@@ -151,7 +164,8 @@ void sx_drivei_adopt(struct pending *p, struct sx_fiber *f)
 	p->fib = f;
 	p->inl = true;
 	atomic_fetch_add(&sx_pend_live, 1);
-	claim(p);
+	if (!claim(p))          /* cannot be: a new fiber, not foreign */
+		abort();
 }
 
 /* 0 if what p waits for is there, ETIMEDOUT past its deadline, ECONNABORTED
@@ -174,8 +188,8 @@ void sx_drivei_advance(struct pending *p)
 
 		sx_reg_lock();
 		if (p->inl && p->fib && !p->driving && p->state == P_RUNNING &&
-		    (r = due(p)) >= 0)
-			claim(p);
+		    (r = due(p)) >= 0 && !claim(p))
+			r = -1;
 		sx_reg_unlock();
 		if (r < 0)
 			return;
@@ -189,6 +203,8 @@ int64_t sx_pend_service(void)
 	int64_t now, next;
 	int r;
 
+	if (sx_reg_foreign())
+		return -1;      /* a vfork child: not its to run */
 again:
 	next = -1;
 	now = sx_mono_ms();
@@ -197,8 +213,7 @@ again:
 		if (!p->inl || !p->fib || p->driving || p->state != P_RUNNING)
 			continue;
 		r = p->orphan ? ECONNABORTED : p->wdl - now <= 0 ? ETIMEDOUT : 0;
-		if (r) {
-			claim(p);
+		if (r && claim(p)) {
 			sx_reg_unlock();
 			drive(p, r);
 			goto again;
@@ -249,8 +264,8 @@ bool sx_pend_polled(void *ref, short revents)
 	if (p->state == P_RUNNING && p->inl && p->fib && !p->driving) {
 		r = p->orphan ? ECONNABORTED : revents ? 0 :
 		    p->wdl - sx_mono_ms() <= 0 ? ETIMEDOUT : -1;
-		if (r >= 0)
-			claim(p);
+		if (r >= 0 && !claim(p))
+			r = -1;
 	}
 	running = p->state == P_RUNNING;
 	sx_reg_unlock();

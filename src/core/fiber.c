@@ -3,7 +3,9 @@
  * (src/core/pending.c): driven by the program's own calls (drive.c), or
  * by one event-loop thread (loop.c).
  *
- * A fiber is a ucontext (makecontext/swapcontext) on its own mmap'd stack
+ * A fiber is a context (on x86-64 a stack pointer and the callee-saved
+ * registers, switched here without a system call; elsewhere a ucontext
+ * and swapcontext) on its own mmap'd stack
  * (256 KiB, MAP_NORESERVE, a guard page below it; the record lives at its
  * top; a few free stacks are kept for reuse).  The handshake code stays
  * the blocking, deadline-bound one: its one wait, sx_wire_wait, calls
@@ -12,8 +14,7 @@
  * which registers it in its epoll set); it is resumed with 0 (ready) or
  * an errno value (ETIMEDOUT: its deadline passed).  Outside a fiber
  * nothing changes.  What a fiber yields to is kept in the fiber, so a
- * driven one may run on another thread next time; it runs with every
- * signal blocked.  The stack cache and the list of live fibers are under
+ * driven one may run on another thread next time.  The stack cache and the list of live fibers are under
  * the registry lock, which fork() holds: a fork child unmaps the parent's
  * fibers.  A fiber never switches while it holds a lock.
  *
@@ -51,14 +52,16 @@
 #endif
 #endif
 #ifdef SX_ASAN
-#include <dlfcn.h>
 #include <sanitizer/asan_interface.h>
+#endif
+#if !defined(__x86_64__) && defined(SX_ASAN)
+#include <dlfcn.h>
 /* libc's swapcontext, not AddressSanitizer's interceptor: that one writes
  * a warning (a report, and a descriptor kept open) in every process, and
  * the switches are annotated here anyway. */
 static int (*swap_fn)(ucontext_t *, const ucontext_t *);
 #define SWAP(from, to) swap_fn(from, to)
-#else
+#elif !defined(__x86_64__)
 #define SWAP(from, to) swapcontext(from, to)
 #endif
 #ifdef SX_TSAN
@@ -73,6 +76,51 @@ static int (*swap_fn)(ucontext_t *, const ucontext_t *);
 
 #define STACK_SIZE (256 * 1024)
 #define CACHE_MAX 16
+
+#ifdef __x86_64__
+/*
+ * The switch itself, on x86-64: the callee-saved registers, the x87
+ * control word and MXCSR pushed on the old stack, its pointer saved, the
+ * new one loaded and popped.  swapcontext would also set the signal mask,
+ * a system call each way; a fiber runs with its driver's mask, as the
+ * handshake of a blocking connect does.
+ */
+void sx_ctx_swap(sx_ctx *save, sx_ctx *load);
+__asm__(".text\n"
+	".globl sx_ctx_swap\n"
+	".hidden sx_ctx_swap\n"
+	".type sx_ctx_swap, @function\n"
+	"sx_ctx_swap:\n"
+	"\tpushq %rbp\n\tpushq %rbx\n\tpushq %r12\n"
+	"\tpushq %r13\n\tpushq %r14\n\tpushq %r15\n"
+	"\tsubq $16, %rsp\n"
+	"\tfnstcw (%rsp)\n\tstmxcsr 8(%rsp)\n"
+	"\tmovq %rsp, (%rdi)\n"
+	"\tmovq (%rsi), %rsp\n"
+	"\tfldcw (%rsp)\n\tldmxcsr 8(%rsp)\n"
+	"\taddq $16, %rsp\n"
+	"\tpopq %r15\n\tpopq %r14\n\tpopq %r13\n"
+	"\tpopq %r12\n\tpopq %rbx\n\tpopq %rbp\n"
+	"\tret\n"
+	".size sx_ctx_swap, .-sx_ctx_swap\n");
+#define SWAP(from, to) sx_ctx_swap(from, to)
+
+/* A stack whose first switch "returns" into fn, aligned as after a call
+ * (fn never returns), with the default FPU control word and MXCSR. */
+static void ctx_make(sx_ctx *c, char *stack, size_t size, void (*fn)(void))
+{
+	uint64_t *sp = (uint64_t *)(((uintptr_t)stack + size) & ~(uintptr_t)15);
+
+	*--sp = 0;                              /* fn's return address */
+	*--sp = (uint64_t)(uintptr_t)fn;        /* where the switch returns */
+	for (int i = 0; i < 6; i++)
+		*--sp = 0;                      /* rbp rbx r12 r13 r14 r15 */
+	sp -= 2;
+	sp[0] = 0x037f;                         /* x87 control word */
+	sp[1] = 0x1f80;                         /* MXCSR */
+	*c = sp;
+}
+#endif
 
 
 /* Stacks to reuse, and every live fiber (a fork child unmaps them):
@@ -165,7 +213,7 @@ static void all_unlink(struct sx_fiber *f)
  */
 bool sx_fiberi_resume(struct sx_fiber *f)
 {
-	ucontext_t here;
+	sx_ctx here;
 #ifdef SX_ASAN
 	void *fake = NULL;
 
@@ -224,23 +272,27 @@ static void entry(void)
 	abort();        /* a finished fiber is never resumed */
 }
 
-/* f's context, to run fn from its first resume, every signal blocked
- * while it runs (a driver's signals wait until it yields: a handler
- * never runs on, or jumps out of, a fiber's stack). */
+/* f's context, to run fn from its first resume. */
 static void prepare(struct sx_fiber *f)
 {
+#ifdef __x86_64__
+	ctx_make(&f->ctx, f->stack, f->stack_size, entry);
+#else
 #ifdef SX_ASAN
 	if (!swap_fn)
 		*(void **)&swap_fn = dlsym(RTLD_NEXT, "swapcontext");
 	if (!swap_fn)
 		swap_fn = swapcontext;
 #endif
+	/* every signal blocked while it runs, as its driver's would be
+	 * restored by every switch anyway */
 	getcontext(&f->ctx);
 	f->ctx.uc_stack.ss_sp = f->stack;
 	f->ctx.uc_stack.ss_size = f->stack_size;
 	f->ctx.uc_link = NULL;
 	sigfillset(&f->ctx.uc_sigmask);
 	makecontext(&f->ctx, entry, 0);
+#endif
 #ifdef SX_ASAN
 	ASAN_UNPOISON_MEMORY_REGION(f->stack, f->stack_size);
 #endif

@@ -10,12 +10,20 @@
 #include <stdint.h>
 #include <ucontext.h>
 
+/* A saved context: a stack pointer (x86-64, fiber.c's switch), else a
+ * ucontext. */
+#ifdef __x86_64__
+typedef void *sx_ctx;
+#else
+typedef ucontext_t sx_ctx;
+#endif
+
 struct sx_fiber {
 	struct sx_fiber *next;          /* queue or cache */
 	struct sx_fiber *anext, *aprev; /* all live fibers */
 	struct sx_fiber *wnext, *wprev; /* waiting (loop thread only) */
-	ucontext_t ctx;
-	ucontext_t *back;               /* where it yields to: its driver's */
+	sx_ctx ctx;
+	sx_ctx *back;                   /* where it yields to: its driver's */
 	void *(*fn)(void *);
 	void *arg;
 	char *map, *stack;
