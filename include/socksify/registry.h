@@ -148,6 +148,12 @@ struct sx_pend_ops {
 	void (*done)(void *job, int wfd, int err);
 	int (*abort)(void *job, int fd, int err);
 	bool (*needs_thread)(void *job);
+	/* A driven handshake dropped without running to its end (the
+	 * program closed the socket): discard undoes at once what must not
+	 * wait (async-signal-safe: close a descriptor of its own), release
+	 * frees the job later, in an ordinary context; done is not called. */
+	void (*discard)(void *job);
+	void (*release)(void *job);
 };
 
 /* Start fd's handshake; -1 with errno EINPROGRESS, or as abort() set.

@@ -111,6 +111,28 @@ void sx_drivei_added(int fd)
 		arm(p);
 }
 
+bool sx_drivei_discard(struct pending *p)
+{
+	if (p->driving || !p->fib || p->state != P_RUNNING)
+		return false;
+	/* What its fiber holds across a wait: the job (the probe socket in
+	 * it, pipelining auto), the duplicate and its registrations; no lock,
+	 * no memory of its own (src/client). */
+	sx_drivei_disarm(p);
+	if (p->ops->discard)
+		p->ops->discard(p->job);
+	sx_fiber_drop(p->fib);
+	p->fib = NULL;
+	sx_real.close(p->wfd);
+	p->wfd = -1;
+	p->state = P_FAILED;
+	p->err = 0;             /* no descriptor left to ask SO_ERROR */
+	p->discarded = true;
+	p->refs--;              /* the worker's */
+	atomic_fetch_sub(&sx_pend_live, 1);
+	return true;
+}
+
 /* ---- driving --------------------------------------------------------- */
 
 /* A vfork child (the parent's memory, its own descriptor table) or a

@@ -38,7 +38,7 @@ struct pending {
 	 * what it waits for; which thread runs it now; its registrations
 	 * of waitfd in the program's epoll sets. */
 	struct sx_fiber *fib;
-	bool inl, driving, orphan;
+	bool inl, driving, orphan, discarded;
 	int pollers;            /* poll hooks waiting on it (sx_pend_ref) */
 	int waitfd;
 	short wev;
@@ -65,6 +65,10 @@ void sx_drivei_adopt(struct pending *p, struct sx_fiber *f);
 /* Lock not held, p claimed: one step, result what its wait returns; true
  * while the handshake still runs (p may be gone when it does not). */
 bool sx_drivei_step(struct pending *p, int result);
+/* The program closed a driven handshake's last descriptor: if no thread
+ * runs it, drop it now without running it (true; its job is released by
+ * the next bury), with what is safe in a signal handler only. */
+bool sx_drivei_discard(struct pending *p);
 /* p's handshake ended: its registrations leave the epoll sets. */
 void sx_drivei_disarm(struct pending *p);
 /* Lock not held; the caller holds a reference: run p while what it waits

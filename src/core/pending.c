@@ -68,6 +68,8 @@ static void bury(void)
 	sx_reg_unlock();
 	for (; p; p = next) {
 		next = p->next;
+		if (p->discarded && p->ops->release)
+			p->ops->release(p->job);
 		free(p);
 	}
 }
@@ -408,7 +410,11 @@ bool sx_pendi_forget(int fd)
 			 * A driven one is finished by the next driver (drive.c). */
 			p->ops->cancel(p->job);
 			shutdown(p->wfd, SHUT_RDWR);
-			if ((p->orphan = p->inl))
+			/* A driven one: dropped here if no thread runs it (no
+			 * step of it on a close(), which a signal handler may
+			 * make); else its driver ends it (drive.c). */
+			if (p->inl && !sx_drivei_discard(p) &&
+			    (p->orphan = true))
 				atomic_fetch_add(&sx_pend_orphans, 1);
 		}
 		if (p->nfds == 0)

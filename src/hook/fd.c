@@ -129,28 +129,16 @@ static int fcntl_hooked(bool large, int fd, int cmd, void *arg)
 FCNTL_HOOK(fcntl, false)
 FCNTL_HOOK(fcntl64, true)
 
-/*
- * A handshake driven by the program's calls (src/core/drive.c) whose
- * socket the program closed ends at the next of them; any close() is
- * one, so that its descriptor and memory go soon.
- */
 SX_EXPORT int close(int fd)
 {
-	int rc, saved;
-
 	sx_real_init();
 	if (!sx_guard && sx_fd_flags(fd)) {
-		saved = errno;
+		int saved = errno;
+
 		sx_reg_close(fd);
 		errno = saved;
 	}
-	rc = sx_real.close(fd);
-	if (!sx_guard && sx_pend_any_driven()) {
-		saved = errno;
-		sx_pend_service();
-		errno = saved;
-	}
-	return rc;
+	return sx_real.close(fd);
 }
 
 SX_EXPORT int close_range(unsigned int lo, unsigned int hi, int flags)
