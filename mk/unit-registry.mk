@@ -5,9 +5,15 @@
 # tests/unit/test_*.c; this explicit rule takes precedence over the pattern rule,
 # and builds like the others (ALL_CFLAGS: the SAN switch applies).
 
-REG_UNIT_OBJ = $(addprefix $(B)/obj/src/core/,registry.o pending.o fiber.o epreg.o real.o)
+REG_UNIT_OBJ = $(addprefix $(B)/obj/src/core/,registry.o pending.o drive.o fiber.o loop.o epreg.o real.o)
 
 $(B)/tests/test_registry: $(B)/obj/tests/unit/test_registry.o $(REG_UNIT_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS_LIB)
 
+
+# tests/unit/test_drive.c: handshakes driven by the program's calls (drive.c),
+# the same objects.
+$(B)/tests/test_drive: $(B)/obj/tests/unit/test_drive.o $(REG_UNIT_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS_LIB)

@@ -178,6 +178,10 @@ struct sx_conf {
 	size_t nroutes;                 /* >= 1 */
 	int failover_downtime_ms;       /* a failed route is skipped; default 60 s */
 	bool round_robin;               /* start each connection at the next route */
+	/* Handshakes of non-blocking connects: driven by the program's own
+	 * poll/epoll/connect calls on its threads (inline, the default), or
+	 * on one event-loop thread per process (thread). */
+	enum sx_async_mode { SX_ASYNC_INLINE = 0, SX_ASYNC_THREAD = 1 } async;
 	/* "user"/"password": the credentials of hops whose URL has none. */
 	char user[256], pass[256];
 	bool user_set, pass_set;

@@ -7,12 +7,28 @@
 #ifndef SOCKSIFY_FIBER_H
 #define SOCKSIFY_FIBER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Run fn(arg) as a fiber of the event loop (started on first use); 0, or
  * an errno value if it cannot (no memory for a stack, no loop thread): the
  * caller runs fn some other way. */
 int sx_fiber_spawn(void *(*fn)(void *), void *arg);
+
+/* A fiber that runs fn(arg) on whichever thread drives it (no loop, no
+ * thread: the program's own poll/epoll/connect calls drive it,
+ * src/core/pending.c); NULL with errno if none can be had (ECHILD in a
+ * raw-fork or vfork child). */
+struct sx_fiber *sx_fiber_new(void *(*fn)(void *), void *arg);
+/* A fiber from sx_fiber_new never driven: its stack goes back. */
+void sx_fiber_drop(struct sx_fiber *f);
+/* Run f on this thread until it waits (false) or ends (true: f is gone);
+ * result is what its pending wait returns (0 ready, or an errno value).
+ * One thread at a time: the caller makes sure (src/core/pending.c). */
+bool sx_fiber_drive(struct sx_fiber *f, int result);
+/* What a driven fiber that did not end waits for. */
+void sx_fiber_waits(const struct sx_fiber *f, int *fd, short *events,
+		    int64_t *deadline);
 
 /* Inside a fiber: wait until fd shows one of events (POLLIN/POLLOUT) or an
  * error or hang-up (0), or until deadline (sx_mono_ms) passes (ETIMEDOUT),

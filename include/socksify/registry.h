@@ -28,6 +28,7 @@
 #define SOCKSIFY_REGISTRY_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -88,6 +89,9 @@ void sx_reg_dup(int oldfd, int newfd);
  * (the program's low numbers stay free); returns the new descriptor (fd
  * itself if it cannot be moved). */
 int sx_fd_high(int fd);
+/* A close-on-exec duplicate of fd, high as sx_fd_high places it: one
+ * system call. */
+int sx_fd_dup_high(int fd);
 
 /* memcpy() of a socket address of n bytes, inline for the sizes of
  * sockaddr_in and sockaddr_in6 (the library's call costs more than the
@@ -144,20 +148,56 @@ struct sx_pend_ops {
 	void (*done)(void *job, int wfd, int err);
 	int (*abort)(void *job, int fd, int err);
 	bool (*needs_thread)(void *job);
+	/* A driven handshake dropped without running to its end (the
+	 * program closed the socket): discard undoes at once what must not
+	 * wait (async-signal-safe: close a descriptor of its own), release
+	 * frees the job later, in an ordinary context; done is not called. */
+	void (*discard)(void *job);
+	void (*release)(void *job);
 };
 
 /* Start fd's handshake; -1 with errno EINPROGRESS, or as abort() set.
- * timeout_ms bounds how long SO_ERROR may wait for a failing one. */
+ * timeout_ms bounds how long SO_ERROR may wait for a failing one.
+ * driven: run it on the threads of the program's own calls (connect,
+ * poll, select, epoll_wait, getsockopt, read, write: src/core/drive.c),
+ * else on the event-loop thread (src/core/fiber.c). */
 int sx_pend_start(int fd, const struct sx_pend_ops *ops, void *job,
-		  int timeout_ms);
+		  int timeout_ms, bool driven);
 /* Is fd's handshake still running?  (Clears a stale SX_FD_PENDING.) */
 bool sx_pend_running(int fd);
 /* A second connect(): true if answered (*ret and errno set). */
 bool sx_pend_reconnect(int fd, int *ret);
-/* For the poll hooks: an eventfd readable when fd's handshake ends, with
- * a reference to drop with sx_pend_unref; -1 if it is not running. */
-int sx_pend_waitfd(int fd, void **ref);
+/* For the poll hooks: fd's running handshake, with a reference to drop
+ * with sx_pend_unref; NULL if it is not running. */
+void *sx_pend_ref(int fd);
 void sx_pend_unref(void *ref);
+/* What to poll for ref's handshake (into pf: an eventfd readable when it
+ * ends; for a driven one first what it waits for): how many entries, 0
+ * when it is over; *deadline (sx_mono_ms, -1 none) lowered to when a
+ * driven one must be woken. */
+struct pollfd;
+int sx_pend_pollfds(void *ref, struct pollfd pf[2], int64_t *deadline);
+/* After a poll that gave revents for its first entry: one step of a driven
+ * handshake if it is due; true while it still runs. */
+bool sx_pend_polled(void *ref, short revents);
+/* Driven handshakes: any not over?  Any the program closed, not yet
+ * finished?  (One relaxed load.) */
+bool sx_pend_any_driven(void);
+bool sx_pend_any_orphans(void);
+/* Finish those whose program closed them, time out those past their
+ * deadline; milliseconds to the next deadline (-1: none). */
+int64_t sx_pend_service(void);
+/* epoll_wait's events: run the driven handshakes some belong to and drop
+ * those; the number left. */
+int sx_pend_epoll_filter(struct epoll_event *ev, int n);
+/* The data of the library's own epoll registrations (src/core/drive.c):
+ * 0x5358 ("SX") in the top 16 bits, a record's address below; never a
+ * pointer, descriptor or counter of the program's. */
+#define SX_PEND_TAG (UINT64_C(0x5358) << 48)
+static inline bool sx_pend_tagged_data(uint64_t data)
+{
+	return (data >> 48) == (SX_PEND_TAG >> 48);
+}
 /* getsockopt(SO_ERROR): true if answered with *err. */
 bool sx_pend_take_error(int fd, int *err);
 

@@ -147,6 +147,21 @@ static int set_gss_bool(bool *field, const char *kw, const char *val,
 	return 0;
 }
 
+int set_async_handshake(struct sx_conf *c, const char *val, char *err,
+			size_t errlen)
+{
+	if (strcasecmp(val, "inline") == 0)
+		c->async = SX_ASYNC_INLINE;
+	else if (strcasecmp(val, "thread") == 0)
+		c->async = SX_ASYNC_THREAD;
+	else {
+		seterr(err, errlen, "bad async_handshake '%.*s' (use inline or "
+		       "thread)", ECHO_MAX, val);
+		return -1;
+	}
+	return 0;
+}
+
 int set_round_robin(struct sx_conf *c, const char *val, char *err,
 			   size_t errlen)
 {

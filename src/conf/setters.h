@@ -77,6 +77,8 @@ int set_dns_hosts(struct sx_conf *c, const char *val, char *err, size_t errlen);
 int set_pipelining(struct sx_conf *c, const char *val, char *err, size_t errlen);
 int set_udp(struct sx_conf *c, const char *val, char *err, size_t errlen);
 int set_round_robin(struct sx_conf *c, const char *val, char *err, size_t errlen);
+int set_async_handshake(struct sx_conf *c, const char *val, char *err,
+			size_t errlen);
 int set_gssapi(struct sx_conf *c, const char *val, char *err, size_t errlen);
 int set_gssapi_delegate(struct sx_conf *c, const char *val, char *err, size_t errlen);
 int set_gssapi_service(struct sx_conf *c, const char *val, char *err, size_t errlen);

@@ -157,6 +157,8 @@ static int ctl_locked(int epfd, int op, int fd, struct epoll_event *ev,
 					       (ev->events & EPOLLEXCLUSIVE) };
 		sx_regi_flags(fd, SX_FD_EPREG, 0);
 		sx_regi_flags(epfd, SX_FD_EPOLL, 0);
+		if (pending && op == EPOLL_CTL_ADD)
+			sx_drivei_added(fd);
 	}
 	errno = saved;
 	return rc;
@@ -212,6 +214,23 @@ void sx_epolli_mask(int fd, dev_t dev, ino_t ino, bool mask)
 		sx_real.epoll_ctl(r->epfd, EPOLL_CTL_MOD, fd, &ev);
 	}
 	errno = saved;
+}
+
+int sx_epolli_sets(int fd, dev_t dev, ino_t ino, int *sets, int n, int max)
+{
+	struct reglist *l = find_list(fd);
+
+	for (int i = 0; l && i < l->n && n < max; i++) {
+		int j;
+
+		if (l->r[i].dev != dev || l->r[i].ino != ino)
+			continue;
+		for (j = 0; j < n && sets[j] != l->r[i].epfd; j++) {
+		}
+		if (j == n)
+			sets[n++] = l->r[i].epfd;
+	}
+	return n;
 }
 
 void sx_epolli_forget(int fd, bool del)

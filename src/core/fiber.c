@@ -1,24 +1,22 @@
 /*
- * fiber.c - one event-loop thread per process that runs the handshakes of
- * non-blocking connects (src/core/pending.c) as fibers, instead of a
- * thread per connection.
+ * fiber.c - the fibers that run the handshakes of non-blocking connects
+ * (src/core/pending.c): driven by the program's own calls (drive.c), or
+ * by one event-loop thread (loop.c).
  *
- * A fiber is a ucontext (makecontext/swapcontext) on its own mmap'd stack
+ * A fiber is a context (on x86-64 a stack pointer and the callee-saved
+ * registers, switched here without a system call; elsewhere a ucontext
+ * and swapcontext) on its own mmap'd stack
  * (256 KiB, MAP_NORESERVE, a guard page below it; the record lives at its
  * top; a few free stacks are kept for reuse).  The handshake code stays
  * the blocking, deadline-bound one: its one wait, sx_wire_wait, calls
- * sx_fiber_wait, which inside a fiber registers the descriptor in the
- * loop's epoll set and switches back to the loop; the loop resumes the
- * fiber when the descriptor is ready (0) or its deadline passed
- * (ETIMEDOUT).  Outside a fiber nothing changes.
- *
- * The loop thread starts on the first spawn, with every signal blocked;
- * its epoll instance and wake-up eventfd live at high descriptor numbers,
- * close-on-exec.  What program threads share with it (the queue of new
- * fibers, the stack cache, the list of live fibers, whether it runs) is
- * under the registry lock, which fork() holds: a fork child closes the
- * loop's descriptors, unmaps the parent's fibers and starts its own loop
- * when it needs one.  A fiber never switches while it holds a lock.
+ * sx_fiber_wait, which inside a fiber notes what it waits for and
+ * switches back to whoever resumed it (a driver's thread, or the loop,
+ * which registers it in its epoll set); it is resumed with 0 (ready) or
+ * an errno value (ETIMEDOUT: its deadline passed).  Outside a fiber
+ * nothing changes.  What a fiber yields to is kept in the fiber, so a
+ * driven one may run on another thread next time.  The stack cache and the list of live fibers are under
+ * the registry lock, which fork() holds: a fork child unmaps the parent's
+ * fibers.  A fiber never switches while it holds a lock.
  *
  * Sanitizers are told of every switch (AddressSanitizer, ThreadSanitizer),
  * and valgrind of every stack.
@@ -29,8 +27,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <ucontext.h>
@@ -39,6 +35,7 @@
 #include "socksify/fiber.h"
 #include "socksify/real.h"
 #include "socksify/registry.h"
+#include "fiber_int.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define SX_ASAN 1
@@ -55,14 +52,16 @@
 #endif
 #endif
 #ifdef SX_ASAN
-#include <dlfcn.h>
 #include <sanitizer/asan_interface.h>
+#endif
+#if !defined(__x86_64__) && defined(SX_ASAN)
+#include <dlfcn.h>
 /* libc's swapcontext, not AddressSanitizer's interceptor: that one writes
  * a warning (a report, and a descriptor kept open) in every process, and
  * the switches are annotated here anyway. */
 static int (*swap_fn)(ucontext_t *, const ucontext_t *);
 #define SWAP(from, to) swap_fn(from, to)
-#else
+#elif !defined(__x86_64__)
 #define SWAP(from, to) swapcontext(from, to)
 #endif
 #ifdef SX_TSAN
@@ -77,51 +76,64 @@ static int (*swap_fn)(ucontext_t *, const ucontext_t *);
 
 #define STACK_SIZE (256 * 1024)
 #define CACHE_MAX 16
-#define MAXEV 64
-#define IDLE_MS 2000            /* an idle loop ends after this */
 
-struct sx_fiber {
-	struct sx_fiber *next;          /* queue or cache */
-	struct sx_fiber *anext, *aprev; /* all live fibers */
-	struct sx_fiber *wnext, *wprev; /* waiting (loop thread only) */
-	ucontext_t ctx;
-	void *(*fn)(void *);
-	void *arg;
-	char *map, *stack;
-	size_t maplen, stack_size;
-	int fd, result;
-	int64_t deadline;
-	bool waiting, done;
-	unsigned vg_id;
-	void *asan_fake;
-	void *tsan;
-};
+#ifdef __x86_64__
+/*
+ * The switch itself, on x86-64: the callee-saved registers, the x87
+ * control word and MXCSR pushed on the old stack, its pointer saved, the
+ * new one loaded and popped.  swapcontext would also set the signal mask,
+ * a system call each way; a fiber runs with its driver's mask, as the
+ * handshake of a blocking connect does.
+ */
+void sx_ctx_swap(sx_ctx *save, sx_ctx *load);
+__asm__(".text\n"
+	".globl sx_ctx_swap\n"
+	".hidden sx_ctx_swap\n"
+	".type sx_ctx_swap, @function\n"
+	"sx_ctx_swap:\n"
+	"\tpushq %rbp\n\tpushq %rbx\n\tpushq %r12\n"
+	"\tpushq %r13\n\tpushq %r14\n\tpushq %r15\n"
+	"\tsubq $16, %rsp\n"
+	"\tfnstcw (%rsp)\n\tstmxcsr 8(%rsp)\n"
+	"\tmovq %rsp, (%rdi)\n"
+	"\tmovq (%rsi), %rsp\n"
+	"\tfldcw (%rsp)\n\tldmxcsr 8(%rsp)\n"
+	"\taddq $16, %rsp\n"
+	"\tpopq %r15\n\tpopq %r14\n\tpopq %r13\n"
+	"\tpopq %r12\n\tpopq %rbx\n\tpopq %rbp\n"
+	"\tret\n"
+	".size sx_ctx_swap, .-sx_ctx_swap\n");
+#define SWAP(from, to) sx_ctx_swap(from, to)
 
-/* Shared with program threads: registry lock held. */
+/* A stack whose first switch "returns" into fn, aligned as after a call
+ * (fn never returns), with the default FPU control word and MXCSR. */
+static void ctx_make(sx_ctx *c, char *stack, size_t size, void (*fn)(void))
+{
+	uint64_t *sp = (uint64_t *)(((uintptr_t)stack + size) & ~(uintptr_t)15);
+
+	*--sp = 0;                              /* fn's return address */
+	*--sp = (uint64_t)(uintptr_t)fn;        /* where the switch returns */
+	for (int i = 0; i < 6; i++)
+		*--sp = 0;                      /* rbp rbx r12 r13 r14 r15 */
+	sp -= 2;
+	sp[0] = 0x037f;                         /* x87 control word */
+	sp[1] = 0x1f80;                         /* MXCSR */
+	*c = sp;
+}
+#endif
+
+
+/* Stacks to reuse, and every live fiber (a fork child unmaps them):
+ * registry lock held. */
 static struct {
-	bool running;
-	int epfd, wakefd;
-	struct sx_fiber *queue, *cache, *all;
+	struct sx_fiber *cache, *all;
 	int ncache;
-} L = { .epfd = -1, .wakefd = -1 };
+} F;
 
-/* The loop thread's own (thread-local: a loop that ends may still be
- * finishing while the next one starts). */
-static __thread struct sx_fiber *waiting;
-static __thread ucontext_t loop_ctx;
-static __thread int loop_epfd;
-static __thread bool loop_broken;       /* its descriptors are gone */
 /* read by every wait of every handshake, blocking ones too: initial-exec
  * (no __tls_get_addr call; the library is preloaded); fiber.h */
 __thread struct sx_fiber *sx_fiber_current
 	__attribute__((tls_model("initial-exec")));
-#ifdef SX_ASAN
-static __thread const void *loop_bottom;
-static __thread size_t loop_size;
-#endif
-#ifdef SX_TSAN
-static __thread void *loop_tsan;
-#endif
 
 int64_t sx_mono_ms(void)
 {
@@ -170,15 +182,15 @@ static void stack_unmap(struct sx_fiber *f)
 }
 
 /* Lock held. */
-static void stack_put(struct sx_fiber *f)
+void sx_fiberi_put(struct sx_fiber *f)
 {
-	if (L.ncache >= CACHE_MAX) {
+	if (F.ncache >= CACHE_MAX) {
 		stack_unmap(f);
 		return;
 	}
-	f->next = L.cache;
-	L.cache = f;
-	L.ncache++;
+	f->next = F.cache;
+	F.cache = f;
+	F.ncache++;
 }
 
 static void all_unlink(struct sx_fiber *f)
@@ -186,54 +198,64 @@ static void all_unlink(struct sx_fiber *f)
 	if (f->aprev)
 		f->aprev->anext = f->anext;
 	else
-		L.all = f->anext;
+		F.all = f->anext;
 	if (f->anext)
 		f->anext->aprev = f->aprev;
 }
 
 /* ---- switches ------------------------------------------------------- */
 
-/* From the loop into f, until f waits or ends. */
-static void resume(struct sx_fiber *f)
+/*
+ * From this thread (the loop's, or a driver's) into f, until f waits or
+ * ends; true when it ended (its stack is gone).  What the fiber yields to
+ * is kept in the fiber, not the thread: a driven fiber may be resumed by
+ * another thread next time.
+ */
+bool sx_fiberi_resume(struct sx_fiber *f)
 {
+	sx_ctx here;
 #ifdef SX_ASAN
 	void *fake = NULL;
 
 	__sanitizer_start_switch_fiber(&fake, f->stack, f->stack_size);
 #endif
 #ifdef SX_TSAN
+	f->back_tsan = __tsan_get_current_fiber();
 	__tsan_switch_to_fiber(f->tsan, 0);
 #endif
+	f->back = &here;
 	sx_fiber_current = f;
-	SWAP(&loop_ctx, &f->ctx);
+	SWAP(&here, &f->ctx);
 	sx_fiber_current = NULL;
 #ifdef SX_ASAN
 	__sanitizer_finish_switch_fiber(fake, NULL, NULL);
 #endif
 	if (!f->done)
-		return;
+		return false;
 #ifdef SX_TSAN
 	__tsan_destroy_fiber(f->tsan);
 #endif
 	sx_reg_lock();
 	all_unlink(f);
-	stack_put(f);
+	sx_fiberi_put(f);
 	sx_reg_unlock();
+	return true;
 }
 
-/* From fiber f back to the loop (for good when f->done). */
-static void yield(struct sx_fiber *f)
+/* From fiber f back to whoever resumed it (for good when f->done). */
+void sx_fiberi_yield(struct sx_fiber *f)
 {
 #ifdef SX_ASAN
 	__sanitizer_start_switch_fiber(f->done ? NULL : &f->asan_fake,
-				       loop_bottom, loop_size);
+				       f->back_bottom, f->back_size);
 #endif
 #ifdef SX_TSAN
-	__tsan_switch_to_fiber(loop_tsan, 0);
+	__tsan_switch_to_fiber(f->back_tsan, 0);
 #endif
-	SWAP(&f->ctx, &loop_ctx);
+	SWAP(&f->ctx, f->back);
 #ifdef SX_ASAN
-	__sanitizer_finish_switch_fiber(f->asan_fake, &loop_bottom, &loop_size);
+	__sanitizer_finish_switch_fiber(f->asan_fake, &f->back_bottom,
+					&f->back_size);
 #endif
 }
 
@@ -242,28 +264,47 @@ static void entry(void)
 	struct sx_fiber *f = sx_fiber_current;
 
 #ifdef SX_ASAN
-	__sanitizer_finish_switch_fiber(NULL, &loop_bottom, &loop_size);
+	__sanitizer_finish_switch_fiber(NULL, &f->back_bottom, &f->back_size);
 #endif
 	f->fn(f->arg);
 	f->done = true;
-	yield(f);
+	sx_fiberi_yield(f);
 	abort();        /* a finished fiber is never resumed */
 }
 
-static void start(struct sx_fiber *f)
+/* f's context, to run fn from its first resume. */
+static void prepare(struct sx_fiber *f)
 {
+#ifdef __x86_64__
+	ctx_make(&f->ctx, f->stack, f->stack_size, entry);
+#else
+#ifdef SX_ASAN
+	if (!swap_fn)
+		*(void **)&swap_fn = dlsym(RTLD_NEXT, "swapcontext");
+	if (!swap_fn)
+		swap_fn = swapcontext;
+#endif
+	/* every signal blocked while it runs, as its driver's would be
+	 * restored by every switch anyway */
 	getcontext(&f->ctx);
 	f->ctx.uc_stack.ss_sp = f->stack;
 	f->ctx.uc_stack.ss_size = f->stack_size;
 	f->ctx.uc_link = NULL;
+	sigfillset(&f->ctx.uc_sigmask);
 	makecontext(&f->ctx, entry, 0);
+#endif
 #ifdef SX_ASAN
 	ASAN_UNPOISON_MEMORY_REGION(f->stack, f->stack_size);
 #endif
 #ifdef SX_TSAN
 	f->tsan = __tsan_create_fiber(0);
 #endif
-	resume(f);
+}
+
+bool sx_fiberi_start(struct sx_fiber *f)
+{
+	prepare(f);
+	return sx_fiberi_resume(f);
 }
 
 /* ---- waits ---------------------------------------------------------- */
@@ -271,294 +312,118 @@ static void start(struct sx_fiber *f)
 int sx_fiber_wait(int fd, short events, int64_t deadline)
 {
 	struct sx_fiber *f = sx_fiber_current;
-	struct epoll_event ev = { .events = (uint32_t)(uint16_t)events };
 
 	if (!f)
 		return -1;
 	if (deadline - sx_mono_ms() <= 0)
 		return ETIMEDOUT;
-	if (loop_broken)
-		return EBADF;
-	ev.data.ptr = f;
-	if (sx_real.epoll_ctl(loop_epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
-		return errno;
-	f->fd = fd;
-	f->deadline = deadline;
-	f->waiting = true;
-	f->wprev = NULL;
-	f->wnext = waiting;
-	if (waiting)
-		waiting->wprev = f;
-	waiting = f;
-	yield(f);
-	return f->result;
-}
-
-/* Loop: f's wait is over with result. */
-static void wake(struct sx_fiber *f, int result)
-{
-	if (!loop_broken)
-		sx_real.epoll_ctl(loop_epfd, EPOLL_CTL_DEL, f->fd, NULL);
-	if (f->wprev)
-		f->wprev->wnext = f->wnext;
-	else
-		waiting = f->wnext;
-	if (f->wnext)
-		f->wnext->wprev = f->wprev;
-	f->waiting = false;
-	f->result = result;
-	resume(f);
-}
-
-/* Milliseconds to the nearest deadline, -1 for none. */
-static int next_timeout(void)
-{
-	int64_t first = INT64_MAX, left;
-
-	for (struct sx_fiber *f = waiting; f; f = f->wnext)
-		if (f->deadline < first)
-			first = f->deadline;
-	if (first == INT64_MAX)
-		return IDLE_MS;
-	left = first - sx_mono_ms();
-	return left <= 0 ? 0 : left > 60000 ? 60000 : (int)left;
-}
-
-static void expire(void)
-{
-	int64_t now = sx_mono_ms();
-	struct sx_fiber *f, *next;
-
-	/* Only the resumed fiber changes the list (it may wait again, at
-	 * its head), so the saved next stays valid. */
-	for (f = waiting; f; f = next) {
-		next = f->wnext;
-		if (f->deadline <= now)
-			wake(f, ETIMEDOUT);
+	if (f->driven) {
+		f->fd = fd;
+		f->events = events;
+		f->deadline = deadline;
+		f->waiting = true;
+		sx_fiberi_yield(f);
+		f->waiting = false;
+		return f->result;
 	}
+	return sx_loopi_wait(f, fd, events, deadline);
 }
 
-/* Start the fibers of queue q, in the order they came. */
-static void start_list(struct sx_fiber *q)
-{
-	struct sx_fiber *f, *next, *fifo = NULL;
-
-	for (f = q; f; f = next) {
-		next = f->next;
-		f->next = fifo;
-		fifo = f;
-	}
-	for (f = fifo; f; f = next) {
-		next = f->next;
-		start(f);
-	}
-}
-
-static void start_queued(int wakefd)
-{
-	struct sx_fiber *q;
-	uint64_t n;
-
-	if (sx_real.read(wakefd, &n, sizeof(n)) < 0) {
-		/* nothing written since the last time: EAGAIN */
-	}
-	sx_reg_lock();
-	q = L.queue;
-	L.queue = NULL;
-	sx_reg_unlock();
-	start_list(q);
-}
-
-/* Idle, nothing queued: the loop ends (its descriptors go). */
-static bool retire(void)
-{
-	bool idle;
-
-	sx_reg_lock();
-	idle = !L.all && !L.queue;
-	if (idle) {
-		sx_real.close(L.epfd);
-		sx_real.close(L.wakefd);
-		L.epfd = L.wakefd = -1;
-		L.running = false;
-	}
-	sx_reg_unlock();
-	return idle;
-}
-
-/* The program closed the loop's descriptors (closefrom, close_range):
- * every handshake of the loop fails (EBADF), the next spawn starts a new
- * loop.  The numbers are the program's now: never touched again. */
-static void broken(void)
-{
-	struct sx_fiber *q;
-
-	sx_reg_lock();
-	q = L.queue;
-	L.queue = NULL;
-	L.epfd = L.wakefd = -1;
-	L.running = false;
-	sx_reg_unlock();
-	loop_broken = true;
-	while (waiting)
-		wake(waiting, EBADF);
-	start_list(q);
-}
-
-static void *loop_main(void *arg)
-{
-	struct epoll_event ev[MAXEV];
-	int wakefd;
-
-	(void)arg;
-	SX_GUARD_SCOPE();
-	sx_reg_lock();          /* set by loop_start before it let go */
-	loop_epfd = L.epfd;
-	wakefd = L.wakefd;
-	sx_reg_unlock();
-#ifdef SX_TSAN
-	loop_tsan = __tsan_get_current_fiber();
-#endif
-	for (;;) {
-		int n = sx_real.epoll_wait(loop_epfd, ev, MAXEV, next_timeout());
-
-		if (n < 0 && errno != EINTR) {
-			broken();
-			return NULL;
-		}
-		if (n == 0 && !waiting && retire())
-			return NULL;
-		for (int i = 0; i < n; i++) {
-			struct sx_fiber *f = ev[i].data.ptr;
-
-			if (!f)
-				start_queued(wakefd);
-			else if (f->waiting)
-				wake(f, 0);
-		}
-		expire();
-	}
-	return NULL;
-}
-
-int sx_thread_start(void *(*fn)(void *), void *arg)
-{
-	pthread_attr_t attr;
-	pthread_t tid;
-	sigset_t all, old;
-	int rc;
-
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, STACK_SIZE);
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&tid, &attr, fn, arg);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
-	return rc;
-}
-
-/* Lock held: the loop thread, its epoll set and wake-up eventfd. */
-static int loop_start(void)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
-	int ep, wk, rc;
-
-#ifdef SX_ASAN
-	if (!swap_fn)
-		*(void **)&swap_fn = dlsym(RTLD_NEXT, "swapcontext");
-	if (!swap_fn)
-		swap_fn = swapcontext;
-#endif
-	ep = epoll_create1(EPOLL_CLOEXEC);
-	wk = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (ep >= 0)
-		ep = sx_fd_high(ep);
-	if (wk >= 0)
-		wk = sx_fd_high(wk);
-	if (ep < 0 || wk < 0 ||
-	    sx_real.epoll_ctl(ep, EPOLL_CTL_ADD, wk, &ev) < 0) {
-		rc = errno;
-		goto fail;
-	}
-	if ((rc = sx_thread_start(loop_main, NULL)) == 0) {
-		L.epfd = ep;
-		L.wakefd = wk;
-		L.running = true;
-		return 0;
-	}
-fail:
-	if (ep >= 0)
-		sx_real.close(ep);
-	if (wk >= 0)
-		sx_real.close(wk);
-	return rc ? rc : ENOMEM;
-}
-
-int sx_fiber_spawn(void *(*fn)(void *), void *arg)
+/* A stack for fn(arg), from the cache or new; the lock is held on
+ * return (NULL: not held, *err set). */
+struct sx_fiber *sx_fiberi_take(void *(*fn)(void *), void *arg, int *err)
 {
 	struct sx_fiber *f;
-	uint64_t one = 1;
-	int rc = 0, wk;
 
 	/* A child of a raw fork system call (no fork handler ran: the loop
 	 * looks alive, its thread is the parent's) or of vfork (the parent's
 	 * memory): not ours to use; the caller starts a thread. */
-	if (sx_reg_foreign())
-		return ECHILD;
+	if (sx_reg_foreign()) {
+		*err = ECHILD;
+		return NULL;
+	}
 	sx_reg_lock();
-	if ((f = L.cache) != NULL) {
-		L.cache = f->next;
-		L.ncache--;
+	if ((f = F.cache) != NULL) {
+		F.cache = f->next;
+		F.ncache--;
 	} else {                /* mmap without the lock */
 		sx_reg_unlock();
-		if (!(f = stack_map()))
-			return errno ? errno : ENOMEM;
+		if (!(f = stack_map())) {
+			*err = errno ? errno : ENOMEM;
+			return NULL;
+		}
 		sx_reg_lock();
 	}
 	f->fn = fn;
 	f->arg = arg;
-	f->done = f->waiting = false;
+	f->done = f->waiting = f->driven = false;
 	f->asan_fake = NULL;
-	if (!L.running && (rc = loop_start()) != 0) {
-		stack_put(f);
-		sx_reg_unlock();
-		return rc;
-	}
-	f->next = L.queue;
-	L.queue = f;
+	return f;
+}
+
+void sx_fiberi_link(struct sx_fiber *f)
+{
 	f->aprev = NULL;
-	f->anext = L.all;
-	if (L.all)
-		L.all->aprev = f;
-	L.all = f;
-	wk = L.wakefd;
-	sx_reg_unlock();
-	if (sx_real.write(wk, &one, sizeof(one)) < 0) {
-		/* the counter is far from full: cannot happen */
+	f->anext = F.all;
+	if (F.all)
+		F.all->aprev = f;
+	F.all = f;
+}
+
+struct sx_fiber *sx_fiber_new(void *(*fn)(void *), void *arg)
+{
+	struct sx_fiber *f;
+	int err;
+
+	if (!(f = sx_fiberi_take(fn, arg, &err))) {
+		errno = err;
+		return NULL;
 	}
-	return 0;
+	f->driven = true;
+	sx_fiberi_link(f);
+	sx_reg_unlock();
+	prepare(f);
+	return f;
+}
+
+void sx_fiber_drop(struct sx_fiber *f)
+{
+#ifdef SX_TSAN
+	__tsan_destroy_fiber(f->tsan);
+#endif
+	sx_reg_lock();
+	all_unlink(f);
+	sx_fiberi_put(f);
+	sx_reg_unlock();
+}
+
+bool sx_fiber_drive(struct sx_fiber *f, int result)
+{
+	f->result = result;
+	return sx_fiberi_resume(f);
+}
+
+void sx_fiber_waits(const struct sx_fiber *f, int *fd, short *events,
+		    int64_t *deadline)
+{
+	*fd = f->fd;
+	*events = f->events;
+	*deadline = f->deadline;
 }
 
 void sx_fiber_child(void)
 {
 	struct sx_fiber *f, *next;
 
-	if (L.epfd >= 0)
-		sx_real.close(L.epfd);
-	if (L.wakefd >= 0)
-		sx_real.close(L.wakefd);
-	for (f = L.all; f; f = next) {
+	sx_loopi_child();
+	for (f = F.all; f; f = next) {
 		next = f->anext;
 		stack_unmap(f);
 	}
-	for (f = L.cache; f; f = next) {
+	for (f = F.cache; f; f = next) {
 		next = f->next;
 		stack_unmap(f);
 	}
-	memset(&L, 0, sizeof(L));
-	L.epfd = L.wakefd = -1;
-	waiting = NULL;
+	memset(&F, 0, sizeof(F));
 	sx_fiber_current = NULL;
 }

@@ -52,28 +52,10 @@
 #include "socksify/fiber.h"
 #include "socksify/real.h"
 #include "socksify/registry.h"
+#include "pend_int.h"
 #include "reg_int.h"
 
-enum { P_RUNNING, P_OK, P_FAILED };
-#define MAXFDS 8                /* descriptors of one socket we follow */
-
-struct pending {
-	struct pending *next;
-	dev_t dev;
-	ino_t ino;
-	int fds[MAXFDS];        /* the program's descriptors of the socket */
-	int nfds;
-	int wfd;                /* the worker's duplicate */
-	int efd;                /* eventfd, readable when done */
-	int state;
-	int err;                /* for SO_ERROR, when P_FAILED */
-	int refs;               /* the worker and poll hooks */
-	int timeout_ms;
-	const struct sx_pend_ops *ops;
-	void *job;
-};
-
-static struct pending *list;            /* lock held */
+struct pending *sx_pend_list;                   /* lock held */
 static struct pending *graveyard;       /* unlinked, freed by a worker */
 
 static void bury(void)
@@ -86,12 +68,14 @@ static void bury(void)
 	sx_reg_unlock();
 	for (; p; p = next) {
 		next = p->next;
+		if (p->discarded && p->ops->release)
+			p->ops->release(p->job);
 		free(p);
 	}
 }
 
 /* The record of fd's socket, if fd is one of its descriptors.  Lock held. */
-static struct pending *find(int fd)
+struct pending *sx_pendi_find(int fd)
 {
 	struct pending *p;
 	dev_t dev;
@@ -100,7 +84,7 @@ static struct pending *find(int fd)
 
 	if (sx_reg_identity(fd, &dev, &ino) < 0)
 		return NULL;
-	for (p = list; p; p = p->next) {
+	for (p = sx_pend_list; p; p = p->next) {
 		if (p->dev != dev || p->ino != ino)
 			continue;
 		for (i = 0; i < p->nfds; i++)
@@ -111,7 +95,7 @@ static struct pending *find(int fd)
 }
 
 /* Unlink p if nobody needs it any more.  Lock held. */
-static void maybe_free(struct pending *p)
+void sx_pendi_maybe_free(struct pending *p)
 {
 	struct pending **pp;
 
@@ -122,7 +106,7 @@ static void maybe_free(struct pending *p)
 		sx_real.close(p->efd);
 		p->efd = -1;
 	}
-	for (pp = &list; *pp; pp = &(*pp)->next) {
+	for (pp = &sx_pend_list; *pp; pp = &(*pp)->next) {
 		if (*pp == p) {
 			*pp = p->next;
 			break;
@@ -138,13 +122,14 @@ static void set_flags(struct pending *p, unsigned set, unsigned clear)
 		sx_regi_flags(p->fds[i], set, clear);
 }
 
-static void *worker(void *arg)
+/* The caller raises sx_guard: a thread (worker_thread), the loop thread,
+ * or a driver (drive.c). */
+void *sx_pendi_worker(void *arg)
 {
 	struct pending *p = arg;
 	uint64_t one = 1;
 	int err, i, nfds, fds[MAXFDS];
 
-	SX_GUARD_SCOPE();
 	err = p->ops->run(p->job, p->wfd);
 	sx_reg_lock();
 	if (p->state == P_RUNNING) {            /* not failed by a fork */
@@ -156,6 +141,8 @@ static void *worker(void *arg)
 	}
 	nfds = p->nfds;
 	memcpy(fds, p->fds, sizeof(fds));
+	if (p->inl)
+		sx_drivei_disarm(p);
 	/* Restore the program's epoll registrations (wakes epoll_wait). */
 	for (i = 0; i < nfds; i++)
 		sx_epolli_mask(fds[i], p->dev, p->ino, false);
@@ -163,7 +150,7 @@ static void *worker(void *arg)
 
 	p->ops->done(p->job, p->wfd, err);
 	p->job = NULL;
-	if (sx_real.write(p->efd, &one, sizeof(one)) < 0) {
+	if (p->efd >= 0 && sx_real.write(p->efd, &one, sizeof(one)) < 0) {
 		/* cannot happen with a fresh eventfd; pollers re-check state */
 	}
 	sx_real.close(p->wfd);
@@ -171,15 +158,26 @@ static void *worker(void *arg)
 	sx_reg_lock();
 	p->wfd = -1;
 	p->refs--;
-	maybe_free(p);
+	if (p->inl)
+		atomic_fetch_sub(&sx_pend_live, 1);
+	if (p->orphan)
+		atomic_fetch_sub(&sx_pend_orphans, 1);
+	p->orphan = false;
+	sx_pendi_maybe_free(p);
 	sx_reg_unlock();
 	bury();
 	return NULL;
 }
 
+static void *worker_thread(void *arg)
+{
+	SX_GUARD_SCOPE();
+	return sx_pendi_worker(arg);
+}
+
 static int start_thread(struct pending *p)
 {
-	return sx_thread_start(worker, p);
+	return sx_thread_start(worker_thread, p);
 }
 
 /* A fiber of the event loop (src/core/fiber.c); a thread for a handshake
@@ -188,35 +186,43 @@ static int start_thread(struct pending *p)
 static int start_worker(struct pending *p)
 {
 	if (!(p->ops->needs_thread && p->ops->needs_thread(p->job)) &&
-	    sx_fiber_spawn(worker, p) == 0)
+	    sx_fiber_spawn(sx_pendi_worker, p) == 0)
 		return 0;
 	return start_thread(p);
 }
 
 int sx_pend_start(int fd, const struct sx_pend_ops *ops, void *job,
-		  int timeout_ms)
+		  int timeout_ms, bool driven)
 {
 	struct pending *p = calloc(1, sizeof(*p));
+	struct sx_fiber *f = NULL;
 	int rc, err;
 
 	sx_real_init();
 	bury();                 /* records closed since the last worker ended */
+	if (sx_pend_any_driven())
+		sx_pend_service();      /* and driven ones the program closed */
 	if (!p)
 		return ops->abort(job, fd, ENOBUFS);
-	p->wfd = sx_real.fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	p->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (p->wfd < 0 || p->efd < 0 ||
+	/* the duplicate and the eventfd: not in the program's low numbers */
+	p->wfd = sx_fd_dup_high(fd);
+	p->efd = -1;
+	if (driven && !(ops->needs_thread && ops->needs_thread(job)))
+		f = sx_fiber_new(sx_pendi_worker, p);
+	if (!f && (p->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) >= 0)
+		p->efd = sx_fd_high(p->efd);
+	if (p->wfd < 0 || (!f && p->efd < 0) ||
 	    sx_reg_identity(fd, &p->dev, &p->ino) < 0) {
 		err = errno;
 		if (p->wfd >= 0)
 			sx_real.close(p->wfd);
 		if (p->efd >= 0)
 			sx_real.close(p->efd);
+		if (f)
+			sx_fiber_drop(f);
 		free(p);
 		return ops->abort(job, fd, err);
 	}
-	p->wfd = sx_fd_high(p->wfd);    /* not in the program's low numbers */
-	p->efd = sx_fd_high(p->efd);
 	p->fds[0] = fd;
 	p->nfds = 1;
 	p->state = P_RUNNING;
@@ -226,19 +232,46 @@ int sx_pend_start(int fd, const struct sx_pend_ops *ops, void *job,
 	p->timeout_ms = timeout_ms;
 
 	sx_reg_lock();
-	p->next = list;
-	list = p;
+	p->next = sx_pend_list;
+	sx_pend_list = p;
 	sx_regi_flags(fd, SX_FD_PENDING, SX_FD_ASYNCERR);
 	sx_epolli_mask(fd, p->dev, p->ino, true);
+	if (f)
+		sx_drivei_adopt(p, f);
 	sx_reg_unlock();
 
-	if (start_worker(p) != 0) {
+	if (f) {
+		/* Its first step runs here; the program's calls drive the rest
+		 * (src/core/drive.c). */
+		if (!sx_drivei_step(p, 0))      /* over already */
+			return sx_pend_reconnect(fd, &rc) ? rc : 0;
+	} else if (start_worker(p) != 0) {
 		/* No fiber, no thread: finish here, within the deadline. */
-		worker(p);
+		worker_thread(p);
 		return sx_pend_reconnect(fd, &rc) ? rc : 0;
 	}
 	errno = EINPROGRESS;
 	return -1;
+}
+
+/* fd's record, lock held on return; a driven handshake is first taken as
+ * far as it can go now (what it waits for is there, or its deadline has
+ * passed). */
+static struct pending *find_moved(int fd)
+{
+	struct pending *p;
+
+	sx_reg_lock();
+	p = sx_pendi_find(fd);
+	if (!p || !p->inl || p->state != P_RUNNING || p->driving)
+		return p;
+	p->refs++;
+	sx_reg_unlock();
+	sx_drivei_advance(p);
+	sx_reg_lock();
+	p->refs--;
+	sx_pendi_maybe_free(p);
+	return sx_pendi_find(fd);
 }
 
 bool sx_pend_running(int fd)
@@ -246,8 +279,7 @@ bool sx_pend_running(int fd)
 	struct pending *p;
 	bool running;
 
-	sx_reg_lock();
-	p = find(fd);
+	p = find_moved(fd);
 	running = p && p->state == P_RUNNING;
 	if (!running)
 		sx_regi_flags(fd, 0, SX_FD_PENDING);    /* stale */
@@ -262,7 +294,7 @@ static int take_err(struct pending *p)
 
 	p->err = 0;
 	set_flags(p, 0, SX_FD_ASYNCERR);
-	maybe_free(p);
+	sx_pendi_maybe_free(p);
 	return err;
 }
 
@@ -271,8 +303,7 @@ bool sx_pend_reconnect(int fd, int *ret)
 	struct pending *p;
 	bool answered = false;
 
-	sx_reg_lock();
-	p = find(fd);
+	p = find_moved(fd);
 	if (p && p->state == P_RUNNING) {
 		*ret = -1;
 		errno = EALREADY;
@@ -287,20 +318,20 @@ bool sx_pend_reconnect(int fd, int *ret)
 	return answered;
 }
 
-int sx_pend_waitfd(int fd, void **ref)
+void *sx_pend_ref(int fd)
 {
 	struct pending *p;
-	int efd = -1;
 
 	sx_reg_lock();
-	p = find(fd);
-	if (p && p->state == P_RUNNING && p->efd >= 0) {
+	p = sx_pendi_find(fd);
+	if (p && p->state == P_RUNNING && (p->efd >= 0 || p->inl)) {
 		p->refs++;
-		*ref = p;
-		efd = p->efd;
+		p->pollers++;
 	}
+	else
+		p = NULL;
 	sx_reg_unlock();
-	return efd;
+	return p;
 }
 
 void sx_pend_unref(void *ref)
@@ -309,7 +340,8 @@ void sx_pend_unref(void *ref)
 
 	sx_reg_lock();
 	p->refs--;
-	maybe_free(p);
+	p->pollers--;
+	sx_pendi_maybe_free(p);
 	sx_reg_unlock();
 }
 
@@ -336,8 +368,7 @@ bool sx_pend_take_error(int fd, int *err)
 	struct pending *p;
 	bool answered = false;
 
-	sx_reg_lock();
-	p = find(fd);
+	p = find_moved(fd);
 	if (p && p->state == P_RUNNING && p->efd >= 0) {
 		p->refs++;
 		sx_reg_unlock();
@@ -352,7 +383,7 @@ bool sx_pend_take_error(int fd, int *err)
 		*err = take_err(p);
 		answered = true;
 	} else if (p) {
-		maybe_free(p);
+		sx_pendi_maybe_free(p);
 	}
 	sx_reg_unlock();
 	return answered;
@@ -364,7 +395,7 @@ bool sx_pendi_forget(int fd)
 	bool running = false;
 	int i;
 
-	for (p = list; p; p = p->next) {
+	for (p = sx_pend_list; p; p = p->next) {
 		for (i = 0; i < p->nfds && p->fds[i] != fd; i++) {
 		}
 		if (i == p->nfds)
@@ -375,12 +406,19 @@ bool sx_pendi_forget(int fd)
 		running = p->state == P_RUNNING && p->wfd >= 0;
 		if (p->nfds == 0 && running) {
 			/* The program's last descriptor: end the handshake (the
-			 * proxy sees the connection close), as close() would. */
+			 * proxy sees the connection close), as close() would.
+			 * A driven one is finished by the next driver (drive.c). */
 			p->ops->cancel(p->job);
 			shutdown(p->wfd, SHUT_RDWR);
+			/* A driven one: dropped here if no thread runs it (no
+			 * step of it on a close(), which a signal handler may
+			 * make); else its driver ends it (drive.c). */
+			if (p->inl && !sx_drivei_discard(p) &&
+			    (p->orphan = true))
+				atomic_fetch_add(&sx_pend_orphans, 1);
 		}
 		if (p->nfds == 0)
-			maybe_free(p);
+			sx_pendi_maybe_free(p);
 		break;
 	}
 	sx_regi_flags(fd, 0, SX_FD_PENDING | SX_FD_ASYNCERR);
@@ -389,7 +427,7 @@ bool sx_pendi_forget(int fd)
 
 void sx_pendi_dup(int oldfd, int newfd)
 {
-	struct pending *p = find(oldfd);
+	struct pending *p = sx_pendi_find(oldfd);
 
 	if (!p || p->nfds == MAXFDS)
 		return;
@@ -406,7 +444,9 @@ void sx_pendi_child(void)
 	struct pending *p;
 
 	sx_fiber_child();
-	for (p = list; p; p = p->next) {
+	atomic_store(&sx_pend_live, 0);
+	atomic_store(&sx_pend_orphans, 0);
+	for (p = sx_pend_list; p; p = p->next) {
 		if (p->wfd >= 0)
 			sx_real.close(p->wfd);
 		p->wfd = -1;
@@ -415,6 +455,9 @@ void sx_pendi_child(void)
 		p->efd = -1;
 		p->refs = 0;
 		p->job = NULL;          /* the parent's worker owns it */
+		p->fib = NULL;          /* unmapped by sx_fiber_child */
+		p->driving = false;
+		p->narmed = 0;          /* the sets are the parent's too */
 		if (p->state != P_RUNNING)
 			continue;
 		p->state = P_FAILED;

@@ -28,5 +28,11 @@ void sx_epolli_forget(int fd, bool del);
 /* Mask (true) or restore (false) fd's registrations if fd is still the
  * socket (dev, ino). */
 void sx_epolli_mask(int fd, dev_t dev, ino_t ino, bool mask);
+/* Append to sets[n..max) the epoll sets fd (the socket dev, ino) is in;
+ * the new n. */
+int sx_epolli_sets(int fd, dev_t dev, ino_t ino, int *sets, int n, int max);
+/* fd, a descriptor of a driven handshake's socket, is in a new epoll set
+ * (src/core/drive.c). */
+void sx_drivei_added(int fd);
 
 #endif

@@ -450,10 +450,10 @@ void sx_reg_dup(int oldfd, int newfd)
 	}
 }
 
-int sx_fd_high(int fd)
+static int high_base(void)
 {
 	static atomic_int base;
-	int b = atomic_load_explicit(&base, memory_order_relaxed), h;
+	int b = atomic_load_explicit(&base, memory_order_relaxed);
 
 	if (!b) {
 		struct rlimit rl;
@@ -465,9 +465,22 @@ int sx_fd_high(int fd)
 			b = 3;
 		atomic_store_explicit(&base, b, memory_order_relaxed);
 	}
-	h = sx_real.fcntl(fd, F_DUPFD_CLOEXEC, b);
+	return b;
+}
+
+int sx_fd_high(int fd)
+{
+	int h = sx_real.fcntl(fd, F_DUPFD_CLOEXEC, high_base());
+
 	if (h < 0)
 		return fd;
 	sx_real.close(fd);
 	return h;
+}
+
+int sx_fd_dup_high(int fd)
+{
+	int h = sx_real.fcntl(fd, F_DUPFD_CLOEXEC, high_base());
+
+	return h >= 0 ? h : sx_real.fcntl(fd, F_DUPFD_CLOEXEC, 0);
 }

@@ -154,6 +154,18 @@ static int job_abort(void *job, int fd, int err)
 	return rc;
 }
 
+/* Dropped unfinished (the program closed the socket): the probe beside it
+ * (pipelining auto) closes now, async-signal-safely; the job goes later. */
+static void job_discard(void *job)
+{
+	sx_pipe_probe_drop(job);
+}
+
+static void job_release(void *job)
+{
+	free(job);
+}
+
 /* GSS-API may block on the KDC: a thread, not a fiber of the loop. */
 static bool job_needs_thread(void *job)
 {
@@ -163,6 +175,7 @@ static bool job_needs_thread(void *job)
 static const struct sx_pend_ops conn_ops = {
 	.run = job_run, .cancel = job_cancel, .attach = job_attach,
 	.done = job_done, .abort = job_abort, .needs_thread = job_needs_thread,
+	.discard = job_discard, .release = job_release,
 };
 
 static int async_connect(int fd, const struct sockaddr *dst, socklen_t len,
@@ -180,7 +193,8 @@ static int async_connect(int fd, const struct sockaddr *dst, socklen_t len,
 		free(c);
 		return rc;
 	}
-	return sx_pend_start(fd, &conn_ops, c, c->hto);
+	return sx_pend_start(fd, &conn_ops, c, c->hto,
+			     sx_runtime()->conf.async == SX_ASYNC_INLINE);
 }
 
 /*

@@ -59,18 +59,46 @@ static int left_ms(int64_t deadline)
 }
 
 /*
- * poll() with pending sockets swapped for their eventfds.  timeout_ms is
- * -1 (forever), 0, or more; sigmask is for ppoll.
+ * Entry i of a poll with pending sockets: the program's, or for a running
+ * handshake what to wait for instead (sx_pend_pollfds: what a driven one
+ * waits for, and an eventfd readable when it ends), appended at the end of
+ * local[] from extra on; *wake is lowered to the handshake's deadline.
+ * The handshake over, the socket itself answers.
+ */
+static void entry_set(struct pollfd *local, nfds_t *extra, const struct pollfd *fds,
+		      void **refs, nfds_t i, int64_t *wake)
+{
+	struct pollfd pf[2];
+	int k = refs[i] ? sx_pend_pollfds(refs[i], pf, wake) : 0;
+
+	local[i] = fds[i];
+	if (k > 0) {
+		local[i] = pf[0];
+		if (k > 1)
+			local[(*extra)++] = pf[1];
+		return;
+	}
+	if (refs[i]) {
+		sx_pend_unref(refs[i]);
+		refs[i] = NULL;
+	}
+}
+
+/*
+ * poll() with pending sockets swapped for what their handshakes wait for
+ * (entry_set); after each wake-up the driven ones run as far as they can
+ * (sx_pend_polled).  timeout_ms is -1 (forever), 0, or more; sigmask is
+ * for ppoll.
  */
 static int poll_pending(struct pollfd *fds, nfds_t n, int64_t timeout_ms,
 			const sigset_t *sigmask)
 {
-	struct pollfd small[16], *local = small;
+	struct pollfd small[32], *local = small;
 	void *refs_small[16], **refs = refs_small;
 	int64_t deadline = timeout_ms < 0 ? -1 : sx_now_ms() + timeout_ms;
 	bool gss = false;
 	int rc, count = 0;
-	nfds_t i;
+	nfds_t i, extra;
 
 	for (i = 0; i < n && !gss; i++)
 		gss = gss_ready(fds[i].fd, fds[i].events);
@@ -78,7 +106,7 @@ static int poll_pending(struct pollfd *fds, nfds_t n, int64_t timeout_ms,
 		deadline = sx_now_ms();         /* readable now: do not wait */
 
 	if (n > 16) {
-		local = malloc(n * sizeof(*local));
+		local = malloc(2 * n * sizeof(*local));
 		refs = calloc(n, sizeof(*refs));
 		if (!local || !refs) {
 			free(local);
@@ -87,33 +115,32 @@ static int poll_pending(struct pollfd *fds, nfds_t n, int64_t timeout_ms,
 			return -1;
 		}
 	}
-	for (i = 0; i < n; i++) {
-		local[i] = fds[i];
-		refs[i] = NULL;
-		if (fds[i].fd >= 0 && (sx_fd_flags(fds[i].fd) & SX_FD_PENDING)) {
-			int efd = sx_pend_waitfd(fds[i].fd, &refs[i]);
-
-			if (efd >= 0) {
-				local[i].fd = efd;
-				local[i].events = POLLIN;
-			}
-		}
-	}
+	for (i = 0; i < n; i++)
+		refs[i] = fds[i].fd >= 0 && (sx_fd_flags(fds[i].fd) & SX_FD_PENDING) ?
+			  sx_pend_ref(fds[i].fd) : NULL;
 	for (;;) {
 		struct timespec ts, *tsp = NULL;
-		int ms = left_ms(deadline);
+		int64_t wake = -1;
+		int ms;
 
+		if (sx_pend_any_orphans())
+			sx_pend_service();
+		for (i = 0, extra = n; i < n; i++)
+			entry_set(local, &extra, fds, refs, i, &wake);
+		ms = left_ms(deadline);
+		if (wake >= 0 && (ms < 0 || left_ms(wake) < ms))
+			ms = left_ms(wake);
 		if (ms >= 0) {
 			ts.tv_sec = ms / 1000;
 			ts.tv_nsec = (long)(ms % 1000) * 1000000;
 			tsp = &ts;
 		}
-		rc = sx_real.ppoll(local, n, tsp, sigmask);
+		rc = sx_real.ppoll(local, extra, tsp, sigmask);
 		if (rc < 0)
 			break;
 		count = 0;
 		for (i = 0; i < n; i++) {
-			if (refs[i] && local[i].revents) {
+			if (refs[i] && !sx_pend_polled(refs[i], local[i].revents)) {
 				/* Handshake over: the socket itself answers. */
 				sx_pend_unref(refs[i]);
 				refs[i] = NULL;
@@ -126,9 +153,9 @@ static int poll_pending(struct pollfd *fds, nfds_t n, int64_t timeout_ms,
 			if (fds[i].revents)
 				count++;
 		}
-		if (gss && rc >= 0)
+		if (gss)
 			count = gss_mark(fds, n, count);
-		if (count > 0 || rc == 0 || left_ms(deadline) == 0)
+		if (count > 0 || left_ms(deadline) == 0)
 			break;
 	}
 	for (i = 0; i < n; i++)
@@ -294,43 +321,134 @@ static int synth(int epfd, struct epoll_event *ev, int max)
 	return sx_epoll_synth(epfd, ev, max, sx_gss_pending, SX_FD_GSS);
 }
 
-SX_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
+/*
+ * While driven handshakes run (src/core/drive.c): epoll_pwait until an
+ * event of the program's, its timeout, or the next handshake deadline
+ * (then those past it end, and the wait goes on); tagged events run their
+ * handshakes and are dropped.
+ */
+static int epoll_driven(int epfd, struct epoll_event *ev, int max,
+			int64_t timeout_ms, const sigset_t *sigmask)
+{
+	int64_t deadline = timeout_ms < 0 ? -1 : sx_now_ms() + timeout_ms;
+
+	for (;;) {
+		int64_t wake = sx_pend_service();
+		int ms = left_ms(deadline), n;
+
+		if (wake >= 0 && (ms < 0 || wake < ms))
+			ms = (int)wake;
+		n = sx_real.epoll_pwait(epfd, ev, max, ms, sigmask);
+		if (n > 0)
+			n = sx_pend_epoll_filter(ev, n);
+		if (n != 0 || left_ms(deadline) == 0)
+			return n;
+	}
+}
+
+static int epoll_any(int epfd, struct epoll_event *ev, int max,
+		     int64_t timeout_ms, const sigset_t *sigmask)
 {
 	int n, m;
 
 	sx_real_init();
-	if (!(n = synth(epfd, ev, max)))
-		return sx_real.epoll_wait(epfd, ev, max, timeout);
-	m = n < max ? sx_real.epoll_wait(epfd, ev + n, max - n, 0) : 0;
+	if (!(n = synth(epfd, ev, max))) {
+		if (!sx_guard && max > 0 && sx_pend_any_driven())
+			return epoll_driven(epfd, ev, max, timeout_ms, sigmask);
+		return sx_real.epoll_pwait(epfd, ev, max, (int)timeout_ms, sigmask);
+	}
+	m = n < max ? sx_real.epoll_pwait(epfd, ev + n, max - n, 0, sigmask) : 0;
+	if (m > 0 && sx_pend_any_driven())
+		m = sx_pend_epoll_filter(ev + n, m);
 	return merge(ev, n, m > 0 ? m : 0);
+}
+
+/* Events of the library's own registrations, which may reach a wait that
+ * began before any handshake was driven (the fast path): one load each. */
+static bool tags_in(const struct epoll_event *ev, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (sx_pend_tagged_data(ev[i].data.u64))
+			return true;
+	return false;
+}
+
+/* After the fast path: tagged events run their handshakes and go; if none
+ * is left the wait goes on (its timeout counted afresh). */
+static int untag(int epfd, struct epoll_event *ev, int max, int n,
+		 int64_t timeout_ms, const sigset_t *sigmask)
+{
+	if (n <= 0 || !tags_in(ev, n))
+		return n;
+	n = sx_pend_epoll_filter(ev, n);
+	return n || timeout_ms == 0 ? n :
+	       epoll_any(epfd, ev, max, timeout_ms, sigmask);
+}
+
+SX_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
+{
+	int64_t t = timeout < 0 ? -1 : timeout;
+
+	sx_real_init();
+	if (!sx_pend_any_driven() && !atomic_load_explicit(&sx_gss_live,
+							   memory_order_relaxed))
+		return untag(epfd, ev, max, sx_real.epoll_wait(epfd, ev, max, timeout),
+			     t, NULL);
+	return epoll_any(epfd, ev, max, t, NULL);
 }
 
 SX_EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max,
 			  int timeout, const sigset_t *sigmask)
 {
-	int n, m;
+	int64_t t = timeout < 0 ? -1 : timeout;
 
 	sx_real_init();
-	if (!(n = synth(epfd, ev, max)))
-		return sx_real.epoll_pwait(epfd, ev, max, timeout, sigmask);
-	m = n < max ? sx_real.epoll_pwait(epfd, ev + n, max - n, 0, sigmask) : 0;
-	return merge(ev, n, m > 0 ? m : 0);
+	if (!sx_pend_any_driven() && !atomic_load_explicit(&sx_gss_live,
+							   memory_order_relaxed))
+		return untag(epfd, ev, max, sx_real.epoll_pwait(epfd, ev, max,
+				timeout, sigmask), t, sigmask);
+	return epoll_any(epfd, ev, max, t, sigmask);
 }
 
 SX_EXPORT int epoll_pwait2(int epfd, struct epoll_event *ev, int max,
 			   const struct timespec *ts, const sigset_t *sigmask)
 {
-	static const struct timespec zero;
-	int n, m;
+	/* milliseconds, rounded up, while the library has work in it */
+	int64_t t = ts ? (int64_t)ts->tv_sec * 1000 +
+		    (ts->tv_nsec + 999999) / 1000000 : -1;
 
 	sx_real_init();
 	if (!sx_real.epoll_pwait2) {
 		errno = ENOSYS;
 		return -1;
 	}
-	if (!(n = synth(epfd, ev, max)))
-		return sx_real.epoll_pwait2(epfd, ev, max, ts, sigmask);
-	m = n < max ? sx_real.epoll_pwait2(epfd, ev + n, max - n, &zero,
-					   sigmask) : 0;
-	return merge(ev, n, m > 0 ? m : 0);
+	if (!sx_pend_any_driven() && !atomic_load_explicit(&sx_gss_live,
+							   memory_order_relaxed))
+		return untag(epfd, ev, max, sx_real.epoll_pwait2(epfd, ev, max, ts,
+				sigmask), t, sigmask);
+	return epoll_any(epfd, ev, max, t, sigmask);
+}
+
+/* _FORTIFY_SOURCE's checked poll and ppoll: glibc's call its own
+ * __poll, past the hook. */
+extern void __chk_fail(void) __attribute__((noreturn));
+int __poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t fdslen);
+int __ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *ts,
+		const sigset_t *sigmask, size_t fdslen);
+
+SX_EXPORT int __poll_chk(struct pollfd *fds, nfds_t n, int timeout,
+			 size_t fdslen)
+{
+	if (fdslen / sizeof(*fds) < n)
+		__chk_fail();          /* a buffer overflow */
+	return poll(fds, n, timeout);
+}
+
+SX_EXPORT int __ppoll_chk(struct pollfd *fds, nfds_t n,
+			  const struct timespec *ts, const sigset_t *sigmask,
+			  size_t fdslen)
+{
+	if (fdslen / sizeof(*fds) < n)
+		__chk_fail();
+	return ppoll(fds, n, ts, sigmask);
 }

@@ -255,6 +255,7 @@ static const char *const shown[] = {
 	"dns_map_v4", "dns_map_v6", "dns_map_size", "dns_hosts", "gssapi",
 	"gssapi_service", "gssapi_principal", "gssapi_protection",
 	"gssapi_min_protection", "gssapi_delegate", "udp", "pipelining",
+	"async_handshake",
 	"fallback", "failover_downtime", "round_robin", "isolate",
 	"proxy_only_domain", "engine", "strict", "route",
 };
@@ -295,6 +296,8 @@ int sx_tool_show_config(const struct sx_conf *c)
 	show_routes(c);
 	show_timeout(c, "failover_downtime", c->failover_downtime_ms);
 	show(c, "round_robin", c->round_robin ? "yes" : "no");
+	show(c, "async_handshake", c->async == SX_ASYNC_THREAD ? "thread" :
+	     "inline");
 	show(c, "user", c->user[0] ? c->user : "(none)");
 	show(c, "password", c->pass[0] ? "********" : "(none)");
 	show_direct(c);

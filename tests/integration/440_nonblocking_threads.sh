@@ -1,5 +1,6 @@
 #!/bin/bash
-# Non-blocking connects without a thread per connection (issue 18, item 3): 50
+# Non-blocking connects without a thread per connection (issue 18, item 3), with
+# async_handshake thread (the default, inline, starts no thread: 441): 50
 # non-blocking connects pending at once through a slow proxy (every reply byte 20 ms
 # apart, tests/lab/hostile.py --fault split: a handshake takes ~250 ms) run as fibers
 # of one event-loop thread (src/core/fiber.c), so the program has at most 2 threads
@@ -16,7 +17,8 @@ lab_echo_server 127.0.0.1
 lab_start_py hostile hostile.py --bind "$LAB_HOSTIP" --log "$LAB_TMP/hostile.log" --fault split
 LAB_PROXY=socks5://$LAB_HOSTIP:$LAB_PORT
 LAB_TIMEOUT=60
-LAB_SXENV=(NBCONNECT_THREADS=1)
+TH=SOCKSIFY_ASYNC_HANDSHAKE=thread
+LAB_SXENV=(NBCONNECT_THREADS=1 $TH)
 for mode in poll epollet; do
 	lab_run "$mode: 50 pending connects" lab_sx "$prog" "$mode" 50 127.0.0.1 "$LAB_ECHO_PORT"
 	lab_log "$mode: $(tr '\n' ' ' <"$LAB_OUT")"
@@ -42,6 +44,7 @@ time.sleep(3.5)
 print("threads_idle=%d" % len(os.listdir("/proc/self/task")))
 one(2)
 print("second ok")'
+LAB_SXENV=($TH)
 lab_run "idle loop ends, next connect" lab_sx "$LAB_PY" -c "$again" "$LAB_ECHO_PORT"
 lab_grep "idle: the loop thread ended" "$LAB_OUT" "^threads_idle=1$"
 lab_grep "idle: the next connect starts a new loop" "$LAB_OUT" "^second ok$"
@@ -52,14 +55,17 @@ lab_grep "idle: the next connect starts a new loop" "$LAB_OUT" "^second ok$"
 # Not under the ASan run: its allocator (GCC 12's libasan) is not fork-safe, and a
 # child that allocates after forking a threaded parent can hang on a lock.
 fork=$(lab_need_prog forkpending)
-LAB_SXENV=(FORKPENDING_CHILD_CONNECT=1)
-if [ -n "${SX_PRELOAD_PREFIX:-}" ]; then
-	LAB_SXENV=()
-	lab_log "fork: the child's own connect left out (preloaded ASan runtime)"
-fi
-lab_run "fork while pending" lab_sx "$fork" 127.0.0.1 "$LAB_ECHO_PORT"
-lab_grep "fork: the child's copy fails" "$LAB_OUT" "^child SO_ERROR=103 "
-[ ${#LAB_SXENV[@]} = 0 ] ||
-	lab_grep "fork: the child's own connect works" "$LAB_OUT" "^child new connect ok$"
-lab_grep "fork: the parent's connect works" "$LAB_OUT" "^parent ok$"
+# Both ways: the loop thread's (thread) and driven by the program's calls (inline).
+for how in thread inline; do
+	LAB_SXENV=(SOCKSIFY_ASYNC_HANDSHAKE=$how)
+	[ -n "${SX_PRELOAD_PREFIX:-}" ] || LAB_SXENV+=(FORKPENDING_CHILD_CONNECT=1)
+	lab_run "fork while pending ($how)" lab_sx "$fork" 127.0.0.1 "$LAB_ECHO_PORT"
+	lab_grep "fork ($how): the child's copy fails" "$LAB_OUT" "^child SO_ERROR=103 "
+	if [ -n "${SX_PRELOAD_PREFIX:-}" ]; then
+		lab_log "fork: the child's own connect left out (preloaded ASan runtime)"
+	else
+		lab_grep "fork ($how): the child's own connect works" "$LAB_OUT" "^child new connect ok$"
+	fi
+	lab_grep "fork ($how): the parent's connect works" "$LAB_OUT" "^parent ok$"
+done
 exit 0

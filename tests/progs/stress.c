@@ -529,6 +529,34 @@ int main(int argc, char **argv)
 
 		nanosleep(&ts, NULL);
 	}
+	if (fds_after != fds_before) {
+		/* what leaked, for the report: each descriptor and what it is */
+		DIR *d = opendir("/proc/self/fd");
+		struct dirent *e;
+		char path[300], to[256];
+
+		while (d && (e = readdir(d))) {
+			ssize_t n;
+
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+			n = readlink(path, to, sizeof(to) - 1);
+			to[n > 0 ? n : 0] = 0;
+			{
+				struct sockaddr_in la = { 0 }, pa = { 0 };
+				socklen_t ll = sizeof(la), pl = sizeof(pa);
+				int fd = atoi(e->d_name);
+
+				getsockname(fd, (struct sockaddr *)&la, &ll);
+				getpeername(fd, (struct sockaddr *)&pa, &pl);
+				fprintf(stderr, "fd %s -> %s (local port %d, peer port %d)\n",
+					e->d_name, to, ntohs(la.sin_port), ntohs(pa.sin_port));
+			}
+		}
+		if (d)
+			closedir(d);
+	}
 	total = nthreads * nconnects;
 	printf("connects=%d ok=%d abandoned=%d failed=%d children=%d child_failed=%d "
 	       "signals=%d fds_before=%d fds_after=%d settle_ms=%ld ms=%ld "

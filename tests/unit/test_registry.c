@@ -113,7 +113,7 @@ static int pending(void)
 {
 	int fd = tcp_pair();
 
-	ck_assert_int_eq(sx_pend_start(fd, &ops, NULL, 1000), -1);
+	ck_assert_int_eq(sx_pend_start(fd, &ops, NULL, 1000, false), -1);
 	ck_assert_int_eq(errno, EINPROGRESS);
 	for (int i = 0; i < 200 && atomic_load(&g_wfd) < 0; i++)
 		usleep(5000);
