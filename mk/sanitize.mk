@@ -203,7 +203,7 @@ check-tsan:
 	@$(SAN_MAKE) SAN=tsan $(TB)/libsocksify.so $(TSAN_PROGS:%=$(TB)/progs/%)
 	@rm -rf $(TSAN_REPORTS); mkdir -p $(TSAN_REPORTS)
 	@tests/tsan-run $(CURDIR)/$(TB)/libsocksify.so $(CURDIR)/$(TB)/progs \
-	  $(CURDIR)/$(TSAN_REPORTS); rc=$$?; \
+	  $(TSAN_REPORTS); rc=$$?; \
 	if ls $(TSAN_REPORTS)/* >/dev/null 2>&1; then \
 	  echo "ThreadSanitizer reports in $(TSAN_REPORTS):"; head -n 80 $(TSAN_REPORTS)/*; exit 1; fi; \
 	exit $$rc
