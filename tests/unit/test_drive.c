@@ -17,6 +17,7 @@
 #include "socksify/fiber.h"
 #include "socksify/registry.h"
 #include "../progs/fdcount.h"
+#include "pend_util.h"
 
 static atomic_int g_done = -1, g_wfd = -1, g_steps, g_discarded, g_released;
 static int g_peer = -1, g_wait_ms = 5000;
@@ -60,14 +61,6 @@ static void done(void *job, int wfd, int err)
 	atomic_store(&g_done, err);
 }
 
-static int abort_(void *job, int fd, int err)
-{
-	(void)job;
-	(void)fd;
-	errno = err;
-	return -1;
-}
-
 static void discard(void *job)
 {
 	(void)job;
@@ -82,7 +75,7 @@ static void release(void *job)
 
 static const struct sx_pend_ops ops = {
 	.run = run, .cancel = cancel, .attach = attach, .done = done,
-	.abort = abort_, .discard = discard, .release = release,
+	.abort = stub_abort, .discard = discard, .release = release,
 };
 
 static int threads(void)
@@ -94,19 +87,8 @@ static int threads(void)
  * handshake started, driven: no thread, the fiber waits. */
 static int pending(void)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-	int l = socket(AF_INET, SOCK_STREAM, 0), fd, t = threads();
+	int t = threads(), fd = loopback_pair(&g_peer);
 
-	ck_assert_int_eq(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
-	ck_assert_int_eq(listen(l, 1), 0);
-	getsockname(l, (struct sockaddr *)&a, &len);
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	g_peer = accept(l, NULL, NULL);
-	close(l);
-	fcntl(fd, F_SETFL, O_NONBLOCK);
 	ck_assert_int_eq(sx_pend_start(fd, &ops, NULL, 1000, true), -1);
 	ck_assert_int_eq(errno, EINPROGRESS);
 	ck_assert_int_eq(atomic_load(&g_steps), 1);     /* its first step ran */

@@ -36,6 +36,7 @@
 #include "socksify/fiber.h"
 #include "socksify/registry.h"
 #include "../progs/fdcount.h"
+#include "pend_util.h"
 
 static atomic_int g_wfd = -1, g_done = -1, g_attached;
 static int g_peer = -1;
@@ -74,38 +75,15 @@ static void done(void *job, int wfd, int err)
 	atomic_store(&g_done, err);
 }
 
-static int abort_(void *job, int fd, int err)
-{
-	(void)job;
-	(void)fd;
-	errno = err;
-	return -1;
-}
-
 static const struct sx_pend_ops ops = {
 	.run = run, .cancel = cancel, .attach = attach, .done = done,
-	.abort = abort_,
+	.abort = stub_abort,
 };
 
 /* A connected loopback TCP socket (its peer in g_peer), non-blocking. */
 static int tcp_pair(void)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-	int l = socket(AF_INET, SOCK_STREAM, 0), fd;
-
-	ck_assert_int_ge(l, 0);
-	ck_assert_int_eq(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
-	ck_assert_int_eq(listen(l, 1), 0);
-	getsockname(l, (struct sockaddr *)&a, &len);
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	g_peer = accept(l, NULL, NULL);
-	ck_assert_int_ge(g_peer, 0);
-	close(l);
-	fcntl(fd, F_SETFL, O_NONBLOCK);
-	return fd;
+	return loopback_pair(&g_peer);
 }
 
 /* fd with a handshake running (the worker waiting in run()). */
