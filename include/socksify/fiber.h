@@ -20,9 +20,11 @@ int sx_fiber_spawn(void *(*fn)(void *), void *arg);
  * src/core/pending.c); NULL with errno if none can be had (ECHILD in a
  * raw-fork or vfork child). */
 struct sx_fiber *sx_fiber_new(void *(*fn)(void *), void *arg);
-/* A fiber from sx_fiber_new never driven: its stack goes back. */
+/* A fiber from sx_fiber_new that ended, or was never driven (or is
+ * dropped unfinished): its stack goes back. */
 void sx_fiber_drop(struct sx_fiber *f);
-/* Run f on this thread until it waits (false) or ends (true: f is gone);
+/* Run f on this thread until it waits (false) or ends (true: the caller
+ * then drops it with sx_fiber_drop);
  * result is what its pending wait returns (0 ready, or an errno value).
  * One thread at a time: the caller makes sure (src/core/pending.c). */
 bool sx_fiber_drive(struct sx_fiber *f, int result);

@@ -135,13 +135,9 @@ bool sx_drivei_discard(struct pending *p)
 
 /* ---- driving --------------------------------------------------------- */
 
-/* A vfork child (the parent's memory, its own descriptor table) or a
- * raw fork's never runs a handshake: it would read the proxy's reply from
- * the parent's socket and close the parent's duplicate in its own table. */
 static bool claim(struct pending *p)
 {
-	if (!p->inl || !p->fib || p->driving || p->state != P_RUNNING ||
-	    sx_reg_foreign())
+	if (!p->inl || !p->fib || p->driving || p->state != P_RUNNING)
 		return false;
 	p->driving = true;
 	p->refs++;
@@ -167,6 +163,7 @@ bool sx_drivei_step(struct pending *p, int result)
 	}
 	p->driving = false;
 	if (ended) {
+		sx_fiber_drop(p->fib);  /* under the lock held: no system call */
 		p->fib = NULL;
 	} else {
 		sx_fiber_waits(p->fib, &p->waitfd, &p->wev, &p->wdl);
@@ -203,8 +200,15 @@ static int due(const struct pending *p)
 	return sx_real.poll(&pfd, 1, 0) > 0 ? 0 : -1;
 }
 
+/* A vfork child (the parent's memory, its own descriptor table) or a raw
+ * fork's never runs a handshake: it would read the proxy's reply from the
+ * parent's socket and close the parent's duplicate in its own table.  Its
+ * calls that may drive ask (a getpid each); close() never drives, and
+ * poll and epoll_wait are not what such a child calls. */
 void sx_drivei_advance(struct pending *p)
 {
+	if (sx_reg_foreign())
+		return;
 	for (int i = 0; i < MAXSTEPS; i++) {
 		int r = -1;
 

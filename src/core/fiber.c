@@ -232,14 +232,9 @@ bool sx_fiberi_resume(struct sx_fiber *f)
 #endif
 	if (!f->done)
 		return false;
-#ifdef SX_TSAN
-	__tsan_destroy_fiber(f->tsan);
-#endif
-	sx_reg_lock();
-	all_unlink(f);
-	sx_fiberi_put(f);
-	sx_reg_unlock();
-	return true;
+	if (!f->driven)
+		sx_fiber_drop(f);
+	return true;            /* a driven one: its driver drops it */
 }
 
 /* From fiber f back to whoever resumed it (for good when f->done). */
@@ -391,7 +386,7 @@ void sx_fiber_drop(struct sx_fiber *f)
 #ifdef SX_TSAN
 	__tsan_destroy_fiber(f->tsan);
 #endif
-	sx_reg_lock();
+	sx_reg_lock();          /* recursive: free when the caller holds it */
 	all_unlink(f);
 	sx_fiberi_put(f);
 	sx_reg_unlock();

@@ -58,20 +58,27 @@
 struct pending *sx_pend_list;                   /* lock held */
 static struct pending *graveyard;       /* unlinked, freed by a worker */
 
-static void bury(void)
+static void bury_list(struct pending *p)
 {
-	struct pending *p, *next;
+	struct pending *next;
 
-	sx_reg_lock();
-	p = graveyard;
-	graveyard = NULL;
-	sx_reg_unlock();
 	for (; p; p = next) {
 		next = p->next;
 		if (p->discarded && p->ops->release)
 			p->ops->release(p->job);
 		free(p);
 	}
+}
+
+static void bury(void)
+{
+	struct pending *p;
+
+	sx_reg_lock();
+	p = graveyard;
+	graveyard = NULL;
+	sx_reg_unlock();
+	bury_list(p);
 }
 
 /* The record of fd's socket, if fd is one of its descriptors.  Lock held. */
@@ -194,32 +201,38 @@ static int start_worker(struct pending *p)
 int sx_pend_start(int fd, const struct sx_pend_ops *ops, void *job,
 		  int timeout_ms, bool driven)
 {
-	struct pending *p = calloc(1, sizeof(*p));
+	struct pending *p = calloc(1, sizeof(*p)), *dead;
 	struct sx_fiber *f = NULL;
-	int rc, err;
+	int rc, err = 0;
 
 	sx_real_init();
-	bury();                 /* records closed since the last worker ended */
 	if (sx_pend_any_driven())
-		sx_pend_service();      /* and driven ones the program closed */
+		sx_pend_service();      /* driven ones past their deadline */
 	if (!p)
 		return ops->abort(job, fd, ENOBUFS);
 	/* the duplicate and the eventfd: not in the program's low numbers */
 	p->wfd = sx_fd_dup_high(fd);
 	p->efd = -1;
-	if (driven && !(ops->needs_thread && ops->needs_thread(job)))
-		f = sx_fiber_new(sx_pendi_worker, p);
-	if (!f && (p->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) >= 0)
-		p->efd = sx_fd_high(p->efd);
-	if (p->wfd < 0 || (!f && p->efd < 0) ||
-	    sx_reg_identity(fd, &p->dev, &p->ino) < 0) {
+	if (p->wfd < 0 || sx_reg_identity(fd, &p->dev, &p->ino) < 0)
 		err = errno;
+	/* One lock for it all (each costs two system calls; the fiber's
+	 * stack is taken under it, recursively, for free). */
+	sx_reg_lock();
+	dead = graveyard;       /* records closed since: freed below */
+	graveyard = NULL;
+	if (!err && driven && !(ops->needs_thread && ops->needs_thread(job)))
+		f = sx_fiber_new(sx_pendi_worker, p);
+	if (!err && !f) {
+		if ((p->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) >= 0)
+			p->efd = sx_fd_high(p->efd);
+		else
+			err = errno;
+	}
+	if (err) {
+		sx_reg_unlock();
+		bury_list(dead);
 		if (p->wfd >= 0)
 			sx_real.close(p->wfd);
-		if (p->efd >= 0)
-			sx_real.close(p->efd);
-		if (f)
-			sx_fiber_drop(f);
 		free(p);
 		return ops->abort(job, fd, err);
 	}
@@ -230,8 +243,6 @@ int sx_pend_start(int fd, const struct sx_pend_ops *ops, void *job,
 	p->ops = ops;
 	p->job = job;
 	p->timeout_ms = timeout_ms;
-
-	sx_reg_lock();
 	p->next = sx_pend_list;
 	sx_pend_list = p;
 	sx_regi_flags(fd, SX_FD_PENDING, SX_FD_ASYNCERR);
@@ -239,6 +250,7 @@ int sx_pend_start(int fd, const struct sx_pend_ops *ops, void *job,
 	if (f)
 		sx_drivei_adopt(p, f);
 	sx_reg_unlock();
+	bury_list(dead);
 
 	if (f) {
 		/* Its first step runs here; the program's calls drive the rest

@@ -115,18 +115,24 @@ static int poll_pending(struct pollfd *fds, nfds_t n, int64_t timeout_ms,
 			return -1;
 		}
 	}
-	for (i = 0; i < n; i++)
-		refs[i] = fds[i].fd >= 0 && (sx_fd_flags(fds[i].fd) & SX_FD_PENDING) ?
-			  sx_pend_ref(fds[i].fd) : NULL;
-	for (;;) {
+	for (bool first = true;; first = false) {
 		struct timespec ts, *tsp = NULL;
 		int64_t wake = -1;
 		int ms;
 
 		if (sx_pend_any_orphans())
 			sx_pend_service();
-		for (i = 0, extra = n; i < n; i++)
+		/* One registry lock for every entry (those inside are
+		 * recursive, free); each costs two system calls. */
+		sx_reg_lock();
+		for (i = 0, extra = n; i < n; i++) {
+			if (first)
+				refs[i] = fds[i].fd >= 0 &&
+					  (sx_fd_flags(fds[i].fd) & SX_FD_PENDING) ?
+					  sx_pend_ref(fds[i].fd) : NULL;
 			entry_set(local, &extra, fds, refs, i, &wake);
+		}
+		sx_reg_unlock();
 		ms = left_ms(deadline);
 		if (wake >= 0 && (ms < 0 || left_ms(wake) < ms))
 			ms = left_ms(wake);
