@@ -23,6 +23,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -49,6 +50,17 @@ struct slot {
 static struct slot *chunks[NCHUNKS];                   /* lock held */
 static _Atomic(_Atomic uint8_t *) flag_chunks[NCHUNKS]; /* lock-free reads */
 static atomic_int highest = -1;         /* highest descriptor ever flagged */
+
+/* Zeroed memory for a chunk of the tables, from mmap: a dup() in a signal
+ * handler can need a new chunk, and calloc is not async-signal-safe there
+ * (ThreadSanitizer reported it from tests/progs/stress.c). */
+static void *chunk_alloc(size_t size)
+{
+	void *m = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return m == MAP_FAILED ? NULL : m;
+}
 
 /*
  * The signal mask is set with the raw system call and the kernel's own
@@ -197,12 +209,12 @@ void sx_regi_flags(int fd, unsigned set, unsigned clear)
 		return;
 	c = atomic_load_explicit(&flag_chunks[ci], memory_order_acquire);
 	if (!c) {
-		if (!set || !(fresh = calloc(CHUNK_SIZE, sizeof(*fresh))))
+		if (!set || !(fresh = chunk_alloc(CHUNK_SIZE * sizeof(*fresh))))
 			return;
 		if (atomic_compare_exchange_strong(&flag_chunks[ci], &c, fresh))
 			c = fresh;
-		else
-			free(fresh);    /* another thread's is there (in c) */
+		else            /* another thread's is there (in c) */
+			munmap((void *)fresh, CHUNK_SIZE * sizeof(*fresh));
 	}
 	top = atomic_load_explicit(&highest, memory_order_relaxed);
 	while (set && fd > top &&
@@ -245,7 +257,7 @@ static struct slot *slot_get(int fd, bool create)
 	if (!chunks[c]) {
 		if (!create)
 			return NULL;
-		chunks[c] = calloc(CHUNK_SIZE, sizeof(struct slot));
+		chunks[c] = chunk_alloc(CHUNK_SIZE * sizeof(struct slot));
 		if (!chunks[c])
 			return NULL;
 	}
