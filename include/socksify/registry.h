@@ -171,8 +171,9 @@ bool sx_pend_reconnect(int fd, int *ret);
  * with sx_pend_unref; NULL if it is not running. */
 void *sx_pend_ref(int fd);
 void sx_pend_unref(void *ref);
-/* What to poll for ref's handshake (into pf: an eventfd readable when it
- * ends; for a driven one first what it waits for): how many entries, 0
+/* What to poll for ref's handshake (into pf: for a driven one what its
+ * fiber waits for; for one run by a thread an eventfd readable when it
+ * ends): how many entries, 0
  * when it is over; *deadline (sx_mono_ms, -1 none) lowered to when a
  * driven one must be woken. */
 struct pollfd;
